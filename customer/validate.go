@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-		"iter"
+	"iter"
 	"math"
 	"slices"
 	"strings"
