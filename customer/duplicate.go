@@ -424,5 +424,3 @@ func custaClusters(pairs []DuplicatePair, ids []string, index []int) [][]string 
 	}
 	return clusters
 }
-
-
