@@ -103,7 +103,7 @@ func cdnowSummaries(tb testing.TB) []Summary {
 
 // TestSummarizeCDNOW: Summarize on the raw CDNOW sample reproduces the
 // published BTYD summary for every customer. Times agree to 1e-9 weeks (the
-// CSV carries 15 significant digits), counts exactly, m.x to 5e-5 dollars
+// CSV carries 15 significant digits), counts exactly, m.x to half a unit of the 4th place
 // (Monetary is money, rounded to crmkit.MoneyPlaces = 4 places).
 func TestSummarizeCDNOW(t *testing.T) {
 	got, err := Summarize(context.Background(), crmkit.Stream(cdnowOrders(t)), cdnowOpts)
@@ -126,7 +126,7 @@ func TestSummarizeCDNOW(t *testing.T) {
 			continue
 		}
 		m, _ := g.Monetary.Float64()
-		if g.Frequency != w.x || g.HoldoutFrequency != w.xstar || !near(g.Recency, w.tx, 1e-9) || !near(g.T, w.T, 1e-9) || !near(m, w.mx, 5e-5) {
+		if g.Frequency != w.x || g.HoldoutFrequency != w.xstar || !near(g.Recency, w.tx, 1e-9) || !near(g.T, w.T, 1e-9) || !near(m, w.mx, 5e-5+1e-9) {
 			if bad++; bad < 10 {
 				t.Errorf("customer %s: got x=%d tx=%v T=%v x*=%d m=%v, want %d %v %v %d %v", w.cust, g.Frequency, g.Recency, g.T, g.HoldoutFrequency, m, w.x, w.tx, w.T, w.xstar, w.mx)
 			}
