@@ -84,7 +84,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := db.ExecContext(ctx, Schema); err != nil {
+	if _, err := db.ExecContext(ctx, Schema+DealSchema); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("sqlitehost: schema: %w", err)
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/crmkit/crmkit"
 	"github.com/crmkit/crmkit/customer"
+	"github.com/crmkit/crmkit/funnel"
 	"github.com/google/go-cmp/cmp"
 	"github.com/shopspring/decimal"
 )
@@ -90,5 +91,39 @@ func TestStreamStopsEarlyAndClosesCursor(t *testing.T) {
 	}
 	if counts[""] != 50 {
 		t.Errorf("pool holds %d customers, want 50", counts[""])
+	}
+}
+
+func TestDealsAndStageChangesRoundTrip(t *testing.T) {
+	ctx := context.Background()
+	s := openTemp(t)
+	t0 := time.Date(2026, 1, 5, 8, 0, 0, 0, time.UTC)
+	deals := []funnel.Deal{
+		{ID: "D1", Pipeline: "p", CustomerID: "C1", Owner: "r1", Amount: decimal.RequireFromString("5000.25"), Currency: "EUR", Created: t0, Closed: t0.AddDate(0, 1, 0), Stage: "won", Attributes: map[string]string{"source": "web"}},
+		{ID: "D2", Pipeline: "p", Owner: "r2", Amount: decimal.NewFromInt(10), Created: t0, ExpectedClose: t0.AddDate(0, 2, 0), Stage: "lead", LastActivity: t0.AddDate(0, 0, 3)},
+	}
+	changes := []funnel.StageChange{
+		{DealID: "D1", From: "lead", To: "proposal", Time: t0.AddDate(0, 0, 5), Owner: "r1"},
+		{DealID: "D1", From: "proposal", To: "won", Time: t0.AddDate(0, 1, 0), Owner: "r1"},
+	}
+	if err := s.InsertDeals(ctx, deals); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.InsertStageChanges(ctx, changes); err != nil {
+		t.Fatal(err)
+	}
+	gotD, err := crmkit.Collect(s.Deals(ctx))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(deals, gotD, cmp.Comparer(func(a, b decimal.Decimal) bool { return a.Equal(b) })); diff != "" {
+		t.Errorf("deals (-want +got):\n%s", diff)
+	}
+	gotC, err := crmkit.Collect(s.StageChanges(ctx))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(changes, gotC); diff != "" {
+		t.Errorf("stage changes (-want +got):\n%s", diff)
 	}
 }
