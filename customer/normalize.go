@@ -19,8 +19,9 @@ import (
 // its leading zeros (the trunk prefix, as in "010-…") are removed and
 // defaultCountry's code is put in front, except when the digits already
 // start with that code and ten or more digits follow it ("8613812345678" is
-// taken as +86 138…). defaultCountry is a calling code without "+" ("86",
-// "1", "44"); with "" national numbers keep no code and no "+".
+// taken as +86 138…). defaultCountry is a calling code ("86", "1", "+44";
+// its non-digits are ignored); with "" national numbers keep no code and no
+// "+".
 //
 // Only "00" is recognised as an international prefix (as in China and most
 // of Europe); a North American "011" is read as a national number.
@@ -46,7 +47,12 @@ func NormalizePhone(raw, defaultCountry string) string {
 		}
 	}
 	d := b.String()
-	cc := strings.TrimLeft(strings.TrimPrefix(strings.TrimSpace(defaultCountry), "+"), "0")
+	cc := strings.TrimLeft(strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' {
+			return r
+		}
+		return -1
+	}, defaultCountry), "0")
 	intl := plus
 	if !intl && strings.HasPrefix(d, "00") {
 		intl = true

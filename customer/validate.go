@@ -7,6 +7,7 @@ import (
 	"iter"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -207,7 +208,7 @@ type custaValidator struct {
 // Validate reads the customer, order and interaction streams, in that order,
 // and checks every record against asOf: missing required fields, duplicate
 // IDs, orders and interactions for unknown customers, customers referred by
-// an unknown customer or by themselves, negative amounts, timestamps after
+// an unknown customer, by themselves or in a ring, negative amounts, timestamps after
 // asOf, mixed currencies, impossible birthdays (a Gregorian date that does
 // not exist, Feb 29 included when the year is known and not leap; a lunar
 // month outside 1..12 or day outside 1..30) and malformed e-mail addresses
@@ -420,14 +421,54 @@ func (v *custaValidator) readCustomers(ctx context.Context, customers iter.Seq2[
 		}
 	}
 	// Referrers may come later in the stream, so they are checked at its end.
-	for _, p := range pending {
-		if _, known := v.customers[p.ref]; known {
-			continue
-		}
-		v.problem(crmkit.Errorf(KindCustomer, p.index, p.id, "referred_by", crmkit.ErrUnknownRef, "referrer %q is not in the customer stream", p.ref))
+	reject := func(p *custaPendingRef) {
 		if !p.rejected {
+			p.rejected = true
 			kr.Accepted--
 			kr.Rejected++
+		}
+	}
+	byID := make(map[string]int, len(pending)) // customer ID → its pending entry
+	for k := range pending {
+		p := &pending[k]
+		if _, known := v.customers[p.ref]; !known {
+			v.problem(crmkit.Errorf(KindCustomer, p.index, p.id, "referred_by", crmkit.ErrUnknownRef, "referrer %q is not in the customer stream", p.ref))
+			reject(p)
+			continue
+		}
+		if _, dup := byID[p.id]; !dup && v.customers[p.id] == p.index {
+			byID[p.id] = k
+		}
+	}
+	// Rings of referrals (A brought by B, B by A): each member is reported.
+	state := make([]int, len(pending)) // 0 new, walk+1 on the walk, -1 settled
+	for start := range pending {
+		if state[start] != 0 {
+			continue
+		}
+		walk := start + 1
+		k, ok := start, true
+		for ok && state[k] == 0 {
+			state[k] = walk
+			k, ok = byID[pending[k].ref]
+		}
+		if ok && state[k] == walk {
+			ring := []int{k}
+			for u := byID[pending[k].ref]; u != k; u = byID[pending[u].ref] {
+				ring = append(ring, u)
+			}
+			var ids []string
+			for _, u := range ring {
+				ids = append(ids, strconv.Quote(pending[u].id))
+			}
+			for _, u := range ring {
+				p := &pending[u]
+				v.problem(crmkit.Errorf(KindCustomer, p.index, p.id, "referred_by", crmkit.ErrInvalid, "referral cycle %s", strings.Join(ids, " ← ")))
+				reject(p)
+			}
+		}
+		for k, ok := start, true; ok && state[k] == walk; k, ok = byID[pending[k].ref] {
+			state[k] = -1
 		}
 	}
 	return nil

@@ -129,11 +129,13 @@ func TestValidate(t *testing.T) {
 			wantErr: true,
 		},
 		{
-			name:      "referrals",
-			reason:    "self-referral is invalid; a referrer not in the stream is unknown (reported after the stream); a later referrer is fine",
-			customers: []Customer{{ID: "A", Name: "a", ReferredBy: "A"}, {ID: "B", Name: "b", ReferredBy: "Z"}, {ID: "C", Name: "c", ReferredBy: "D"}, {ID: "D", Name: "d"}},
-			want:      []string{"customer#0 referred_by invalid", "customer#1 referred_by unknown_ref"},
-			wantErr:   true,
+			name:   "referrals",
+			reason: "self-referral is invalid; a referrer not in the stream is unknown (reported after the stream); a later referrer is fine; every member of the ring E-F-G is reported, H (a tail into it) is not",
+			customers: []Customer{{ID: "A", Name: "a", ReferredBy: "A"}, {ID: "B", Name: "b", ReferredBy: "Z"}, {ID: "C", Name: "c", ReferredBy: "D"}, {ID: "D", Name: "d"},
+				{ID: "E", Name: "e", ReferredBy: "F"}, {ID: "F", Name: "f", ReferredBy: "G"}, {ID: "G", Name: "g", ReferredBy: "E"}, {ID: "H", Name: "h", ReferredBy: "E"}},
+			want: []string{"customer#0 referred_by invalid", "customer#1 referred_by unknown_ref",
+				"customer#4 referred_by invalid", "customer#5 referred_by invalid", "customer#6 referred_by invalid"},
+			wantErr: true,
 		},
 		{
 			name:      "orders",
