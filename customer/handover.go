@@ -146,10 +146,11 @@ type HandoverPlan struct {
 // leaving to the remaining reps, as of asOf. It reads in.Customers fully,
 // then in.Deals and in.FollowUps; memory grows with the number of customers.
 //
-// Customers are placed in ID order, so the plan does not depend on the
-// stream's order. For each, the eligible reps are the first matching route's
-// reps (or all reps); among those with room (capacity not reached) the
-// policy chooses. A customer whose eligible reps are all at capacity, or
+// Customers are placed one at a time: first those that match a route (route
+// by route), then the rest, each group in ID order, so the plan does not
+// depend on the stream's order and routed customers are not crowded out.
+// For each, the eligible reps are the first matching route's reps (or all
+// reps); among those with room (capacity not reached) the policy chooses. A customer whose eligible reps are all at capacity, or
 // who has no reps to go to, is Unplaced with the reason. The same input gives
 // the same plan.
 //
@@ -286,11 +287,24 @@ func PlanHandover(ctx context.Context, asOf time.Time, leaving string, reps []st
 		}
 	}
 
+	// Routed customers go first, route by route, so that customers who may
+	// go anywhere do not take the room that routed ones need; within a group
+	// the order is by ID.
+	routeOf := make([]int, len(moving))
 	order := make([]int, len(moving))
 	for k := range order {
 		order[k] = k
+		routeOf[k] = custbMatchRoute(moving[k], o.Routes)
+		if routeOf[k] < 0 {
+			routeOf[k] = len(o.Routes)
+		}
 	}
-	slices.SortFunc(order, func(a, b int) int { return strings.Compare(moving[a].ID, moving[b].ID) })
+	slices.SortFunc(order, func(a, b int) int {
+		if c := routeOf[a] - routeOf[b]; c != 0 {
+			return c
+		}
+		return strings.Compare(moving[a].ID, moving[b].ID)
+	})
 
 	// eligible rep indices per route, and -1 for "no route"
 	all := make([]int, len(reps))
@@ -312,7 +326,10 @@ func PlanHandover(ctx context.Context, asOf time.Time, leaving string, reps []st
 		}
 		c := moving[k]
 		a := HandoverAssignment{CustomerID: c.ID, From: leaving, Deals: custbSorted(carried[k].deals), FollowUps: custbSorted(carried[k].follow)}
-		route := custbMatchRoute(c, o.Routes)
+		route := routeOf[k]
+		if route == len(o.Routes) {
+			route = -1
+		}
 		eligible, cursor := all, &turn[len(o.Routes)]
 		if route >= 0 {
 			eligible, cursor = routeReps[route], &turn[route]
@@ -340,6 +357,9 @@ func PlanHandover(ctx context.Context, asOf time.Time, leaving string, reps []st
 			plan.Assignments = append(plan.Assignments, a)
 		}
 	}
+	byID := func(a, b HandoverAssignment) int { return strings.Compare(a.CustomerID, b.CustomerID) }
+	slices.SortFunc(plan.Assignments, byID)
+	slices.SortFunc(plan.Unplaced, byID)
 	return plan, nil
 }
 
