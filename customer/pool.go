@@ -1,10 +1,12 @@
 package customer
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"iter"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -179,6 +181,7 @@ func custbCheckRules(rules []ReclaimRule, defWarn int) (map[string][]ReclaimRule
 		if r.WarnDays == 0 {
 			r.WarnDays = defWarn
 		}
+		r.Name = r.name() // computed once, not per customer
 		byLevel[r.Level] = append(byLevel[r.Level], r)
 	}
 	return byLevel, errors.Join(errs...)
@@ -221,7 +224,7 @@ func PlanReclaim(ctx context.Context, asOf time.Time, in ReclaimInput, rules []R
 	if in.Customers == nil {
 		return plan, fmt.Errorf("customer: reclaim: %w: no customer stream", crmkit.ErrMissing)
 	}
-	var state []custbPoolState
+	var state custbChunked[custbPoolState]
 	index := map[string]int{}
 	skip := func(kind string, i int, id string, err error) error {
 		if !o.SkipBad {
@@ -251,8 +254,7 @@ func PlanReclaim(ctx context.Context, asOf time.Time, in ReclaimInput, rules []R
 			}
 			continue
 		}
-		index[c.ID] = len(state)
-		state = append(state, custbPoolState{id: c.ID, owner: c.Owner, level: c.Level, created: c.Created})
+		index[c.ID] = state.add(custbPoolState{id: c.ID, owner: c.Owner, level: c.Level, created: c.Created})
 	}
 
 	// ref checks one record of a secondary stream and returns its
@@ -281,7 +283,7 @@ func PlanReclaim(ctx context.Context, asOf time.Time, in ReclaimInput, rules []R
 			}
 			return nil, skip(kind, j, id, err)
 		}
-		return &state[k], nil
+		return state.at(k), nil
 	}
 	if in.Interactions != nil {
 		j := -1
@@ -328,13 +330,14 @@ func PlanReclaim(ctx context.Context, asOf time.Time, in ReclaimInput, rules []R
 		}
 	}
 
-	for k := range state {
+	plan.Items = make([]ReclaimItem, 0, state.n)
+	for k := range state.n {
 		if k%4096 == 0 {
 			if err := ctx.Err(); err != nil {
 				return plan, err
 			}
 		}
-		it := custbDecide(&state[k], byLevel, asOf, loc)
+		it := custbDecide(state.at(k), byLevel, asOf, loc)
 		switch it.Action {
 		case ReclaimNow:
 			plan.Reclaimed++
@@ -345,22 +348,20 @@ func PlanReclaim(ctx context.Context, asOf time.Time, in ReclaimInput, rules []R
 		}
 		plan.Items = append(plan.Items, it)
 	}
-	rank := map[ReclaimAction]int{ReclaimNow: 0, ReclaimWarn: 1, ReclaimKeep: 2}
-	slices.SortFunc(plan.Items, func(a, b ReclaimItem) int {
-		if c := rank[a.Action] - rank[b.Action]; c != 0 {
-			return c
+	custbSortInPlace(plan.Items, func(it *ReclaimItem) [2]int64 {
+		rank := int64(2)
+		switch it.Action {
+		case ReclaimNow:
+			rank = 0
+		case ReclaimWarn:
+			rank = 1
 		}
-		if a.Due.IsZero() != b.Due.IsZero() {
-			if a.Due.IsZero() {
-				return 1 // no due day sorts last
-			}
-			return -1
+		due := int64(math.MaxInt64) // no due day sorts last
+		if !it.Due.IsZero() {
+			due = it.Due.Unix()
 		}
-		if c := a.Due.Compare(b.Due); c != 0 {
-			return c
-		}
-		return strings.Compare(a.CustomerID, b.CustomerID)
-	})
+		return [2]int64{rank, due}
+	}, func(a, b *ReclaimItem) int { return strings.Compare(a.CustomerID, b.CustomerID) })
 	return plan, nil
 }
 
@@ -416,7 +417,13 @@ func custbDecide(s *custbPoolState, byLevel map[string][]ReclaimRule, asOf time.
 		return it
 	}
 	it.Rule, it.Kind, it.Since, it.Due = best.name(), best.Kind, bestSince, bestDue
-	what := map[ReclaimKind]string{ReclaimNoFollowUp: "follow-up", ReclaimNoOpenDeal: "open deal", ReclaimNoPurchase: "purchase"}[best.Kind]
+	what := "purchase"
+	switch best.Kind {
+	case ReclaimNoFollowUp:
+		what = "follow-up"
+	case ReclaimNoOpenDeal:
+		what = "open deal"
+	}
 	since := "ever (no date known)"
 	if !bestSince.IsZero() {
 		since = "since " + bestSince.In(loc).Format(time.DateOnly)
@@ -452,3 +459,65 @@ func custbDaysBetween(a, b time.Time) int {
 	}
 	return n
 }
+
+// custbSortInPlace sorts items by key, then by tie. It sorts a small
+// permutation and then moves each (large) element along its cycle once,
+// instead of at every swap, without a second copy of items.
+func custbSortInPlace[T any](items []T, key func(*T) [2]int64, tie func(a, b *T) int) {
+	type entry struct {
+		k   [2]int64
+		idx int
+	}
+	perm := make([]entry, len(items))
+	for i := range items {
+		perm[i] = entry{key(&items[i]), i}
+	}
+	slices.SortFunc(perm, func(a, b entry) int {
+		if c := cmp.Compare(a.k[0], b.k[0]); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.k[1], b.k[1]); c != 0 {
+			return c
+		}
+		return tie(&items[a.idx], &items[b.idx])
+	})
+	// position i must receive items[perm[i].idx]; follow each cycle once.
+	for i := range perm {
+		if perm[i].idx < 0 || perm[i].idx == i {
+			continue
+		}
+		tmp := items[i]
+		j := i
+		for {
+			src := perm[j].idx
+			perm[j].idx = -1
+			if src == i {
+				items[j] = tmp
+				break
+			}
+			items[j] = items[src]
+			j = src
+		}
+	}
+}
+
+// custbChunked is an append-only sequence stored in fixed-size chunks, so
+// that growing to a million entries never copies what it holds.
+type custbChunked[T any] struct {
+	chunks [][]T
+	n      int
+}
+
+const custbChunk = 8192
+
+func (c *custbChunked[T]) add(v T) int {
+	if c.n%custbChunk == 0 {
+		c.chunks = append(c.chunks, make([]T, 0, custbChunk))
+	}
+	last := len(c.chunks) - 1
+	c.chunks[last] = append(c.chunks[last], v)
+	c.n++
+	return c.n - 1
+}
+
+func (c *custbChunked[T]) at(i int) *T { return &c.chunks[i/custbChunk][i%custbChunk] }

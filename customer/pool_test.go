@@ -1,8 +1,12 @@
 package customer
 
 import (
+	stdcmp "cmp"
 	"context"
 	"errors"
+	"fmt"
+	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -190,4 +194,41 @@ func FuzzPlanReclaim(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestSortInPlace checks the cycle-following sort against slices.SortFunc
+// on random data with many ties, and the chunked store across chunk edges.
+func TestSortInPlace(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for round := range 200 {
+		n := rng.IntN(300)
+		if round == 0 {
+			n = 3*custbChunk + 5
+		}
+		type item struct {
+			a, b int64
+			s    string
+		}
+		items := make([]item, n)
+		var store custbChunked[item]
+		for i := range items {
+			items[i] = item{rng.Int64N(4), rng.Int64N(3), fmt.Sprint(rng.IntN(50))}
+			if k := store.add(items[i]); k != i {
+				t.Fatalf("add returned %d, want %d", k, i)
+			}
+		}
+		for i := range items {
+			if *store.at(i) != items[i] {
+				t.Fatalf("chunked store lost item %d", i)
+			}
+		}
+		want := slices.Clone(items)
+		slices.SortFunc(want, func(x, y item) int {
+			return stdcmp.Or(stdcmp.Compare(x.a, y.a), stdcmp.Compare(x.b, y.b), strings.Compare(x.s, y.s))
+		})
+		custbSortInPlace(items, func(x *item) [2]int64 { return [2]int64{x.a, x.b} }, func(x, y *item) int { return strings.Compare(x.s, y.s) })
+		if !slices.Equal(want, items) {
+			t.Fatalf("round %d: sorted differently", round)
+		}
+	}
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"iter"
-	"slices"
 	"strings"
 	"time"
 
@@ -208,6 +207,7 @@ func PlanReminders(ctx context.Context, asOf, from, to time.Time, customers iter
 		return plan, fmt.Errorf("customer: reminder options: %w: unknown Feb29 rule %d", crmkit.ErrInvalid, o.Feb29)
 	}
 
+	var out custbChunked[Reminder] // collected here, flattened once at the end
 	hs, err := cal.Holidays(from, to)
 	if err != nil {
 		return plan, fmt.Errorf("customer: holiday calendar: %w", err)
@@ -218,11 +218,11 @@ func PlanReminders(ctx context.Context, asOf, from, to time.Time, customers iter
 		if d.Before(from) || !d.Before(to) {
 			return plan, fmt.Errorf("customer: holiday calendar: %w: %q on %s lies outside [%s, %s)", crmkit.ErrInvalid, h.Name, d.Format(time.DateOnly), from, to)
 		}
-		plan.Reminders = append(plan.Reminders, Reminder{Date: d, Kind: ReminderHoliday, Name: h.Name})
+		out.add(Reminder{Date: d, Kind: ReminderHoliday, Name: h.Name})
 	}
 
 	bd := custbNewBirthdayDays(from, to, loc, o.Feb29)
-	var state []custbRemState
+	var state custbChunked[custbRemState]
 	index := map[string]int{}
 	i := -1
 	if customers != nil {
@@ -251,9 +251,10 @@ func PlanReminders(ctx context.Context, asOf, from, to time.Time, customers iter
 				continue
 			}
 			plan.Customers++
-			index[c.ID] = len(state)
-			state = append(state, custbRemState{id: c.ID, owner: c.Owner, created: c.Created, birthdayHit: len(hits) > 0})
-			plan.Reminders = append(plan.Reminders, hits...)
+			index[c.ID] = state.add(custbRemState{id: c.ID, owner: c.Owner, created: c.Created, birthdayHit: len(hits) > 0})
+			for _, h := range hits {
+				out.add(h)
+			}
 		}
 	}
 
@@ -281,7 +282,7 @@ func PlanReminders(ctx context.Context, asOf, from, to time.Time, customers iter
 				continue
 			}
 			plan.Interactions++
-			s := &state[k]
+			s := state.at(k)
 			if s.lastID == "" && s.last.IsZero() || in.Time.After(s.last) || in.Time.Equal(s.last) && in.ID > s.lastID {
 				s.last, s.lastID, s.next = in.Time, in.ID, in.NextContact
 			}
@@ -293,13 +294,13 @@ func PlanReminders(ctx context.Context, asOf, from, to time.Time, customers iter
 	if firstDay.Before(from) {
 		firstDay = time.Date(from.Year(), from.Month(), from.Day()+1, 0, 0, 0, 0, loc)
 	}
-	for k := range state {
+	for k := range state.n {
 		if k%4096 == 0 {
 			if err := ctx.Err(); err != nil {
 				return plan, err
 			}
 		}
-		s := &state[k]
+		s := state.at(k)
 		got := s.birthdayHit
 		if !s.next.IsZero() {
 			due := s.next.In(loc)
@@ -309,13 +310,13 @@ func PlanReminders(ctx context.Context, asOf, from, to time.Time, customers iter
 				r.Date, r.Overdue = firstDay, true
 				r.Detail = "planned for " + due.Format(time.DateOnly)
 				if r.Date.Before(to) {
-					plan.Reminders = append(plan.Reminders, r)
+					out.add(r)
 					got = true
 				}
 			case due.Before(to):
 				r.Date = time.Date(due.Year(), due.Month(), due.Day(), 0, 0, 0, 0, loc)
 				if !r.Date.Before(from) {
-					plan.Reminders = append(plan.Reminders, r)
+					out.add(r)
 					got = true
 				}
 			}
@@ -338,7 +339,7 @@ func PlanReminders(ctx context.Context, asOf, from, to time.Time, customers iter
 				day = firstDay
 			}
 			if day.Before(to) {
-				plan.Reminders = append(plan.Reminders, Reminder{Date: day, Kind: ReminderNoContact, CustomerID: s.id, Owner: s.owner, Detail: detail})
+				out.add(Reminder{Date: day, Kind: ReminderNoContact, CustomerID: s.id, Owner: s.owner, Detail: detail})
 				got = true
 			}
 		}
@@ -347,6 +348,10 @@ func PlanReminders(ctx context.Context, asOf, from, to time.Time, customers iter
 		} else {
 			plan.Quiet++
 		}
+	}
+	plan.Reminders = make([]Reminder, 0, out.n)
+	for _, c := range out.chunks {
+		plan.Reminders = append(plan.Reminders, c...)
 	}
 	custbSortReminders(plan.Reminders)
 	return plan, nil
@@ -361,13 +366,10 @@ func custbSkipOf(kind string, i int, id string, err error) SkippedRecord {
 }
 
 func custbSortReminders(rs []Reminder) {
-	slices.SortFunc(rs, func(a, b Reminder) int {
-		if c := a.Date.Compare(b.Date); c != 0 {
-			return c
-		}
-		if c := custbKindRank(a.Kind) - custbKindRank(b.Kind); c != 0 {
-			return c
-		}
+	custbSortInPlace(rs, func(r *Reminder) [2]int64 {
+		// a day's midnight has whole seconds, so Unix seconds order days
+		return [2]int64{r.Date.Unix(), int64(custbKindRank(r.Kind))}
+	}, func(a, b *Reminder) int {
 		if c := strings.Compare(a.CustomerID, b.CustomerID); c != 0 {
 			return c
 		}
