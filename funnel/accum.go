@@ -359,7 +359,7 @@ func (a *Accumulator) checkChainEnd(d *fnlDeal, st *fnlChain, dealID string) err
 	if st.n > 0 && st.prevTo != d.stage {
 		pp := &a.cfg.pipes[d.pipe]
 		return crmkit.Errorf("stage change", st.last, dealID, "to", crmkit.ErrInvalid,
-			"the last change ends in %q but the deal is in %q", pp.p.Stages[st.prevTo].ID, pp.p.Stages[d.stage].ID)
+			"the last change ends in %q but the deal is in %q (are the deal's changes complete and together?)", pp.p.Stages[st.prevTo].ID, pp.p.Stages[d.stage].ID)
 	}
 	return nil
 }
