@@ -39,7 +39,11 @@ func TestBadRecords(t *testing.T) {
 			},
 			crmkit.RecordError{Kind: "stage change", Index: 2, ID: "D1", Field: "", Err: crmkit.ErrDuplicate}, 1, 1 + 4 + 1},
 		{"after close", "a change after the deal's close time",
-			func(d *data) { d.deals[0].Closed = fnlDay(2, 1); d.changes[2].Time = fnlDay(2, 1); d.changes[2].Time = fnlDay(2, 10) },
+			func(d *data) {
+				d.deals[0].Closed = fnlDay(2, 1)
+				d.changes[2].Time = fnlDay(2, 1)
+				d.changes[2].Time = fnlDay(2, 10)
+			},
 			crmkit.RecordError{Kind: "stage change", Index: 2, ID: "D1", Field: "time", Err: crmkit.ErrInvalid}, 1, 1 + 3 + 1},
 		{"chain break", "from must continue from the previous to",
 			func(d *data) { d.changes[4].From = "proposal" },

@@ -128,7 +128,7 @@ func TestAccumulatorMergeEqualsRun(t *testing.T) {
 	spec := fnlMessySpec(3, 400)
 	deals, changes, amounts := fnlSynth(spec)
 	opts := &Options{AsOf: spec.asOf, From: spec.start.AddDate(0, 1, 0), Snapshots: []time.Time{spec.start.AddDate(0, 2, 0)},
-		Teams: map[string]string{"ann": "north", "ben": "north", "cat": "south"},
+		Teams:   map[string]string{"ann": "north", "ben": "north", "cat": "south"},
 		Targets: []Target{{Team: "north", Period: Quarter, Start: spec.asOf, Amount: decimal.NewFromInt(100000)}}}
 	pl := []Pipeline{fnlSynthPipeline()}
 	want, err := Run(context.Background(), pl, Input{Deals: crmkit.Stream(deals), StageChanges: crmkit.Stream(changes), AmountChanges: crmkit.Stream(amounts)}, opts)
