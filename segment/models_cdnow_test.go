@@ -98,3 +98,23 @@ func TestParetoQuadratureVsClosedForm(t *testing.T) {
 		}
 	}
 }
+
+// TestFitGammaGammaCDNOW: the published Gamma-Gamma estimates on the 946
+// CDNOW repeat buyers (Fader and Hardie 2013) to the two decimals published,
+// LL to one decimal.
+func TestFitGammaGammaCDNOW(t *testing.T) {
+	m, err := FitGammaGamma(cdnowSummaries(t), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := m.Params()
+	got := []float64{round(p.P, 2), round(p.Q, 2), round(p.Gamma, 2), round(m.LogLik(), 1), m.n}
+	want := []float64{6.25, 3.74, 15.44, -4055.9, 946}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("estimate %d: got %v, want %v (full %+v LL %v)", i, got[i], want[i], p, m.LogLik())
+		}
+	}
+	se, err := m.StdErr()
+	t.Logf("params %+v se %+v err %v LL %v", p, se, err, m.LogLik())
+}
