@@ -315,39 +315,8 @@ func Summarize(ctx context.Context, orders iter.Seq2[customer.Order, error], opt
 	if err != nil {
 		return nil, err
 	}
-	accs := make(map[string]*Accumulator)
-	currency, idx := "", 0
-	for ord, err := range orders {
-		if err != nil {
-			return nil, err
-		}
-		if idx&1023 == 0 {
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
-		}
-		if err := checkOrder(ord, idx); err != nil {
-			return nil, err
-		}
-		if idx == 0 {
-			currency = ord.Currency
-		} else if ord.Currency != currency {
-			return nil, crmkit.Errorf("order", idx, ord.ID, "currency", crmkit.ErrCurrency, "%q after %q", ord.Currency, currency)
-		}
-		if ord.Time.After(o.ObservationEnd) {
-			return nil, crmkit.Errorf("order", idx, ord.ID, "time", crmkit.ErrFuture, "%v after ObservationEnd %v", ord.Time, o.ObservationEnd)
-		}
-		a := accs[ord.CustomerID]
-		if a == nil {
-			a = &Accumulator{Grain: o.Grain}
-			accs[ord.CustomerID] = a
-		}
-		if err := a.add(ord, idx); err != nil {
-			return nil, err
-		}
-		idx++
-	}
-	if err := ctx.Err(); err != nil {
+	accs, err := gather(ctx, orders, o.Grain, o.ObservationEnd, "ObservationEnd")
+	if err != nil {
 		return nil, err
 	}
 	out := make([]Summary, 0, len(accs))
@@ -396,4 +365,45 @@ func ValidateSummaries(s []Summary) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// gather reads an order stream into per-customer accumulators, enforcing
+// one currency and no order after asOf.
+func gather(ctx context.Context, orders iter.Seq2[customer.Order, error], grain time.Duration, asOf time.Time, asOfName string) (map[string]*Accumulator, error) {
+	accs := make(map[string]*Accumulator)
+	currency, idx := "", 0
+	for ord, err := range orders {
+		if err != nil {
+			return nil, err
+		}
+		if idx&1023 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
+		if err := checkOrder(ord, idx); err != nil {
+			return nil, err
+		}
+		if idx == 0 {
+			currency = ord.Currency
+		} else if ord.Currency != currency {
+			return nil, crmkit.Errorf("order", idx, ord.ID, "currency", crmkit.ErrCurrency, "%q after %q", ord.Currency, currency)
+		}
+		if ord.Time.After(asOf) {
+			return nil, crmkit.Errorf("order", idx, ord.ID, "time", crmkit.ErrFuture, "%v after %s %v", ord.Time, asOfName, asOf)
+		}
+		a := accs[ord.CustomerID]
+		if a == nil {
+			a = &Accumulator{Grain: grain}
+			accs[ord.CustomerID] = a
+		}
+		if err := a.add(ord, idx); err != nil {
+			return nil, err
+		}
+		idx++
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return accs, nil
 }
