@@ -7,5 +7,3 @@ require (
 	github.com/shopspring/decimal v1.6.0
 	gonum.org/v1/gonum v0.17.0
 )
-
-require gonum.org/v1/gonum v0.17.0
