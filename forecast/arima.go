@@ -6,7 +6,6 @@ import (
 	"math"
 	"slices"
 	"strings"
-
 )
 
 // Order is a seasonal ARIMA order (p,d,q)(P,D,Q): the non-seasonal AR,

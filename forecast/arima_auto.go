@@ -9,7 +9,6 @@ import (
 	"runtime"
 	"slices"
 	"sync"
-
 )
 
 // ARIMAIC is the information criterion AutoARIMA minimises.

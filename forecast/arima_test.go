@@ -6,7 +6,6 @@ import (
 	"math"
 	"os"
 	"testing"
-
 )
 
 // arimaRefCase is one fit from testdata/arima_ref.R (R 4, forecast 8.20).
