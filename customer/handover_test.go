@@ -408,3 +408,32 @@ func FuzzPlanHandover(f *testing.F) {
 		}
 	})
 }
+
+// FuzzVerifyHandover: arbitrary plans against arbitrary books never panic,
+// and every plan made by PlanHandover from the book verifies.
+func FuzzVerifyHandover(f *testing.F) {
+	f.Add([]byte{1, 2, 3}, "c1", "A", "L", uint8(1))
+	f.Add([]byte{}, "", "", "", uint8(0))
+	f.Fuzz(func(t *testing.T, data []byte, id, to, from string, extra uint8) {
+		owners := []string{"L", "A", "B", ""}
+		var book []Customer
+		for i, b := range data {
+			book = append(book, Customer{ID: fmt.Sprint("c", int(b)%20, "-", i), Owner: owners[int(b)%len(owners)]})
+		}
+		caps := custbCaps(map[string]int{"A": int(extra % 7)})
+		plan, err := PlanHandover(context.Background(), time.Time{}, "L", []string{"A", "B"}, HandoverInput{Customers: crmkit.Stream(book)}, &HandoverOptions{Capacity: caps})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := VerifyHandover(context.Background(), crmkit.Stream(book), plan, caps); err != nil {
+			t.Fatalf("own plan fails: %v", err)
+		}
+		// tamper: add an arbitrary assignment; Verify must not panic and
+		// must object unless the addition happens to be harmless (never:
+		// every leaving customer is already planned once).
+		plan.Assignments = append(plan.Assignments, HandoverAssignment{CustomerID: id, From: from, To: to})
+		if err := VerifyHandover(context.Background(), crmkit.Stream(book), plan, caps); err == nil {
+			t.Fatalf("extra assignment %q→%q accepted", id, to)
+		}
+	})
+}

@@ -511,6 +511,10 @@ func (b *custbBirthdayDays) lunarDays() error {
 	if b.lunarOK || b.lunarErr != nil {
 		return b.lunarErr
 	}
+	if !b.from.Before(b.to) {
+		b.lunarOK = true // an empty window needs no lunar dates
+		return nil
+	}
 	lo := time.Date(LunarMinYear, 1, 31, 0, 0, 0, 0, b.loc)
 	hi := time.Date(LunarMaxYear+1, 1, 29, 0, 0, 0, 0, b.loc)
 	if b.from.Before(lo) || b.to.After(hi) {

@@ -2,6 +2,7 @@ package customer
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"iter"
 	"testing"
@@ -337,4 +338,45 @@ func FuzzPlanReminders(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestPlansJSON: every plan marshals to JSON and back unchanged.
+func TestPlansJSON(t *testing.T) {
+	asOf := time.Date(2024, 9, 1, 0, 0, 0, 0, time.UTC)
+	rp, err := PlanReminders(context.Background(), asOf, asOf, asOf.AddDate(0, 1, 0),
+		crmkit.Stream([]Customer{{ID: "a", Owner: "r", Birthday: Birthday{Calendar: Lunar, Month: 8, Day: 15}}, {}}), nil,
+		&ReminderOptions{SkipBad: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cp, err := PlanReclaim(context.Background(), asOf, ReclaimInput{Customers: crmkit.Stream([]Customer{{ID: "a", Owner: "r", Created: asOf.AddDate(-1, 0, 0)}})},
+		[]ReclaimRule{{Kind: ReclaimNoFollowUp, Days: 30}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hp, err := PlanHandover(context.Background(), asOf, "L", []string{"A"}, HandoverInput{Customers: crmkit.Stream(custbBook())}, &HandoverOptions{Capacity: custbCaps(map[string]int{"A": 3})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	roundTrip := func(name string, v, into any) {
+		b, err := json.Marshal(v)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if err := json.Unmarshal(b, into); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+	}
+	var rp2 ReminderPlan
+	var cp2 ReclaimPlan
+	var hp2 HandoverPlan
+	roundTrip("reminders", rp, &rp2)
+	roundTrip("reclaim", cp, &cp2)
+	roundTrip("handover", hp, &hp2)
+	eq := cmp.Comparer(func(a, b time.Time) bool { return a.Equal(b) })
+	for _, d := range []string{cmp.Diff(rp, rp2, eq), cmp.Diff(cp, cp2, eq), cmp.Diff(hp, hp2, eq, cmpopts.EquateEmpty())} {
+		if d != "" {
+			t.Errorf("JSON round trip changed a plan (-before +after):\n%s", d)
+		}
+	}
 }
