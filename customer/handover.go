@@ -29,7 +29,8 @@ type Capacity interface {
 	Capacity(ctx context.Context, rep string) (int, error)
 }
 
-// CapacityFunc adapts a function to [Capacity].
+// CapacityFunc adapts a function to [Capacity]. It is as safe for concurrent
+// use as the function; the zero value (nil) must not be used.
 type CapacityFunc func(ctx context.Context, rep string) (int, error)
 
 // Capacity calls f(ctx, rep).
@@ -42,7 +43,8 @@ const NoCapacityLimit = -1
 // rep more customers than the rep's capacity allows.
 var ErrOverCapacity = errors.New("customer: rep over capacity")
 
-// HandoverPolicy is how [PlanHandover] chooses among the eligible reps.
+// HandoverPolicy is how [PlanHandover] chooses among the eligible reps. The
+// zero value means [HandoverLeastLoaded].
 type HandoverPolicy string
 
 const (
@@ -80,7 +82,9 @@ type HandoverRoute struct {
 // load); it is required. Deals and FollowUps may be nil: open deals
 // (DealRef.Open) and pending follow-ups (interactions the host considers
 // pending, typically with a NextContact) of the leaving rep's customers are
-// carried along in the plan by ID; closed deals are ignored.
+// carried along in the plan by ID; closed deals are ignored. Each stream is
+// read at most once. The zero value has no customer stream, which
+// [PlanHandover] rejects.
 type HandoverInput struct {
 	Customers iter.Seq2[Customer, error]
 	Deals     iter.Seq2[DealRef, error]
@@ -103,7 +107,8 @@ type HandoverOptions struct {
 // HandoverAssignment is the audit record of one customer: From is the
 // leaving rep, To the new owner ("" when the customer could not be placed),
 // Reason why (policy and route, or why not placed). Deals and FollowUps are
-// the IDs carried along, sorted.
+// the IDs carried along, sorted. It is plain data: the zero value is empty, and a value may be read
+// from several goroutines but not modified concurrently.
 type HandoverAssignment struct {
 	CustomerID string   `json:"customer_id"`
 	From       string   `json:"from"`
@@ -116,7 +121,8 @@ type HandoverAssignment struct {
 
 // RepLoad is one remaining rep's book in a [HandoverPlan]: customers owned
 // before the handover, customers added, and capacity ([NoCapacityLimit] when
-// unlimited).
+// unlimited). It is plain data: the zero value is empty, and a value may be read
+// from several goroutines but not modified concurrently.
 type RepLoad struct {
 	Rep      string `json:"rep"`
 	Before   int    `json:"before"`
@@ -129,7 +135,8 @@ type RepLoad struct {
 // Unplaced (with the reason), both sorted by customer ID. Loads lists the
 // remaining reps in the order given. Customers counts the book's records
 // read; Moving counts the leaving rep's customers (len(Assignments) +
-// len(Unplaced)).
+// len(Unplaced)). It is plain data: the zero value is empty, and a value may be read
+// from several goroutines but not modified concurrently.
 type HandoverPlan struct {
 	AsOf        time.Time            `json:"as_of"`
 	Leaving     string               `json:"leaving"`

@@ -24,7 +24,8 @@ type DealRef struct {
 	Closed     time.Time `json:"closed,omitzero"`
 }
 
-// ReclaimKind names the inactivity a [ReclaimRule] measures.
+// ReclaimKind names the inactivity a [ReclaimRule] measures. The zero value
+// is invalid in a rule.
 type ReclaimKind string
 
 const (
@@ -72,7 +73,8 @@ func (r ReclaimRule) name() string {
 // ReclaimInput holds the record streams [PlanReclaim] reads. Customers is
 // required; the others may be nil (then no customer has interactions,
 // orders or deals). The streams are read one after the other, Customers
-// first.
+// first, each at most once. The zero value has no customer stream, which
+// [PlanReclaim] rejects.
 type ReclaimInput struct {
 	Customers    iter.Seq2[Customer, error]
 	Interactions iter.Seq2[Interaction, error]
@@ -93,7 +95,8 @@ type ReclaimOptions struct {
 	SkipBad bool
 }
 
-// ReclaimAction is what a plan does with one customer.
+// ReclaimAction is what a plan does with one customer. The zero value names
+// no action.
 type ReclaimAction string
 
 const (
@@ -110,7 +113,8 @@ const (
 // Kind name the rule that decided (for [ReclaimNow] and [ReclaimWarn]; for
 // [ReclaimKeep] the rule that will fire first, if any). Since is when that rule's clock started,
 // Due when it fires (midnight in the plan's location), DaysLeft the whole
-// days from AsOf to Due (0 for Reclaim). Reason says it in words.
+// days from AsOf to Due (0 for Reclaim). Reason says it in words. It is plain data: the zero value is empty, and a value may be read
+// from several goroutines but not modified concurrently.
 type ReclaimItem struct {
 	CustomerID string        `json:"customer_id"`
 	Owner      string        `json:"owner,omitempty"`
@@ -128,7 +132,8 @@ type ReclaimItem struct {
 // per customer read (skipped customers excepted, which are in Skipped),
 // sorted by action (reclaim, warn, keep), then Due (none last), then
 // customer ID.
-// Customers = Reclaimed + Warned + Kept + SkippedCustomers.
+// Customers = Reclaimed + Warned + Kept + SkippedCustomers. It is plain data: the zero value is empty, and a value may be read
+// from several goroutines but not modified concurrently.
 type ReclaimPlan struct {
 	AsOf             time.Time       `json:"as_of"`
 	Items            []ReclaimItem   `json:"items"`

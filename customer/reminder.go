@@ -11,7 +11,8 @@ import (
 	"github.com/crmkit/crmkit"
 )
 
-// ReminderKind names what a [Reminder] is about.
+// ReminderKind names what a [Reminder] is about. The zero value names no
+// kind.
 type ReminderKind string
 
 const (
@@ -82,7 +83,8 @@ type ReminderOptions struct {
 // substitution, for a no-contact reminder the last contact. Due is the exact
 // planned time of a next-contact reminder; Overdue marks a planned contact
 // that fell before the window and was not followed by any interaction (it is
-// put on the window's first day).
+// put on the window's first day). It is plain data: the zero value is empty, and a value may be read
+// from several goroutines but not modified concurrently.
 type Reminder struct {
 	Date          time.Time    `json:"date"`
 	Kind          ReminderKind `json:"kind"`
@@ -97,7 +99,8 @@ type Reminder struct {
 
 // SkippedRecord describes a host record that a plan skipped because of an
 // option such as SkipBad: its kind ("customer", "interaction", "order",
-// "deal"), stream position, host ID, field and the reason (the error text).
+// "deal"), stream position, host ID, field and the reason (the error text). It is plain data: the zero value is empty, and a value may be read
+// from several goroutines but not modified concurrently.
 type SkippedRecord struct {
 	Kind   string `json:"kind"`
 	Index  int    `json:"index"`
@@ -122,7 +125,8 @@ func custbSkip(err error) SkippedRecord {
 // SkippedCustomers, where Reminded counts customers with at least one
 // reminder and Quiet those with none. Interactions counts the interactions
 // read, SkippedInteractions those skipped. Skipped lists every skipped
-// record.
+// record. It is plain data: the zero value is empty, and a value may be read
+// from several goroutines but not modified concurrently.
 type ReminderPlan struct {
 	From                time.Time       `json:"from"`
 	To                  time.Time       `json:"to"`
