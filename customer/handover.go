@@ -98,7 +98,8 @@ type HandoverOptions struct {
 	Policy   HandoverPolicy
 	Routes   []HandoverRoute
 	Capacity Capacity
-	// SkipBad skips bad records instead of stopping; the plan lists them. A
+	// SkipBad skips bad records (*crmkit.RecordError) instead of stopping;
+	// the plan lists them; other stream errors always stop the plan. A
 	// skipped customer of the leaving rep is not in the plan, so the host
 	// must fix it and plan again.
 	SkipBad bool
@@ -203,7 +204,7 @@ func PlanHandover(ctx context.Context, asOf time.Time, leaving string, reps []st
 	}
 
 	skip := func(kind string, i int, id string, err error) error {
-		if !o.SkipBad {
+		if !o.SkipBad || !custbSkippable(err) {
 			return err
 		}
 		plan.Skipped = append(plan.Skipped, custbSkipOf(kind, i, id, err))
@@ -261,9 +262,6 @@ func PlanHandover(ctx context.Context, asOf time.Time, leaving string, reps []st
 			default:
 				return k, nil
 			}
-		}
-		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-			return -1, err
 		}
 		return -1, skip(kind, j, id, err)
 	}

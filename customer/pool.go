@@ -91,7 +91,8 @@ type ReclaimOptions struct {
 	Location *time.Location
 	// WarnDays is the default warning lead (K) for rules that set none.
 	WarnDays int
-	// SkipBad skips bad records instead of stopping; the plan lists them.
+	// SkipBad skips bad records (*crmkit.RecordError) instead of stopping;
+	// the plan lists them. Other stream errors always stop the plan.
 	SkipBad bool
 }
 
@@ -232,7 +233,7 @@ func PlanReclaim(ctx context.Context, asOf time.Time, in ReclaimInput, rules []R
 	var state custbChunked[custbPoolState]
 	index := map[string]int{}
 	skip := func(kind string, i int, id string, err error) error {
-		if !o.SkipBad {
+		if !o.SkipBad || !custbSkippable(err) {
 			return err
 		}
 		plan.Skipped = append(plan.Skipped, custbSkipOf(kind, i, id, err))
@@ -283,9 +284,6 @@ func PlanReclaim(ctx context.Context, asOf time.Time, in ReclaimInput, rules []R
 			}
 		}
 		if err != nil {
-			if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-				return nil, err
-			}
 			return nil, skip(kind, j, id, err)
 		}
 		return state.at(k), nil

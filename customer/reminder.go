@@ -70,8 +70,9 @@ type ReminderOptions struct {
 	// customer has gone that many days without an interaction (counted from
 	// the last interaction, or from Created when there is none).
 	NoContactDays int
-	// SkipBad skips bad records instead of stopping at the first; the plan
-	// lists each skipped record.
+	// SkipBad skips bad records (errors of type *crmkit.RecordError, whether
+	// found here or yielded by the stream) instead of stopping at the first;
+	// the plan lists each. Other stream errors always stop the plan.
 	SkipBad bool
 }
 
@@ -246,7 +247,7 @@ func PlanReminders(ctx context.Context, asOf, from, to time.Time, customers iter
 				hits, err = bd.reminders(c, i)
 			}
 			if err != nil {
-				if !o.SkipBad || errors.Is(err, ErrLunarRange) {
+				if !o.SkipBad || !custbSkippable(err) {
 					return plan, err
 				}
 				plan.Customers++
@@ -277,7 +278,7 @@ func PlanReminders(ctx context.Context, asOf, from, to time.Time, customers iter
 				k, err = custbCheckInteraction(in, j, asOf, index)
 			}
 			if err != nil {
-				if !o.SkipBad {
+				if !o.SkipBad || !custbSkippable(err) {
 					return plan, err
 				}
 				plan.Interactions++
@@ -359,6 +360,14 @@ func PlanReminders(ctx context.Context, asOf, from, to time.Time, customers iter
 	}
 	custbSortReminders(plan.Reminders)
 	return plan, nil
+}
+
+// custbSkippable reports whether SkipBad may skip err: only record errors
+// are; a stream's I/O error, a cancelled context or a window problem stops
+// the plan.
+func custbSkippable(err error) bool {
+	var re *crmkit.RecordError
+	return errors.As(err, &re)
 }
 
 func custbSkipOf(kind string, i int, id string, err error) SkippedRecord {
