@@ -329,7 +329,7 @@ func TestHandoverProperty(t *testing.T) {
 		for _, a := range plan.Unplaced {
 			eligible := reps
 			for _, rt := range routes {
-				if a.Route == custbRouteName(rt, slicesIndexRoute(routes, rt)) {
+				if a.Route == custbRouteName(rt, custbRouteIndex(routes, rt)) {
 					eligible = rt.Reps
 				}
 			}
@@ -352,7 +352,7 @@ func TestHandoverProperty(t *testing.T) {
 	}
 }
 
-func slicesIndexRoute(routes []HandoverRoute, r HandoverRoute) int {
+func custbRouteIndex(routes []HandoverRoute, r HandoverRoute) int {
 	for i := range routes {
 		if cmp.Equal(routes[i], r) {
 			return i
