@@ -380,3 +380,41 @@ func TestPlansJSON(t *testing.T) {
 		}
 	}
 }
+
+// TestPlanRemindersDST: days are calendar days, not 24-hour steps, across a
+// daylight-saving change (New York, 10 March 2024, 02:00 → 03:00).
+func TestPlanRemindersDST(t *testing.T) {
+	ny, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		t.Skipf("no time zone database: %v", err)
+	}
+	from := time.Date(2024, 3, 1, 0, 0, 0, 0, ny)
+	plan, err := PlanReminders(context.Background(), from, from, from.AddDate(0, 0, 20),
+		crmkit.Stream([]Customer{
+			{ID: "a", Birthday: Birthday{Calendar: Gregorian, Month: 3, Day: 10}},
+			{ID: "b", Birthday: Birthday{Calendar: Gregorian, Month: 3, Day: 11}},
+			{ID: "c"},
+		}),
+		crmkit.Stream([]Interaction{{ID: "i", CustomerID: "c", Time: time.Date(2024, 3, 1, 23, 30, 0, 0, ny)}}),
+		&ReminderOptions{Location: ny, Holidays: custbNoHolidays, NoContactDays: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	type got struct {
+		ID    string
+		Local string
+		UTC   string
+	}
+	var g []got
+	for _, r := range plan.Reminders {
+		g = append(g, got{r.CustomerID, r.Date.Format("2006-01-02 15:04"), r.Date.UTC().Format("2006-01-02 15:04")})
+	}
+	want := []got{
+		{"a", "2024-03-10 00:00", "2024-03-10 05:00"}, // EST, UTC-5
+		{"b", "2024-03-11 00:00", "2024-03-11 04:00"}, // EDT, UTC-4: 23 hours later
+		{"c", "2024-03-11 00:00", "2024-03-11 04:00"}, // 1 March 23:30 + 10 calendar days
+	}
+	if diff := cmp.Diff(want, g); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
