@@ -283,7 +283,20 @@ func arimaFitCore(sp arimaFitSpec) (*arimaFitResult, error) {
 	}
 	var mod *arimaModel
 	var work arimaWork
-	armafn := func(p []float64, trans bool) float64 {
+	// Without missing values the optimiser evaluates the likelihood by the
+	// Chandrasekhar recursions on the differenced series (see
+	// arimaLikeStationary); the reported likelihood is R's filter's.
+	fastOK := nonNA == n
+	for _, col := range xreg {
+		for _, v := range col {
+			if math.IsNaN(v) {
+				fastOK = false
+			}
+		}
+	}
+	wbuf := make([]float64, max(n-len(delta), 0))
+	var fastBuf []float64
+	armafnExact := func(p []float64, trans bool) float64 {
 		fill(p)
 		arimaTransPars(par, arma, trans, phi, theta, scratch)
 		if err := arimaResetModel(mod, phi, theta); err != nil {
@@ -291,6 +304,34 @@ func arimaFitCore(sp arimaFitSpec) (*arimaFitResult, error) {
 		}
 		y := residualize(par[narma:])
 		ssq, sumlog, nu := arimaLike(y, mod, &work, nil)
+		s2 := ssq / float64(nu)
+		return 0.5 * (math.Log(s2) + sumlog/float64(nu))
+	}
+	armafn := func(p []float64, trans bool) float64 {
+		if !fastOK {
+			return armafnExact(p, trans)
+		}
+		fill(p)
+		arimaTransPars(par, arma, trans, phi, theta, scratch)
+		y := residualize(par[narma:])
+		nd := len(delta)
+		for t := nd; t < n; t++ {
+			v := y[t]
+			for k, dl := range delta {
+				if dl != 0 {
+					v -= dl * y[t-1-k]
+				}
+			}
+			wbuf[t-nd] = v
+		}
+		r := max(len(phi), len(theta)+1)
+		if len(fastBuf) < r*r+3*(r+1) {
+			fastBuf = make([]float64, r*r+3*(r+1))
+		}
+		ssq, sumlog, nu, ok := arimaLikeStationary(wbuf, phi, theta, fastBuf)
+		if !ok {
+			return armafnExact(p, trans)
+		}
 		s2 := ssq / float64(nu)
 		return 0.5 * (math.Log(s2) + sumlog/float64(nu))
 	}
@@ -411,11 +452,20 @@ func arimaFitCore(sp arimaFitSpec) (*arimaFitResult, error) {
 			if err != nil {
 				return nil, err
 			}
+			if fastOK && len(delta) > 0 {
+				// Polish with R's filter: its finite diffuse prior shifts
+				// the optimum slightly (see arimaLikeStationary).
+				po := newOpt(func(p []float64) float64 { return armafnExact(p, transform) })
+				if p2, _, _, err2 := po.minimize(pOpt); err2 == nil {
+					pOpt = p2
+				}
+			}
 			if hitMax {
 				code = 1
 			}
 			setFree(coef, pOpt)
 			if !transform {
+				value = armafnExact(pOpt, false)
 				hess, err = o.hessian(pOpt)
 				if err != nil {
 					return nil, err
@@ -444,17 +494,9 @@ func arimaFitCore(sp arimaFitSpec) (*arimaFitResult, error) {
 					copy(ind, arimaMAInvert(ind))
 				}
 			}
-			changed := false
 			cf := free(coef)
-			for i := range cf {
-				if cf[i] != pOpt[i] {
-					changed = true
-				}
-			}
 			o := newOpt(fn)
-			if changed {
-				value = fn(cf)
-			}
+			value = armafnExact(cf, transform)
 			hess, err = o.hessian(cf)
 			if err != nil {
 				return nil, err
@@ -591,7 +633,12 @@ func arimaResetModel(m *arimaModel, phi, theta []float64) error {
 		m.Pn[i] = 0
 	}
 	if r > 1 {
-		q0 := arimaQ0(phi, theta)
+		q0 := arimaQ0Fast(phi, theta, m.q0buf, false)
+		if q0 == nil {
+			q0 = arimaQ0(phi, theta)
+		} else {
+			m.q0buf = q0
+		}
 		for j := range r {
 			for i := range r {
 				m.Pn[i+rd*j] = q0[i+r*j]
