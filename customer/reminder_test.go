@@ -389,10 +389,11 @@ func TestPlanRemindersDST(t *testing.T) {
 		t.Skipf("no time zone database: %v", err)
 	}
 	from := time.Date(2024, 3, 1, 0, 0, 0, 0, ny)
-	plan, err := PlanReminders(context.Background(), from, from, from.AddDate(0, 0, 20),
+	plan, err := PlanReminders(context.Background(), from.AddDate(0, 0, 2), from, from.AddDate(0, 0, 20),
 		crmkit.Stream([]Customer{
-			{ID: "a", Birthday: Birthday{Calendar: Gregorian, Month: 3, Day: 10}},
-			{ID: "b", Birthday: Birthday{Calendar: Gregorian, Month: 3, Day: 11}},
+			// created mid-window: their no-contact day (25 March) is after it
+			{ID: "a", Created: from.AddDate(0, 0, 14), Birthday: Birthday{Calendar: Gregorian, Month: 3, Day: 10}},
+			{ID: "b", Created: from.AddDate(0, 0, 14), Birthday: Birthday{Calendar: Gregorian, Month: 3, Day: 11}},
 			{ID: "c"},
 		}),
 		crmkit.Stream([]Interaction{{ID: "i", CustomerID: "c", Time: time.Date(2024, 3, 1, 23, 30, 0, 0, ny)}}),
