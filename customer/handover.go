@@ -29,7 +29,8 @@ type Capacity interface {
 	Capacity(ctx context.Context, rep string) (int, error)
 }
 
-// CapacityFunc adapts a function to [Capacity].
+// CapacityFunc adapts a function to [Capacity]. It is as safe for concurrent
+// use as the function; the zero value (nil) must not be used.
 type CapacityFunc func(ctx context.Context, rep string) (int, error)
 
 // Capacity calls f(ctx, rep).
@@ -42,7 +43,8 @@ const NoCapacityLimit = -1
 // rep more customers than the rep's capacity allows.
 var ErrOverCapacity = errors.New("customer: rep over capacity")
 
-// HandoverPolicy is how [PlanHandover] chooses among the eligible reps.
+// HandoverPolicy is how [PlanHandover] chooses among the eligible reps. The
+// zero value means [HandoverLeastLoaded].
 type HandoverPolicy string
 
 const (
@@ -80,7 +82,9 @@ type HandoverRoute struct {
 // load); it is required. Deals and FollowUps may be nil: open deals
 // (DealRef.Open) and pending follow-ups (interactions the host considers
 // pending, typically with a NextContact) of the leaving rep's customers are
-// carried along in the plan by ID; closed deals are ignored.
+// carried along in the plan by ID; closed deals are ignored. Each stream is
+// read at most once. The zero value has no customer stream, which
+// [PlanHandover] rejects.
 type HandoverInput struct {
 	Customers iter.Seq2[Customer, error]
 	Deals     iter.Seq2[DealRef, error]
@@ -94,7 +98,8 @@ type HandoverOptions struct {
 	Policy   HandoverPolicy
 	Routes   []HandoverRoute
 	Capacity Capacity
-	// SkipBad skips bad records instead of stopping; the plan lists them. A
+	// SkipBad skips bad records (*crmkit.RecordError) instead of stopping;
+	// the plan lists them; other stream errors always stop the plan. A
 	// skipped customer of the leaving rep is not in the plan, so the host
 	// must fix it and plan again.
 	SkipBad bool
@@ -103,7 +108,8 @@ type HandoverOptions struct {
 // HandoverAssignment is the audit record of one customer: From is the
 // leaving rep, To the new owner ("" when the customer could not be placed),
 // Reason why (policy and route, or why not placed). Deals and FollowUps are
-// the IDs carried along, sorted.
+// the IDs carried along, sorted. It is plain data: the zero value is empty, and a value may be read
+// from several goroutines but not modified concurrently.
 type HandoverAssignment struct {
 	CustomerID string   `json:"customer_id"`
 	From       string   `json:"from"`
@@ -116,7 +122,8 @@ type HandoverAssignment struct {
 
 // RepLoad is one remaining rep's book in a [HandoverPlan]: customers owned
 // before the handover, customers added, and capacity ([NoCapacityLimit] when
-// unlimited).
+// unlimited). It is plain data: the zero value is empty, and a value may be read
+// from several goroutines but not modified concurrently.
 type RepLoad struct {
 	Rep      string `json:"rep"`
 	Before   int    `json:"before"`
@@ -129,7 +136,8 @@ type RepLoad struct {
 // Unplaced (with the reason), both sorted by customer ID. Loads lists the
 // remaining reps in the order given. Customers counts the book's records
 // read; Moving counts the leaving rep's customers (len(Assignments) +
-// len(Unplaced)).
+// len(Unplaced)). It is plain data: the zero value is empty, and a value may be read
+// from several goroutines but not modified concurrently.
 type HandoverPlan struct {
 	AsOf        time.Time            `json:"as_of"`
 	Leaving     string               `json:"leaving"`
@@ -196,7 +204,7 @@ func PlanHandover(ctx context.Context, asOf time.Time, leaving string, reps []st
 	}
 
 	skip := func(kind string, i int, id string, err error) error {
-		if !o.SkipBad {
+		if !o.SkipBad || !custbSkippable(err) {
 			return err
 		}
 		plan.Skipped = append(plan.Skipped, custbSkipOf(kind, i, id, err))
@@ -254,9 +262,6 @@ func PlanHandover(ctx context.Context, asOf time.Time, leaving string, reps []st
 			default:
 				return k, nil
 			}
-		}
-		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-			return -1, err
 		}
 		return -1, skip(kind, j, id, err)
 	}

@@ -329,7 +329,7 @@ func TestHandoverProperty(t *testing.T) {
 		for _, a := range plan.Unplaced {
 			eligible := reps
 			for _, rt := range routes {
-				if a.Route == custbRouteName(rt, slicesIndexRoute(routes, rt)) {
+				if a.Route == custbRouteName(rt, custbRouteIndex(routes, rt)) {
 					eligible = rt.Reps
 				}
 			}
@@ -352,7 +352,7 @@ func TestHandoverProperty(t *testing.T) {
 	}
 }
 
-func slicesIndexRoute(routes []HandoverRoute, r HandoverRoute) int {
+func custbRouteIndex(routes []HandoverRoute, r HandoverRoute) int {
 	for i := range routes {
 		if cmp.Equal(routes[i], r) {
 			return i
@@ -405,6 +405,35 @@ func FuzzPlanHandover(f *testing.F) {
 		}
 		if err := VerifyHandover(context.Background(), crmkit.Stream(clean), plan, caps); err != nil {
 			t.Fatalf("plan fails verification: %v", err)
+		}
+	})
+}
+
+// FuzzVerifyHandover: arbitrary plans against arbitrary books never panic,
+// and every plan made by PlanHandover from the book verifies.
+func FuzzVerifyHandover(f *testing.F) {
+	f.Add([]byte{1, 2, 3}, "c1", "A", "L", uint8(1))
+	f.Add([]byte{}, "", "", "", uint8(0))
+	f.Fuzz(func(t *testing.T, data []byte, id, to, from string, extra uint8) {
+		owners := []string{"L", "A", "B", ""}
+		var book []Customer
+		for i, b := range data {
+			book = append(book, Customer{ID: fmt.Sprint("c", int(b)%20, "-", i), Owner: owners[int(b)%len(owners)]})
+		}
+		caps := custbCaps(map[string]int{"A": int(extra % 7)})
+		plan, err := PlanHandover(context.Background(), time.Time{}, "L", []string{"A", "B"}, HandoverInput{Customers: crmkit.Stream(book)}, &HandoverOptions{Capacity: caps})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := VerifyHandover(context.Background(), crmkit.Stream(book), plan, caps); err != nil {
+			t.Fatalf("own plan fails: %v", err)
+		}
+		// tamper: add an arbitrary assignment; Verify must not panic and
+		// must object unless the addition happens to be harmless (never:
+		// every leaving customer is already planned once).
+		plan.Assignments = append(plan.Assignments, HandoverAssignment{CustomerID: id, From: from, To: to})
+		if err := VerifyHandover(context.Background(), crmkit.Stream(book), plan, caps); err == nil {
+			t.Fatalf("extra assignment %q→%q accepted", id, to)
 		}
 	})
 }

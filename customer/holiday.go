@@ -9,7 +9,7 @@ import (
 
 // Holiday is one holiday on one civil day. Date is midnight of that day in
 // the location the calendar was asked about. The zero value is not a
-// holiday.
+// holiday. Holiday is a plain value, safe to copy and share.
 type Holiday struct {
 	Name string    `json:"name"`
 	Date time.Time `json:"date"`
@@ -31,7 +31,8 @@ type HolidayCalendar interface {
 	Holidays(from, to time.Time) ([]Holiday, error)
 }
 
-// HolidayCalendarFunc adapts a function to [HolidayCalendar].
+// HolidayCalendarFunc adapts a function to [HolidayCalendar]. It is as safe
+// for concurrent use as the function; the zero value (nil) must not be used.
 type HolidayCalendarFunc func(from, to time.Time) ([]Holiday, error)
 
 // Holidays calls f(from, to).

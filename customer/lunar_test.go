@@ -283,3 +283,36 @@ func FuzzLunarRoundTrip(f *testing.F) {
 		}
 	})
 }
+
+// FuzzFromLunar: any lunar date either converts and comes back unchanged
+// through ToLunar, or is rejected with ErrLunarRange or ErrInvalid; the
+// month-length and leap-month helpers agree with it.
+func FuzzFromLunar(f *testing.F) {
+	f.Add(2023, 2, 29, true)
+	f.Add(2024, 1, 30, false)
+	f.Add(-1<<40, 13, 0, true)
+	f.Fuzz(func(t *testing.T, y, m, d int, leap bool) {
+		l := LunarDate{Year: y, Month: m, Day: d, Leap: leap}
+		s, err := FromLunar(l, time.UTC)
+		n, nerr := LunarMonthDays(y, m, leap)
+		if err != nil {
+			if !errors.Is(err, ErrLunarRange) && !errors.Is(err, crmkit.ErrInvalid) {
+				t.Fatalf("FromLunar(%v): unexpected error %v", l, err)
+			}
+			if nerr == nil && d >= 1 && d <= n {
+				t.Fatalf("FromLunar(%v) rejected a day the month has (%d days): %v", l, n, err)
+			}
+			return
+		}
+		if nerr != nil || d > n {
+			t.Fatalf("FromLunar(%v) accepted a day LunarMonthDays denies: %d, %v", l, n, nerr)
+		}
+		if lm, _ := LunarLeapMonth(y); leap && lm != m {
+			t.Fatalf("leap month %d accepted, LunarLeapMonth(%d) = %d", m, y, lm)
+		}
+		back, err := ToLunar(s)
+		if err != nil || back != l {
+			t.Fatalf("FromLunar(%v) = %v, back %v, %v", l, s, back, err)
+		}
+	})
+}

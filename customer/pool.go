@@ -24,7 +24,8 @@ type DealRef struct {
 	Closed     time.Time `json:"closed,omitzero"`
 }
 
-// ReclaimKind names the inactivity a [ReclaimRule] measures.
+// ReclaimKind names the inactivity a [ReclaimRule] measures. The zero value
+// is invalid in a rule.
 type ReclaimKind string
 
 const (
@@ -72,7 +73,8 @@ func (r ReclaimRule) name() string {
 // ReclaimInput holds the record streams [PlanReclaim] reads. Customers is
 // required; the others may be nil (then no customer has interactions,
 // orders or deals). The streams are read one after the other, Customers
-// first.
+// first, each at most once. The zero value has no customer stream, which
+// [PlanReclaim] rejects.
 type ReclaimInput struct {
 	Customers    iter.Seq2[Customer, error]
 	Interactions iter.Seq2[Interaction, error]
@@ -89,11 +91,13 @@ type ReclaimOptions struct {
 	Location *time.Location
 	// WarnDays is the default warning lead (K) for rules that set none.
 	WarnDays int
-	// SkipBad skips bad records instead of stopping; the plan lists them.
+	// SkipBad skips bad records (*crmkit.RecordError) instead of stopping;
+	// the plan lists them. Other stream errors always stop the plan.
 	SkipBad bool
 }
 
-// ReclaimAction is what a plan does with one customer.
+// ReclaimAction is what a plan does with one customer. The zero value names
+// no action.
 type ReclaimAction string
 
 const (
@@ -110,7 +114,8 @@ const (
 // Kind name the rule that decided (for [ReclaimNow] and [ReclaimWarn]; for
 // [ReclaimKeep] the rule that will fire first, if any). Since is when that rule's clock started,
 // Due when it fires (midnight in the plan's location), DaysLeft the whole
-// days from AsOf to Due (0 for Reclaim). Reason says it in words.
+// days from AsOf to Due (0 for Reclaim). Reason says it in words. It is plain data: the zero value is empty, and a value may be read
+// from several goroutines but not modified concurrently.
 type ReclaimItem struct {
 	CustomerID string        `json:"customer_id"`
 	Owner      string        `json:"owner,omitempty"`
@@ -128,7 +133,8 @@ type ReclaimItem struct {
 // per customer read (skipped customers excepted, which are in Skipped),
 // sorted by action (reclaim, warn, keep), then Due (none last), then
 // customer ID.
-// Customers = Reclaimed + Warned + Kept + SkippedCustomers.
+// Customers = Reclaimed + Warned + Kept + SkippedCustomers. It is plain data: the zero value is empty, and a value may be read
+// from several goroutines but not modified concurrently.
 type ReclaimPlan struct {
 	AsOf             time.Time       `json:"as_of"`
 	Items            []ReclaimItem   `json:"items"`
@@ -227,7 +233,7 @@ func PlanReclaim(ctx context.Context, asOf time.Time, in ReclaimInput, rules []R
 	var state custbChunked[custbPoolState]
 	index := map[string]int{}
 	skip := func(kind string, i int, id string, err error) error {
-		if !o.SkipBad {
+		if !o.SkipBad || !custbSkippable(err) {
 			return err
 		}
 		plan.Skipped = append(plan.Skipped, custbSkipOf(kind, i, id, err))
@@ -278,9 +284,6 @@ func PlanReclaim(ctx context.Context, asOf time.Time, in ReclaimInput, rules []R
 			}
 		}
 		if err != nil {
-			if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-				return nil, err
-			}
 			return nil, skip(kind, j, id, err)
 		}
 		return state.at(k), nil

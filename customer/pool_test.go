@@ -232,3 +232,45 @@ func TestSortInPlace(t *testing.T) {
 		}
 	}
 }
+
+// TestSkipBadKeepsIOErrors: SkipBad skips record errors, even those the
+// host's stream yields, but an I/O error in a stream still stops every plan.
+func TestSkipBadKeepsIOErrors(t *testing.T) {
+	asOf := custbUTC("2024-09-01")
+	boom := errors.New("connection reset")
+	stream := func(last error) func(yield func(Customer, error) bool) {
+		return func(yield func(Customer, error) bool) {
+			if !yield(Customer{ID: "a", Owner: "L"}, nil) {
+				return
+			}
+			if !yield(Customer{}, crmkit.Errorf("customer", 1, "row-2", "phone", crmkit.ErrInvalid, "unparsable")) {
+				return
+			}
+			yield(Customer{}, last)
+		}
+	}
+	tests := []struct {
+		name, reason string
+		last         error
+		wantErr      error
+	}{
+		{"record error", "a RecordError from the host's stream is skipped like ours", crmkit.Errorf("customer", 2, "", "", crmkit.ErrMissing, ""), nil},
+		{"io error", "an I/O error is not a bad record", boom, boom},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rp, err := PlanReminders(context.Background(), asOf, asOf, asOf.AddDate(0, 1, 0), stream(tt.last), nil, &ReminderOptions{SkipBad: true, Holidays: custbNoHolidays})
+			if !errors.Is(err, tt.wantErr) || err == nil && (rp.Customers != 3 || rp.SkippedCustomers != 2) {
+				t.Errorf("reminders: %s: %+v, %v", tt.reason, rp, err)
+			}
+			cp, err := PlanReclaim(context.Background(), asOf, ReclaimInput{Customers: stream(tt.last)}, []ReclaimRule{{Kind: ReclaimNoPurchase, Days: 3}}, &ReclaimOptions{SkipBad: true})
+			if !errors.Is(err, tt.wantErr) || err == nil && (cp.Customers != 3 || len(cp.Items) != 1) {
+				t.Errorf("reclaim: %s: %+v, %v", tt.reason, cp, err)
+			}
+			hp, err := PlanHandover(context.Background(), asOf, "L", []string{"A"}, HandoverInput{Customers: stream(tt.last)}, &HandoverOptions{SkipBad: true})
+			if !errors.Is(err, tt.wantErr) || err == nil && (hp.Customers != 3 || hp.Moving != 1 || len(hp.Skipped) != 2) {
+				t.Errorf("handover: %s: %+v, %v", tt.reason, hp, err)
+			}
+		})
+	}
+}

@@ -11,7 +11,8 @@ import (
 	"github.com/crmkit/crmkit"
 )
 
-// ReminderKind names what a [Reminder] is about.
+// ReminderKind names what a [Reminder] is about. The zero value names no
+// kind.
 type ReminderKind string
 
 const (
@@ -69,8 +70,9 @@ type ReminderOptions struct {
 	// customer has gone that many days without an interaction (counted from
 	// the last interaction, or from Created when there is none).
 	NoContactDays int
-	// SkipBad skips bad records instead of stopping at the first; the plan
-	// lists each skipped record.
+	// SkipBad skips bad records (errors of type *crmkit.RecordError, whether
+	// found here or yielded by the stream) instead of stopping at the first;
+	// the plan lists each. Other stream errors always stop the plan.
 	SkipBad bool
 }
 
@@ -82,7 +84,8 @@ type ReminderOptions struct {
 // substitution, for a no-contact reminder the last contact. Due is the exact
 // planned time of a next-contact reminder; Overdue marks a planned contact
 // that fell before the window and was not followed by any interaction (it is
-// put on the window's first day).
+// put on the window's first day). It is plain data: the zero value is empty, and a value may be read
+// from several goroutines but not modified concurrently.
 type Reminder struct {
 	Date          time.Time    `json:"date"`
 	Kind          ReminderKind `json:"kind"`
@@ -97,7 +100,8 @@ type Reminder struct {
 
 // SkippedRecord describes a host record that a plan skipped because of an
 // option such as SkipBad: its kind ("customer", "interaction", "order",
-// "deal"), stream position, host ID, field and the reason (the error text).
+// "deal"), stream position, host ID, field and the reason (the error text). It is plain data: the zero value is empty, and a value may be read
+// from several goroutines but not modified concurrently.
 type SkippedRecord struct {
 	Kind   string `json:"kind"`
 	Index  int    `json:"index"`
@@ -122,7 +126,8 @@ func custbSkip(err error) SkippedRecord {
 // SkippedCustomers, where Reminded counts customers with at least one
 // reminder and Quiet those with none. Interactions counts the interactions
 // read, SkippedInteractions those skipped. Skipped lists every skipped
-// record.
+// record. It is plain data: the zero value is empty, and a value may be read
+// from several goroutines but not modified concurrently.
 type ReminderPlan struct {
 	From                time.Time       `json:"from"`
 	To                  time.Time       `json:"to"`
@@ -242,7 +247,7 @@ func PlanReminders(ctx context.Context, asOf, from, to time.Time, customers iter
 				hits, err = bd.reminders(c, i)
 			}
 			if err != nil {
-				if !o.SkipBad || errors.Is(err, ErrLunarRange) {
+				if !o.SkipBad || !custbSkippable(err) {
 					return plan, err
 				}
 				plan.Customers++
@@ -273,7 +278,7 @@ func PlanReminders(ctx context.Context, asOf, from, to time.Time, customers iter
 				k, err = custbCheckInteraction(in, j, asOf, index)
 			}
 			if err != nil {
-				if !o.SkipBad {
+				if !o.SkipBad || !custbSkippable(err) {
 					return plan, err
 				}
 				plan.Interactions++
@@ -355,6 +360,14 @@ func PlanReminders(ctx context.Context, asOf, from, to time.Time, customers iter
 	}
 	custbSortReminders(plan.Reminders)
 	return plan, nil
+}
+
+// custbSkippable reports whether SkipBad may skip err: only record errors
+// are; a stream's I/O error, a cancelled context or a window problem stops
+// the plan.
+func custbSkippable(err error) bool {
+	var re *crmkit.RecordError
+	return errors.As(err, &re)
 }
 
 func custbSkipOf(kind string, i int, id string, err error) SkippedRecord {
@@ -510,6 +523,10 @@ func custbNewBirthdayDays(from, to time.Time, loc *time.Location, feb29 Feb29Rul
 func (b *custbBirthdayDays) lunarDays() error {
 	if b.lunarOK || b.lunarErr != nil {
 		return b.lunarErr
+	}
+	if !b.from.Before(b.to) {
+		b.lunarOK = true // an empty window needs no lunar dates
+		return nil
 	}
 	lo := time.Date(LunarMinYear, 1, 31, 0, 0, 0, 0, b.loc)
 	hi := time.Date(LunarMaxYear+1, 1, 29, 0, 0, 0, 0, b.loc)

@@ -2,6 +2,7 @@ package customer
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"iter"
 	"testing"
@@ -337,4 +338,84 @@ func FuzzPlanReminders(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestPlansJSON: every plan marshals to JSON and back unchanged.
+func TestPlansJSON(t *testing.T) {
+	asOf := time.Date(2024, 9, 1, 0, 0, 0, 0, time.UTC)
+	rp, err := PlanReminders(context.Background(), asOf, asOf, asOf.AddDate(0, 1, 0),
+		crmkit.Stream([]Customer{{ID: "a", Owner: "r", Birthday: Birthday{Calendar: Lunar, Month: 8, Day: 15}}, {}}), nil,
+		&ReminderOptions{SkipBad: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cp, err := PlanReclaim(context.Background(), asOf, ReclaimInput{Customers: crmkit.Stream([]Customer{{ID: "a", Owner: "r", Created: asOf.AddDate(-1, 0, 0)}})},
+		[]ReclaimRule{{Kind: ReclaimNoFollowUp, Days: 30}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hp, err := PlanHandover(context.Background(), asOf, "L", []string{"A"}, HandoverInput{Customers: crmkit.Stream(custbBook())}, &HandoverOptions{Capacity: custbCaps(map[string]int{"A": 3})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	roundTrip := func(name string, v, into any) {
+		b, err := json.Marshal(v)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if err := json.Unmarshal(b, into); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+	}
+	var rp2 ReminderPlan
+	var cp2 ReclaimPlan
+	var hp2 HandoverPlan
+	roundTrip("reminders", rp, &rp2)
+	roundTrip("reclaim", cp, &cp2)
+	roundTrip("handover", hp, &hp2)
+	eq := cmp.Comparer(func(a, b time.Time) bool { return a.Equal(b) })
+	for _, d := range []string{cmp.Diff(rp, rp2, eq), cmp.Diff(cp, cp2, eq), cmp.Diff(hp, hp2, eq, cmpopts.EquateEmpty())} {
+		if d != "" {
+			t.Errorf("JSON round trip changed a plan (-before +after):\n%s", d)
+		}
+	}
+}
+
+// TestPlanRemindersDST: days are calendar days, not 24-hour steps, across a
+// daylight-saving change (New York, 10 March 2024, 02:00 → 03:00).
+func TestPlanRemindersDST(t *testing.T) {
+	ny, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		t.Skipf("no time zone database: %v", err)
+	}
+	from := time.Date(2024, 3, 1, 0, 0, 0, 0, ny)
+	plan, err := PlanReminders(context.Background(), from.AddDate(0, 0, 2), from, from.AddDate(0, 0, 20),
+		crmkit.Stream([]Customer{
+			// created mid-window: their no-contact day (25 March) is after it
+			{ID: "a", Created: from.AddDate(0, 0, 14), Birthday: Birthday{Calendar: Gregorian, Month: 3, Day: 10}},
+			{ID: "b", Created: from.AddDate(0, 0, 14), Birthday: Birthday{Calendar: Gregorian, Month: 3, Day: 11}},
+			{ID: "c"},
+		}),
+		crmkit.Stream([]Interaction{{ID: "i", CustomerID: "c", Time: time.Date(2024, 3, 1, 23, 30, 0, 0, ny)}}),
+		&ReminderOptions{Location: ny, Holidays: custbNoHolidays, NoContactDays: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	type got struct {
+		ID    string
+		Local string
+		UTC   string
+	}
+	var g []got
+	for _, r := range plan.Reminders {
+		g = append(g, got{r.CustomerID, r.Date.Format("2006-01-02 15:04"), r.Date.UTC().Format("2006-01-02 15:04")})
+	}
+	want := []got{
+		{"a", "2024-03-10 00:00", "2024-03-10 05:00"}, // EST, UTC-5
+		{"b", "2024-03-11 00:00", "2024-03-11 04:00"}, // EDT, UTC-4: 23 hours later
+		{"c", "2024-03-11 00:00", "2024-03-11 04:00"}, // 1 March 23:30 + 10 calendar days
+	}
+	if diff := cmp.Diff(want, g); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
 }

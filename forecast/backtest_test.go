@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
+	"os"
 	"strings"
 	"testing"
 
@@ -197,5 +198,47 @@ func TestCompare(t *testing.T) {
 	}
 	if _, err := Compare(context.Background(), y[:1], []Candidate{{"naive", fcoreNaiveFit}}, nil); !errors.Is(err, ErrTooShort) {
 		t.Errorf("short series: %v", err)
+	}
+}
+
+// TestBacktestMatchesR compares with rolling-origin loops over R's rwf,
+// naive and meanf (testdata/backtest_ref.R): pooled ME, MAE, RMSE, MAPE,
+// sMAPE, MASE, the one-step ME and interval coverage, to 1e-9 relative.
+func TestBacktestMatchesR(t *testing.T) {
+	b, err := os.ReadFile("testdata/backtest_ref.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cases []struct {
+		Name                             string
+		Y                                []float64
+		H                                int
+		MinTrain                         int `json:"min_train"`
+		Level                            float64
+		ME, MAE, RMSE, MAPE, SMAPE, MASE float64
+		MEH1                             float64 `json:"me_h1"`
+		Coverage                         float64
+	}
+	if err := json.Unmarshal(b, &cases); err != nil {
+		t.Fatal(err)
+	}
+	if len(cases) != 6 {
+		t.Fatalf("%d cases, want 6", len(cases))
+	}
+	fits := map[string]FitFunc{"naive": fcoreNaiveFit, "mean": fcoreMeanFit, "drift": func(y []float64) (Model, error) { return Drift(y) }}
+	for _, c := range cases {
+		got, err := Backtest(context.Background(), c.Y, fits[c.Name], &BacktestOptions{Horizon: c.H, MinTrain: c.MinTrain, Levels: []float64{c.Level}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Failed != 0 {
+			t.Fatalf("%s: %d origins failed: %s", c.Name, got.Failed, got.FirstError)
+		}
+		want := []float64{c.ME, c.MAE, c.RMSE, c.MAPE, c.SMAPE, c.MASE, c.MEH1, c.Coverage}
+		o := got.Overall
+		have := []float64{o.ME, o.MAE, o.RMSE, o.MAPE, o.SMAPE, o.MASE, got.ByHorizon[0].ME, got.Intervals[0].Coverage}
+		if diff := cmp.Diff(want, have, cmpopts.EquateApprox(1e-9, 1e-12)); diff != "" {
+			t.Errorf("%s on %d values (-R +got) [ME MAE RMSE MAPE sMAPE MASE ME_h1 coverage]:\n%s", c.Name, len(c.Y), diff)
+		}
 	}
 }

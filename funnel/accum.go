@@ -2,7 +2,8 @@ package funnel
 
 import (
 	"errors"
-	"sort"
+	"slices"
+	"strings"
 
 	"github.com/crmkit/crmkit"
 )
@@ -104,6 +105,7 @@ type fnlStale struct {
 	rep       int32
 	amount    int64
 	lastTouch int64
+	over      int64 // seconds past the threshold
 }
 
 // fnlGroup holds the aggregates of one (pipeline, rep).
@@ -119,6 +121,8 @@ type fnlGroup struct {
 	wonByMonth                         map[int32]fnlSum
 	openByClose                        map[int32][]fnlSum // expected-close month → per stage
 	changes, skips, backward, reopened int64
+	staleN                             int64
+	staleAmt                           fnlSum
 }
 
 type fnlStageAgg struct {
@@ -310,6 +314,7 @@ func (a *Accumulator) checkChange(d *fnlDeal, st *fnlChain, c *StageChange, idx 
 	if c.Time.IsZero() {
 		return out, e("time", crmkit.ErrMissing, "")
 	}
+	var ok bool
 	t := c.Time.Unix()
 	if t > a.cfg.asOf {
 		return out, e("time", crmkit.ErrFuture, "%v", c.Time)
@@ -320,8 +325,10 @@ func (a *Accumulator) checkChange(d *fnlDeal, st *fnlChain, c *StageChange, idx 
 	if d.closed != fnlNone && t > d.closed {
 		return out, e("time", crmkit.ErrInvalid, "%v is after the deal closed", c.Time)
 	}
-	from, ok := pp.lookup(c.From)
-	if !ok {
+	var from uint16
+	if st.n > 0 && c.From == st.prev.To {
+		from = st.prevTo // the usual case: the chain continues
+	} else if from, ok = pp.lookup(c.From); !ok {
 		return out, e("from", crmkit.ErrUnknownRef, "stage %q not in pipeline %q", c.From, pp.p.ID)
 	}
 	to, ok := pp.lookup(c.To)
@@ -585,9 +592,9 @@ func (a *Accumulator) addDeal(d *fnlDeal, id string, idx int32, ch []fnlChange, 
 	last := &stays[len(stays)-1]
 	last.owner = d.owner
 	a.stays = stays
-	finalKind := pp.kind[d.stage]
+	finalKind := pp.kc[d.stage]
 	dealRep := d.owner
-	if finalKind != StageOpen && len(ch) > 0 && ch[len(ch)-1].owner >= 0 {
+	if finalKind != fnlOpen && len(ch) > 0 && ch[len(ch)-1].owner >= 0 {
 		dealRep = ch[len(ch)-1].owner
 	}
 	g := a.group(d.pipe, dealRep)
@@ -600,16 +607,16 @@ func (a *Accumulator) addDeal(d *fnlDeal, id string, idx int32, ch []fnlChange, 
 		cp.created++
 		cp.cCreated++
 		switch finalKind {
-		case StageWon:
+		case fnlWon:
 			cp.cWon++
-		case StageLost:
+		case fnlLost:
 			cp.cLost++
 		default:
 			cp.cOpen++
 		}
 	}
 	switch finalKind {
-	case StageOpen:
+	case fnlOpen:
 		g.open++
 		g.openAmt.add(d.amount)
 		if d.expClose != fnlNone {
@@ -623,14 +630,16 @@ func (a *Accumulator) addDeal(d *fnlDeal, id string, idx int32, ch []fnlChange, 
 		}
 		if thr := pp.staleS[d.stage]; thr > 0 {
 			touch := max(last.start, d.lastAct)
-			if cfg.asOf-touch > thr {
+			if over := cfg.asOf - touch - thr; over > 0 {
+				g.staleN++
+				g.staleAmt.add(d.amount)
 				if id == "" {
 					id = a.ids.id(idx)
 				}
-				a.stale = append(a.stale, fnlStale{id: id, pipe: d.pipe, stage: d.stage, rep: d.owner, amount: d.amount, lastTouch: touch})
+				a.addStale(fnlStale{id: id, pipe: d.pipe, stage: d.stage, rep: d.owner, amount: d.amount, lastTouch: touch, over: over})
 			}
 		}
-	case StageWon:
+	case fnlWon:
 		m := fnlMonth(d.closed, cfg.loc)
 		s := g.wonByMonth[m]
 		s.add(d.amount)
@@ -644,13 +653,13 @@ func (a *Accumulator) addDeal(d *fnlDeal, id string, idx int32, ch []fnlChange, 
 			p.won++
 			p.wonAmt.add(d.amount)
 		}
-	case StageLost:
+	case fnlLost:
 		if a.inWindow(d.closed) {
 			g.lost++
 			g.period(fnlPeriodIndex(cfg.period, d.closed, cfg.loc)).lost++
 			from := d.stage
 			for i := len(stays) - 1; i >= 0; i-- {
-				if pp.kind[stays[i].stage] == StageOpen {
+				if pp.kc[stays[i].stage] == fnlOpen {
 					from = stays[i].stage
 					break
 				}
@@ -692,15 +701,15 @@ func (a *Accumulator) addDeal(d *fnlDeal, id string, idx int32, ch []fnlChange, 
 		sg.stages[s.stage].tis.add(s.end - s.start)
 		sg.changes++
 		from, to := pp.pos[s.stage], pp.pos[stays[i+1].stage]
-		toKind := pp.kind[stays[i+1].stage]
+		toKind := pp.kc[stays[i+1].stage]
 		switch {
 		case from < 0 && to >= 0:
 			sg.reopened++
 		case from >= 0 && to >= 0 && to < from:
 			sg.backward++
-		case from >= 0 && (to > from+1 || (toKind == StageWon && from < pp.nOpen-1)):
+		case from >= 0 && (to > from+1 || (toKind == fnlWon && from < pp.nOpen-1)):
 			end := to
-			if toKind == StageWon {
+			if toKind == fnlWon {
 				end = pp.nOpen
 			}
 			sg.skips++
@@ -729,7 +738,7 @@ func (a *Accumulator) addDeal(d *fnlDeal, id string, idx int32, ch []fnlChange, 
 	suf[len(stays)] = -1
 	for i := len(stays) - 1; i >= 0; i-- {
 		p := pp.pos[stays[i].stage]
-		if pp.kind[stays[i].stage] == StageWon {
+		if pp.kc[stays[i].stage] == fnlWon {
 			p = pp.nOpen
 		}
 		suf[i] = max(suf[i+1], p)
@@ -747,7 +756,7 @@ func (a *Accumulator) addDeal(d *fnlDeal, id string, idx int32, ch []fnlChange, 
 			switch {
 			case suf[fi+1] > pp.pos[s]:
 				sa.advanced++
-			case finalKind == StageLost:
+			case finalKind == fnlLost:
 				sa.dropped++
 				sa.dropAmt.add(d.amount)
 			default:
@@ -761,9 +770,9 @@ func (a *Accumulator) addDeal(d *fnlDeal, id string, idx int32, ch []fnlChange, 
 			sa := &g.stages[pp.open[q]]
 			sa.reached++
 			switch finalKind {
-			case StageWon:
+			case fnlWon:
 				sa.reachedWon++
-			case StageLost:
+			case fnlLost:
 				sa.reachedLost++
 			default:
 				sa.reachedOpen++
@@ -809,7 +818,7 @@ func (a *Accumulator) Merge(b *Accumulator) error {
 	}
 	for _, s := range b.stale {
 		s.rep = repMap[s.rep]
-		a.stale = append(a.stale, s)
+		a.addStale(s)
 	}
 	a.skipRecords += b.skipRecords
 	a.skipDeals += b.skipDeals
@@ -895,6 +904,49 @@ func (g *fnlGroup) merge(o *fnlGroup, reasonMap []int32) {
 	g.skips += o.skips
 	g.backward += o.backward
 	g.reopened += o.reopened
+	g.staleN += o.staleN
+	g.staleAmt.addSum(o.staleAmt)
+}
+
+// addStale keeps a stale deal for the list. Only the StaleLimit most overdue
+// per pipeline can be reported, so the list is pruned to those whenever it
+// grows past a multiple of that; the order (most overdue, then deal ID) is
+// total, so pruning early never changes which deals are kept.
+func (a *Accumulator) addStale(s fnlStale) {
+	a.stale = append(a.stale, s)
+	if lim := a.cfg.staleLimit; lim > 0 && len(a.stale) > 4*lim*len(a.cfg.pipes)+1024 {
+		a.pruneStale()
+	}
+}
+
+func fnlStaleLess(x, y *fnlStale) int {
+	if x.pipe != y.pipe {
+		return int(x.pipe) - int(y.pipe)
+	}
+	if x.over != y.over {
+		if x.over > y.over {
+			return -1
+		}
+		return 1
+	}
+	return strings.Compare(x.id, y.id)
+}
+
+func (a *Accumulator) pruneStale() {
+	slices.SortFunc(a.stale, func(x, y fnlStale) int { return fnlStaleLess(&x, &y) })
+	kept := a.stale[:0]
+	count, prev := 0, -1
+	for _, s := range a.stale {
+		if int(s.pipe) != prev {
+			prev, count = int(s.pipe), 0
+		}
+		if count < a.cfg.staleLimit {
+			kept = append(kept, s)
+		}
+		count++
+	}
+	clear(a.stale[len(kept):])
+	a.stale = kept
 }
 
 func (a *Accumulator) sortedStale(pi int) []fnlStale {
@@ -904,13 +956,11 @@ func (a *Accumulator) sortedStale(pi int) []fnlStale {
 			out = append(out, s)
 		}
 	}
-	sort.Slice(out, func(i, j int) bool {
-		oi := a.cfg.asOf - out[i].lastTouch - a.cfg.pipes[pi].staleS[out[i].stage]
-		oj := a.cfg.asOf - out[j].lastTouch - a.cfg.pipes[pi].staleS[out[j].stage]
-		if oi != oj {
-			return oi > oj
-		}
-		return out[i].id < out[j].id
-	})
+	slices.SortFunc(out, func(x, y fnlStale) int { return fnlStaleLess(&x, &y) })
+	if lim := a.cfg.staleLimit; lim > 0 && len(out) > lim {
+		out = out[:lim]
+	}
 	return out
 }
+
+const fnlSizeofDeal = 56 // unsafe.Sizeof(fnlDeal{}), checked in a test

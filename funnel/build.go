@@ -72,7 +72,7 @@ func (a *Accumulator) Report() (*Report, error) {
 		}
 		for _, s := range a.sortedStale(pi) {
 			pp := &cfg.pipes[pi]
-			idle := float64(cfg.asOf-s.lastTouch) / 86400
+			idle := float64(cfg.asOf-s.lastTouch) / 86400 // seconds → days
 			pr.Stale = append(pr.Stale, StaleDeal{DealID: s.id, Rep: a.repNames[s.rep], Stage: pp.p.Stages[s.stage].ID,
 				Amount: fnlDecimal(s.amount), LastTouch: time.Unix(s.lastTouch, 0).In(cfg.loc), IdleDays: idle,
 				ThresholdDays: pp.p.Stages[s.stage].StaleDays, OverdueDays: idle - float64(pp.p.Stages[s.stage].StaleDays)})
@@ -193,6 +193,7 @@ func (a *Accumulator) metrics(pi int, g *fnlGroup, level, team, rep string) Metr
 		avg := g.wonAmt.float() / fnlScale / float64(g.won)
 		m.Velocity = fnlMoneyFloat(float64(g.open) * m.WinRate * avg / m.CycleDays.Mean)
 	}
+	m.StaleDeals, m.StaleAmount = int(g.staleN), g.staleAmt.decimal()
 	m.Moves.Changes, m.Moves.Skips = int(g.changes), int(g.skips)
 	m.Moves.Backward, m.Moves.Reopened = int(g.backward), int(g.reopened)
 	for k, ca := range g.lostBy {

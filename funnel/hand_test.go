@@ -172,6 +172,9 @@ func TestHandComputed(t *testing.T) {
 	}
 	// Stale: D4 in qualified since Mar 26: 97 idle days, threshold 21, 76 overdue. D5 was touched on Jun 25.
 	wantStale := []StaleDeal{{DealID: "D4", Rep: "bob", Stage: "qualified", Amount: fnlDec("3000"), LastTouch: fnlDay(3, 26), IdleDays: 97, ThresholdDays: 21, OverdueDays: 76}}
+	if tot.StaleDeals != 1 || !tot.StaleAmount.Equal(fnlDec("3000")) {
+		t.Errorf("stale totals %d %s, want 1 3000", tot.StaleDeals, tot.StaleAmount)
+	}
 	if diff := cmp.Diff(wantStale, p.Stale, fnlApprox); diff != "" {
 		t.Errorf("stale (-want +got):\n%s", diff)
 	}

@@ -101,13 +101,13 @@ func fnlMoneyFloat(f float64) decimal.Decimal {
 
 // fnlIndex interns host IDs (deal IDs) into dense int32 indices in first-seen
 // order. It keeps the bytes of all IDs in one arena and an open-addressing
-// table of int32 slots, about 20 bytes per ID and no pointers for the
-// garbage collector to scan.
+// table whose slots hold a 32-bit hash tag and the index, about 30 bytes per
+// ID in all and no pointers for the garbage collector to scan.
 type fnlIndex struct {
 	seed  maphash.Seed
 	arena []byte
 	offs  []uint32 // offs[i]..offs[i+1] is ID i
-	slots []int32  // index+1, 0 = empty
+	slots []uint64 // hash<<32 | index+1; 0 = empty
 	mask  uint64
 }
 
@@ -116,7 +116,7 @@ func fnlNewIndex(sizeHint int) *fnlIndex {
 	for n < 2*sizeHint {
 		n <<= 1
 	}
-	return &fnlIndex{seed: maphash.MakeSeed(), offs: []uint32{0}, slots: make([]int32, n), mask: uint64(n - 1)}
+	return &fnlIndex{seed: maphash.MakeSeed(), offs: []uint32{0}, slots: make([]uint64, n), mask: uint64(n - 1)}
 }
 
 func (x *fnlIndex) len() int { return len(x.offs) - 1 }
@@ -130,13 +130,14 @@ func (x *fnlIndex) eq(i int32, s string) bool {
 // find returns the index of s, or -1.
 func (x *fnlIndex) find(s string) int32 {
 	h := maphash.String(x.seed, s)
+	tag := h & 0xffffffff00000000
 	for j := h & x.mask; ; j = (j + 1) & x.mask {
 		v := x.slots[j]
 		if v == 0 {
 			return -1
 		}
-		if x.eq(v-1, s) {
-			return v - 1
+		if v&0xffffffff00000000 == tag && x.eq(int32(uint32(v))-1, s) {
+			return int32(uint32(v)) - 1
 		}
 	}
 }
@@ -147,32 +148,33 @@ func (x *fnlIndex) insert(s string) (idx int32, existed bool) {
 		x.grow()
 	}
 	h := maphash.String(x.seed, s)
+	tag := h & 0xffffffff00000000
 	for j := h & x.mask; ; j = (j + 1) & x.mask {
 		v := x.slots[j]
 		if v == 0 {
 			idx = int32(x.len())
 			x.arena = append(x.arena, s...)
 			x.offs = append(x.offs, uint32(len(x.arena)))
-			x.slots[j] = idx + 1
+			x.slots[j] = tag | uint64(idx+1)
 			return idx, false
 		}
-		if x.eq(v-1, s) {
-			return v - 1, true
+		if v&0xffffffff00000000 == tag && x.eq(int32(uint32(v))-1, s) {
+			return int32(uint32(v)) - 1, true
 		}
 	}
 }
 
 func (x *fnlIndex) grow() {
 	n := 2 * len(x.slots)
-	x.slots = make([]int32, n)
+	x.slots = make([]uint64, n)
 	x.mask = uint64(n - 1)
 	for i := int32(0); int(i) < x.len(); i++ {
-		h := maphash.String(x.seed, x.id(i))
+		h := maphash.Bytes(x.seed, x.arena[x.offs[i]:x.offs[i+1]])
 		j := h & x.mask
 		for x.slots[j] != 0 {
 			j = (j + 1) & x.mask
 		}
-		x.slots[j] = i + 1
+		x.slots[j] = h&0xffffffff00000000 | uint64(i+1)
 	}
 }
 

@@ -75,7 +75,7 @@ func (r *Report) WriteTo(w io.Writer) (int64, error) {
 		fmt.Fprintf(&b, "\nwon %d, lost %d, win rate %.1f%%, avg won %s, median won %s, cycle %.1f days (median %.1f)\n",
 			t.Won, t.Lost, 100*t.WinRate, t.AvgWonAmount.StringFixed(2), t.MedianWonAmount.StringFixed(2), t.CycleDays.Mean, t.CycleDays.Median)
 		fmt.Fprintf(&b, "open %d (%s), velocity %s per day; moves: %d skips, %d backward, %d reopened; %d stale deals\n",
-			t.OpenDeals, t.OpenAmount.StringFixed(2), t.Velocity.StringFixed(2), t.Moves.Skips, t.Moves.Backward, t.Moves.Reopened, len(p.Stale))
+			t.OpenDeals, t.OpenAmount.StringFixed(2), t.Velocity.StringFixed(2), t.Moves.Skips, t.Moves.Backward, t.Moves.Reopened, t.StaleDeals)
 		if len(p.Reps) > 0 {
 			b.WriteString("\n")
 			fmt.Fprintf(tw, "rep\tteam\topen\twon\twin rate\twon amount\t\n")

@@ -52,7 +52,9 @@ type PipelineReport struct {
 	Teams       []Metrics        `json:"teams,omitempty"`
 	Reps        []Metrics        `json:"reps,omitempty"`
 	Diagnostics []RepDiagnostics `json:"diagnostics,omitempty"`
-	Stale       []StaleDeal      `json:"stale,omitempty"`
+	// Stale lists the most overdue stale deals (at most
+	// [Options.StaleLimit]); Total.StaleDeals counts them all.
+	Stale []StaleDeal `json:"stale,omitempty"`
 }
 
 // Metrics are the figures of one group of deals: a whole pipeline (Rep and
@@ -93,6 +95,11 @@ type Metrics struct {
 	// Velocity = OpenDeals × WinRate × AvgWonAmount ÷ CycleDays.Mean, money
 	// per day; 0 when no deal was won in the window.
 	Velocity decimal.Decimal `json:"velocity_per_day"`
+
+	// StaleDeals and StaleAmount count the open deals past their stage's
+	// stale threshold as of AsOf (by current owner).
+	StaleDeals  int             `json:"stale_deals"`
+	StaleAmount decimal.Decimal `json:"stale_amount"`
 
 	Moves       Moves        `json:"moves"`
 	LostReasons []LostReason `json:"lost_reasons,omitempty"`

@@ -65,7 +65,8 @@ func bfgsMinimize(f func(x, grad []float64) float64, x0 []float64, gtol float64,
 		fn, ok, ev := wolfeSearch(f, x, fx, g, d, slope, step, xn, gn)
 		res.evals += ev
 		if !ok {
-			if first {
+			// No decrease along d: at the optimum to rounding, or H is stale.
+			if first || infNorm(g) < 1e-6 {
 				break
 			}
 			// Restart from steepest descent once before giving up.
@@ -78,7 +79,7 @@ func bfgsMinimize(f func(x, grad []float64) float64, x0 []float64, gtol float64,
 			y[i] = gn[i] - g[i]
 		}
 		sy := dot(s, y)
-		if math.Abs(fn-fx) <= 1e-15*math.Max(1, math.Abs(fx)) {
+		if math.Abs(fn-fx) <= 1e-14*math.Max(1, math.Abs(fx)) && infNorm(gn) < 1e-6 {
 			flat++
 		} else {
 			flat = 0
@@ -86,7 +87,7 @@ func bfgsMinimize(f func(x, grad []float64) float64, x0 []float64, gtol float64,
 		copy(x, xn)
 		copy(g, gn)
 		fx = fn
-		if flat >= 5 {
+		if flat >= 2 {
 			res.iter++
 			break
 		}
@@ -117,7 +118,9 @@ func bfgsMinimize(f func(x, grad []float64) float64, x0 []float64, gtol float64,
 }
 
 // wolfeSearch finds a step along d satisfying the strong Wolfe conditions
-// (c1 = 1e-4, c2 = 0.9). On success xn, gn hold the new point and gradient.
+// (c1 = 1e-4, c2 = 0.9), zooming by safeguarded quadratic interpolation. On
+// success xn, gn hold the new point and gradient. It gives up (false) when
+// no step decreases f, which near the optimum means f is flat to rounding.
 func wolfeSearch(f func(x, grad []float64) float64, x []float64, f0 float64, g0, d []float64, slope0, step float64, xn, gn []float64) (float64, bool, int) {
 	const c1, c2 = 1e-4, 0.9
 	evals := 0
@@ -129,49 +132,66 @@ func wolfeSearch(f func(x, grad []float64) float64, x []float64, f0 float64, g0,
 		fa := f(xn, gn)
 		return fa, dot(gn, d)
 	}
-	zoom := func(lo, hi, flo float64) (float64, bool) {
-		for range 60 {
-			a := (lo + hi) / 2
+	// zoom narrows [lo, hi], lo satisfying Armijo with the lowest f so far.
+	zoom := func(lo, flo, dlo, hi, fhi float64) (float64, bool) {
+		for range 20 {
+			w := hi - lo
+			// Minimiser of the quadratic through f(lo), f'(lo), f(hi).
+			den := 2 * (fhi - flo - dlo*w)
+			a := lo + w/2
+			if den != 0 && !badFloat(den) {
+				a = lo - dlo*w*w/den
+			}
+			lowB, highB := lo+0.1*w, hi-0.1*w
+			if lowB > highB {
+				lowB, highB = highB, lowB
+			}
+			if !(a >= lowB && a <= highB) {
+				a = lo + w/2
+			}
 			fa, da := eval(a)
 			if badFloat(fa) || fa > f0+c1*a*slope0 || fa >= flo {
-				hi = a
+				hi, fhi = a, fa
+				if badFloat(fhi) {
+					fhi = math.MaxFloat64
+				}
 				continue
 			}
 			if math.Abs(da) <= -c2*slope0 {
 				return fa, true
 			}
 			if da*(hi-lo) >= 0 {
-				hi = lo
+				hi, fhi = lo, flo
 			}
-			lo, flo = a, fa
+			lo, flo, dlo = a, fa, da
 		}
-		// Accept the best Armijo point found, if any.
-		if lo > 0 {
+		if lo > 0 && flo < f0 {
 			fa, _ := eval(lo)
 			return fa, true
 		}
 		return 0, false
 	}
-	prev, fprev := 0.0, f0
+	prev, fprev, dprev := 0.0, f0, slope0
 	a := step
-	for i := 0; i < 60; i++ {
+	for i := 0; i < 50; i++ {
 		fa, da := eval(a)
 		if badFloat(fa) {
-			a = (prev + a) / 2
+			// Outside the domain: shrink towards the last good step.
+			a = prev + (a-prev)/4
 			continue
 		}
 		if fa > f0+c1*a*slope0 || (i > 0 && fa >= fprev) {
-			fz, ok := zoom(prev, a, fprev)
+			fz, ok := zoom(prev, fprev, dprev, a, fa)
 			return fz, ok, evals
 		}
 		if math.Abs(da) <= -c2*slope0 {
 			return fa, true, evals
 		}
 		if da >= 0 {
-			fz, ok := zoom(a, prev, fa)
+			fz, ok := zoom(a, fa, da, prev, fprev)
 			return fz, ok, evals
 		}
-		prev, fprev = a, fa
+		prev, fprev, dprev = a, fa, da
 		a *= 2
 	}
 	return 0, false, evals

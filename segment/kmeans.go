@@ -454,7 +454,7 @@ func elbow(c []KCandidate) int {
 	for _, x := range c {
 		t := float64(x.K-first.K) / float64(last.K-first.K)
 		y := (x.Inertia - last.Inertia) / span // 1 → 0
-		if d := (1 - t) - y; d > bd {           // below the chord y = 1 − t
+		if d := (1 - t) - y; d > bd {          // below the chord y = 1 − t
 			best, bd = x.K, d
 		}
 	}

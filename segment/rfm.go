@@ -72,7 +72,8 @@ const (
 //	2      Hibernating  Hibernating  At risk         At risk    Can't lose
 //	1      Lost         Hibernating  At risk         At risk    Can't lose
 //
-// Rules are tried in order; the first match wins.
+// The rules are disjoint (Hibernating takes two rules to leave the corner to
+// Lost); in any map, rules are tried in order and the first match wins.
 func DefaultSegments() []SegmentRule {
 	return []SegmentRule{
 		{Segment: Champions, R: ScoreRange{5, 5}, FM: ScoreRange{4, 5}},
@@ -85,7 +86,8 @@ func DefaultSegments() []SegmentRule {
 		{Segment: CantLoseThem, R: ScoreRange{1, 2}, FM: ScoreRange{5, 5}},
 		{Segment: AtRisk, R: ScoreRange{1, 2}, FM: ScoreRange{3, 4}},
 		{Segment: Lost, R: ScoreRange{1, 1}, FM: ScoreRange{1, 1}},
-		{Segment: Hibernating, R: ScoreRange{1, 2}, FM: ScoreRange{1, 2}},
+		{Segment: Hibernating, R: ScoreRange{2, 2}, FM: ScoreRange{1, 2}},
+		{Segment: Hibernating, R: ScoreRange{1, 1}, FM: ScoreRange{2, 2}},
 	}
 }
 

@@ -175,7 +175,14 @@ def local_date(jde, what, margin_minutes):
     return jd_to_date(local)
 
 
+def self_check():
+    """The worked examples of Meeus (2nd ed.): 49.a and 25.a."""
+    assert abs(new_moon_jde(-283) - 2443192.65118) < 1e-5  # 1977 Feb 18, 3h37m42s TD
+    assert abs(sun_apparent_longitude(2448908.5) - 199.90895) < 2e-5  # 1992 Oct 13.0 TD
+
+
 def main():
+    self_check()
     # all new moons from late 1899 to early 2102
     k0 = math.floor((1899.8 - 2000) * 12.3685)
     k1 = math.ceil((2102.2 - 2000) * 12.3685)
