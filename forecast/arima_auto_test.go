@@ -149,3 +149,31 @@ func TestAutoARIMAMatchesR(t *testing.T) {
 		t.Errorf("same model as R on %d of %d series, want at least 90%%", same, total)
 	}
 }
+
+// TestAutoARIMAExhaustiveMatchesR compares the exhaustive search with R's
+// auto.arima(stepwise = FALSE) (testdata/arima_exhaustive_ref.R): the same
+// model, AICc within 0.01.
+func TestAutoARIMAExhaustiveMatchesR(t *testing.T) {
+	b, err := os.ReadFile("testdata/arima_exhaustive_ref.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ref map[string]struct {
+		Y      []float64 `json:"y"`
+		Period int       `json:"period"`
+		String string    `json:"string"`
+		AICc   float64   `json:"aicc"`
+	}
+	if err := json.Unmarshal(b, &ref); err != nil {
+		t.Fatal(err)
+	}
+	for name, c := range ref {
+		m, err := AutoARIMA(c.Y, c.Period, &AutoARIMAOptions{Exhaustive: true, Workers: 2})
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if m.String() != c.String || math.Abs(m.AICc()-c.AICc) > 0.01 {
+			t.Errorf("%s: %s AICc %.4f, R %s AICc %.4f", name, m, m.AICc(), c.String, c.AICc)
+		}
+	}
+}
