@@ -1,0 +1,612 @@
+package customer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/crmkit/crmkit"
+	"github.com/shopspring/decimal"
+)
+
+// Metric names what a [Condition] measures about a customer.
+type Metric string
+
+// Metrics a [Condition] can test. Windows count back from the AsOf passed to
+// [Classify]: a window of N days holds times t with AsOf-N days < t <= AsOf.
+const (
+	// MetricSpend is the sum of order amounts in the window (refunds, as
+	// negative amounts, included). Value is a decimal amount.
+	MetricSpend Metric = "spend"
+	// MetricOrders counts orders in the window. Value is an integer.
+	MetricOrders Metric = "orders"
+	// MetricDaysSincePurchase is the number of whole days from the last order
+	// to AsOf. A customer who never bought compares as infinitely long ago:
+	// > and >= and != hold, < and <= and == do not.
+	MetricDaysSincePurchase Metric = "days_since_purchase"
+	// MetricDaysSinceContact is like MetricDaysSincePurchase over
+	// interactions.
+	MetricDaysSinceContact Metric = "days_since_contact"
+	// MetricAgeDays is the number of whole days from Created to AsOf; an
+	// unknown Created time compares like a customer who never bought.
+	MetricAgeDays Metric = "age_days"
+	// MetricReferrals counts customers in the stream whose ReferredBy is this
+	// customer, created in the window (all of them when the window is 0;
+	// with a window, referred customers without a Created time do not count).
+	MetricReferrals Metric = "referrals"
+	// MetricSource compares Customer.Source as a string (== or !=).
+	MetricSource Metric = "source"
+	// MetricLevel compares the customer's current Level as a string.
+	MetricLevel Metric = "level"
+	// MetricTag tests the customer's current tags: == holds when the customer
+	// has the tag Value, != when it has not.
+	MetricTag Metric = "tag"
+	// MetricAttribute compares Attributes[Key]; a missing attribute is "".
+	// == and != compare strings; <, <=, >, >= compare numbers and do not hold
+	// unless both sides parse as numbers.
+	MetricAttribute Metric = "attribute"
+)
+
+// Op is a comparison operator: "<", "<=", "==", "!=", ">=" or ">".
+type Op string
+
+// Condition is one test on a customer, declared as data so that hosts can
+// keep rules in configuration (it marshals to and from JSON). The zero value
+// is invalid; [ValidateRules] says why.
+type Condition struct {
+	Metric Metric `json:"metric"`
+	Op     Op     `json:"op"`
+	// Value is the right-hand side, written as text: a decimal for
+	// MetricSpend, an integer for counts and days, a string otherwise.
+	Value string `json:"value"`
+	// WindowDays limits MetricSpend, MetricOrders and MetricReferrals to the
+	// last WindowDays days up to AsOf; 0 means all time up to AsOf.
+	WindowDays int `json:"window_days,omitempty"`
+	// Key names the attribute for MetricAttribute.
+	Key string `json:"key,omitempty"`
+}
+
+// Rule assigns a level, tags or both to every customer for which all its
+// conditions hold (a rule without conditions matches everyone). The zero
+// value is invalid (it has no name).
+//
+// Precedence, which makes classification deterministic: rules are tried in
+// the order given. The level comes from the first matching rule that sets
+// one; tags are the union of the tags of all matching rules, in rule order,
+// each credited to the first rule that gave it.
+type Rule struct {
+	Name  string      `json:"name"`
+	Level string      `json:"level,omitempty"`
+	Tags  []string    `json:"tags,omitempty"`
+	When  []Condition `json:"when,omitempty"`
+}
+
+// ClassifyOptions tunes [Classify]. A nil pointer or the zero value means the
+// defaults documented on each field.
+type ClassifyOptions struct {
+	// Currency is the currency all orders must be in; "" means the currency
+	// of the first order that names one. Orders with no currency are taken
+	// to be in it.
+	Currency string
+	// SkipInvalid skips bad records (and, for a bad customer, everything
+	// about it) instead of stopping at the first; the result counts them.
+	SkipInvalid bool
+	// MaxSkipped bounds [Classification.Skipped]; 0 means 100.
+	MaxSkipped int
+}
+
+// Assignment is the classification of one customer. Every assignment names
+// the rule it came from.
+type Assignment struct {
+	CustomerID string `json:"customer_id"`
+	// Level is the level the rules assign, "" when no matching rule sets
+	// one (the host keeps its current level). LevelRule names that rule.
+	Level     string `json:"level,omitempty"`
+	LevelRule string `json:"level_rule,omitempty"`
+	// PreviousLevel is the customer's Level before classification.
+	PreviousLevel string `json:"previous_level,omitempty"`
+	// Tags are the tags the rules assign, in rule order.
+	Tags []TagAssignment `json:"tags,omitempty"`
+	// Matched names every rule that matched, in rule order.
+	Matched []string `json:"matched,omitempty"`
+}
+
+// TagAssignment is one tag and the rule that gave it.
+type TagAssignment struct {
+	Tag  string `json:"tag"`
+	Rule string `json:"rule"`
+}
+
+// Classification is the result of [Classify]: one [Assignment] per accepted
+// customer, in customer stream order. The zero value is an empty result.
+type Classification struct {
+	AsOf        time.Time      `json:"as_of"`
+	Currency    string         `json:"currency,omitempty"`
+	Assignments []Assignment   `json:"assignments"`
+	RuleMatches map[string]int `json:"rule_matches"`
+	// Records counts records read per kind ("customer", "order",
+	// "interaction"); Records == Accepted + SkippedRecords for each kind.
+	Records        map[string]int `json:"records"`
+	Accepted       map[string]int `json:"accepted"`
+	SkippedRecords map[string]int `json:"skipped_records,omitempty"`
+	// Skipped lists the first MaxSkipped skipped records and why.
+	Skipped []Offender `json:"skipped,omitempty"`
+}
+
+type custaCond struct {
+	Condition
+	dec    decimal.Decimal
+	num    float64
+	window int // index into the per-customer window aggregates, -1 for all time
+}
+
+type custaRule struct {
+	Rule
+	conds []custaCond
+}
+
+var custaMetricNeedsNumber = map[Metric]bool{MetricOrders: true, MetricDaysSincePurchase: true, MetricDaysSinceContact: true, MetricAgeDays: true, MetricReferrals: true}
+
+// ValidateRules checks a rule set: names present and unique, known metrics
+// and operators, values that parse, windows not negative, an attribute key
+// where needed, and every rule assigning a level or a tag. It reports every
+// problem at once (errors.Join); each wraps [crmkit.ErrInvalid] or
+// [crmkit.ErrMissing] in a [*crmkit.RecordError] of kind "rule".
+func ValidateRules(rules []Rule) error {
+	_, err := custaCompileRules(rules)
+	return err
+}
+
+func custaCompileRules(rules []Rule) ([]custaRule, error) {
+	var errs []error
+	bad := func(i int, name, field string, sentinel error, format string, args ...any) {
+		errs = append(errs, crmkit.Errorf("rule", i, name, field, sentinel, format, args...))
+	}
+	seen := map[string]bool{}
+	out := make([]custaRule, len(rules))
+	for i, r := range rules {
+		out[i].Rule = r
+		if r.Name == "" {
+			bad(i, r.Name, "name", crmkit.ErrMissing, "")
+		} else if seen[r.Name] {
+			bad(i, r.Name, "name", crmkit.ErrDuplicate, "")
+		}
+		seen[r.Name] = true
+		if r.Level == "" && len(r.Tags) == 0 {
+			bad(i, r.Name, "level", crmkit.ErrMissing, "a rule must assign a level or tags")
+		}
+		for _, tag := range r.Tags {
+			if tag == "" {
+				bad(i, r.Name, "tags", crmkit.ErrInvalid, "empty tag")
+			}
+		}
+		for j, c := range r.When {
+			cc := custaCond{Condition: c, window: -1}
+			field := fmt.Sprintf("when[%d]", j)
+			switch c.Op {
+			case "<", "<=", "==", "!=", ">=", ">":
+			default:
+				bad(i, r.Name, field, crmkit.ErrInvalid, "operator %q", c.Op)
+			}
+			switch c.Metric {
+			case MetricSpend:
+				d, err := decimal.NewFromString(strings.TrimSpace(c.Value))
+				if err != nil {
+					bad(i, r.Name, field, crmkit.ErrInvalid, "spend %q is not a decimal", c.Value)
+				}
+				cc.dec = d
+			case MetricOrders, MetricDaysSincePurchase, MetricDaysSinceContact, MetricAgeDays, MetricReferrals:
+				n, err := strconv.ParseInt(strings.TrimSpace(c.Value), 10, 64)
+				if err != nil {
+					bad(i, r.Name, field, crmkit.ErrInvalid, "%s %q is not an integer", c.Metric, c.Value)
+				}
+				cc.num = float64(n)
+			case MetricSource, MetricLevel, MetricTag:
+				if c.Op != "==" && c.Op != "!=" {
+					bad(i, r.Name, field, crmkit.ErrInvalid, "%s compares with == or != only", c.Metric)
+				}
+			case MetricAttribute:
+				if c.Key == "" {
+					bad(i, r.Name, field, crmkit.ErrMissing, "attribute condition without a key")
+				}
+			default:
+				bad(i, r.Name, field, crmkit.ErrInvalid, "unknown metric %q", c.Metric)
+			}
+			if c.WindowDays < 0 {
+				bad(i, r.Name, field, crmkit.ErrInvalid, "negative window %d", c.WindowDays)
+			}
+			out[i].conds = append(out[i].conds, cc)
+		}
+	}
+	return out, errors.Join(errs...)
+}
+
+// custaSum adds money without allocating while amounts fit int64 at four
+// decimal places, and falls back to decimal arithmetic when they do not.
+type custaSum struct {
+	small int64
+	big   decimal.Decimal
+}
+
+var custaPow10 = [...]int64{1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000, 10000000000}
+
+func (s *custaSum) add(d decimal.Decimal) {
+	e := d.Exponent()
+	// Scaled to four places the coefficient has NumDigits+e+4 digits; 18
+	// digits always fit int64.
+	if e >= -4 && e <= 6 && d.NumDigits()+int(e)+4 <= 18 {
+		v := d.CoefficientInt64() * custaPow10[e+4]
+		if r := s.small + v; (v >= 0) == (r >= s.small) {
+			s.small = r
+			return
+		}
+	}
+	s.big = s.big.Add(d)
+}
+
+func (s *custaSum) value() decimal.Decimal {
+	if s.small == 0 {
+		return s.big
+	}
+	return s.big.Add(decimal.New(s.small, -4))
+}
+
+// custaFacts are what Classify keeps per customer: bounded by customers.
+type custaFacts struct {
+	lastOrder, lastContact int64 // Unix seconds; math.MinInt64 when none
+	spend                  []custaSum
+	orders                 []int64
+	referrals              []int64
+}
+
+// Classify applies rules to every customer of the stream, using its orders
+// and interactions up to asOf, and returns one [Assignment] per customer in
+// customer stream order. Streams are read in the order customers, orders,
+// interactions; nil order or interaction streams count as empty.
+//
+// Rules are checked first with [ValidateRules]. Bad records — a customer
+// without an ID or repeating one, an order or interaction for an unknown
+// customer or with a missing time or a time after asOf, an order in another
+// currency, an error from the stream — stop Classify with a
+// [*crmkit.RecordError] unless [ClassifyOptions.SkipInvalid] is set; then
+// the result counts and lists them. Memory grows with the number of
+// customers and the number of distinct windows in the rules, not with the
+// number of orders. Honours ctx.
+func Classify(ctx context.Context, asOf time.Time, rules []Rule, customers iter.Seq2[Customer, error], orders iter.Seq2[Order, error], interactions iter.Seq2[Interaction, error], opts *ClassifyOptions) (*Classification, error) {
+	compiled, err := custaCompileRules(rules)
+	if err != nil {
+		return nil, err
+	}
+	var o ClassifyOptions
+	if opts != nil {
+		o = *opts
+	}
+	maxSkipped := o.MaxSkipped
+	if maxSkipped <= 0 {
+		maxSkipped = 100
+	}
+	// Distinct windows for spend/orders and for referrals.
+	var windows, refWindows []int
+	for i := range compiled {
+		for j := range compiled[i].conds {
+			c := &compiled[i].conds[j]
+			switch c.Metric {
+			case MetricSpend, MetricOrders:
+				c.window = custaWindowIndex(&windows, c.WindowDays)
+			case MetricReferrals:
+				c.window = custaWindowIndex(&refWindows, c.WindowDays)
+			}
+		}
+	}
+	res := &Classification{AsOf: asOf, RuleMatches: map[string]int{}, Records: map[string]int{}, Accepted: map[string]int{}, SkippedRecords: map[string]int{}}
+	for _, r := range rules {
+		res.RuleMatches[r.Name] = 0
+	}
+	skip := func(e *crmkit.RecordError) error {
+		if !o.SkipInvalid {
+			return e
+		}
+		res.SkippedRecords[e.Kind]++
+		if len(res.Skipped) < maxSkipped {
+			name := ProblemStream
+			if e.Field != "" {
+				name = custaProblemName(e.Err)
+			}
+			res.Skipped = append(res.Skipped, Offender{Kind: e.Kind, Index: e.Index, ID: e.ID, Field: e.Field, Problem: name, Message: e.Error()})
+		}
+		return nil
+	}
+	asOfUnix := asOf.Unix()
+	cutoff := func(days int) int64 {
+		if days == 0 {
+			return math.MinInt64
+		}
+		return asOf.AddDate(0, 0, -days).Unix()
+	}
+	winCut := make([]int64, len(windows))
+	for i, w := range windows {
+		winCut[i] = cutoff(w)
+	}
+	refCut := make([]int64, len(refWindows))
+	for i, w := range refWindows {
+		refCut[i] = cutoff(w)
+	}
+
+	index := map[string]int32{}
+	var cust []Customer
+	var facts []custaFacts
+	var referredBy []string
+	var created []int64
+	i := -1
+	if customers != nil {
+		for c, err := range customers {
+			i++
+			if i&1023 == 0 {
+				if cerr := ctx.Err(); cerr != nil {
+					return nil, cerr
+				}
+			}
+			res.Records[KindCustomer]++
+			var e *crmkit.RecordError
+			switch {
+			case err != nil:
+				e = &crmkit.RecordError{Kind: KindCustomer, Index: i, Err: err}
+			case c.ID == "":
+				e = crmkit.Errorf(KindCustomer, i, "", "id", crmkit.ErrMissing, "")
+			default:
+				if _, dup := index[c.ID]; dup {
+					e = crmkit.Errorf(KindCustomer, i, c.ID, "id", crmkit.ErrDuplicate, "")
+				}
+			}
+			if e != nil {
+				if serr := skip(e); serr != nil {
+					return nil, serr
+				}
+				continue
+			}
+			res.Accepted[KindCustomer]++
+			index[c.ID] = int32(len(cust))
+			// Keep only what the rules read; Attributes and Tags are
+			// shared with the host's record, which Classify never writes.
+			cust = append(cust, Customer{ID: c.ID, Level: c.Level, Tags: c.Tags, Source: c.Source, Attributes: c.Attributes})
+			referredBy = append(referredBy, c.ReferredBy)
+			cr := int64(math.MinInt64)
+			if !c.Created.IsZero() {
+				cr = c.Created.Unix()
+			}
+			created = append(created, cr)
+			facts = append(facts, custaFacts{lastOrder: math.MinInt64, lastContact: math.MinInt64,
+				spend: make([]custaSum, len(windows)), orders: make([]int64, len(windows)), referrals: make([]int64, len(refWindows))})
+		}
+	}
+	for k, ref := range referredBy {
+		if ref == "" {
+			continue
+		}
+		p, ok := index[ref]
+		if !ok || p == int32(k) {
+			continue // unknown and self referrers bring nobody; see BuildReferralGraph
+		}
+		for w := range refWindows {
+			if refWindows[w] == 0 || (created[k] != math.MinInt64 && created[k] > refCut[w] && created[k] <= asOfUnix) {
+				facts[p].referrals[w]++
+			}
+		}
+	}
+
+	currency := strings.TrimSpace(o.Currency)
+	i = -1
+	if orders != nil {
+		for ord, err := range orders {
+			i++
+			if i&1023 == 0 {
+				if cerr := ctx.Err(); cerr != nil {
+					return nil, cerr
+				}
+			}
+			res.Records[KindOrder]++
+			var e *crmkit.RecordError
+			p, known := index[ord.CustomerID]
+			cur := strings.TrimSpace(ord.Currency)
+			switch {
+			case err != nil:
+				e = &crmkit.RecordError{Kind: KindOrder, Index: i, Err: err}
+			case !known:
+				e = crmkit.Errorf(KindOrder, i, ord.ID, "customer_id", crmkit.ErrUnknownRef, "customer %q", ord.CustomerID)
+			case ord.Time.IsZero():
+				e = crmkit.Errorf(KindOrder, i, ord.ID, "time", crmkit.ErrMissing, "")
+			case ord.Time.After(asOf):
+				e = crmkit.Errorf(KindOrder, i, ord.ID, "time", crmkit.ErrFuture, "")
+			case cur != "" && currency != "" && !strings.EqualFold(cur, currency):
+				e = crmkit.Errorf(KindOrder, i, ord.ID, "currency", crmkit.ErrCurrency, "%s, classification is in %s", cur, currency)
+			}
+			if e != nil {
+				if serr := skip(e); serr != nil {
+					return nil, serr
+				}
+				continue
+			}
+			res.Accepted[KindOrder]++
+			if currency == "" {
+				currency = cur
+			}
+			f := &facts[p]
+			t := ord.Time.Unix()
+			if t > f.lastOrder {
+				f.lastOrder = t
+			}
+			for w := range windows {
+				if t > winCut[w] {
+					f.spend[w].add(ord.Amount)
+					f.orders[w]++
+				}
+			}
+		}
+	}
+	res.Currency = currency
+	i = -1
+	if interactions != nil {
+		for x, err := range interactions {
+			i++
+			if i&1023 == 0 {
+				if cerr := ctx.Err(); cerr != nil {
+					return nil, cerr
+				}
+			}
+			res.Records[KindInteraction]++
+			var e *crmkit.RecordError
+			p, known := index[x.CustomerID]
+			switch {
+			case err != nil:
+				e = &crmkit.RecordError{Kind: KindInteraction, Index: i, Err: err}
+			case !known:
+				e = crmkit.Errorf(KindInteraction, i, x.ID, "customer_id", crmkit.ErrUnknownRef, "customer %q", x.CustomerID)
+			case x.Time.IsZero():
+				e = crmkit.Errorf(KindInteraction, i, x.ID, "time", crmkit.ErrMissing, "")
+			case x.Time.After(asOf):
+				e = crmkit.Errorf(KindInteraction, i, x.ID, "time", crmkit.ErrFuture, "")
+			}
+			if e != nil {
+				if serr := skip(e); serr != nil {
+					return nil, serr
+				}
+				continue
+			}
+			res.Accepted[KindInteraction]++
+			if t := x.Time.Unix(); t > facts[p].lastContact {
+				facts[p].lastContact = t
+			}
+		}
+	}
+
+	res.Assignments = make([]Assignment, len(cust))
+	var spendVals []decimal.Decimal
+	for k := range cust {
+		if k&1023 == 0 {
+			if cerr := ctx.Err(); cerr != nil {
+				return nil, cerr
+			}
+		}
+		spendVals = spendVals[:0]
+		for w := range windows {
+			spendVals = append(spendVals, facts[k].spend[w].value())
+		}
+		a := Assignment{CustomerID: cust[k].ID, PreviousLevel: cust[k].Level}
+		for ri := range compiled {
+			r := &compiled[ri]
+			if !custaMatch(r, &cust[k], &facts[k], spendVals, created[k], asOfUnix) {
+				continue
+			}
+			a.Matched = append(a.Matched, r.Name)
+			res.RuleMatches[r.Name]++
+			if r.Level != "" && a.LevelRule == "" {
+				a.Level, a.LevelRule = r.Level, r.Name
+			}
+			for _, tag := range r.Tags {
+				if !slices.ContainsFunc(a.Tags, func(t TagAssignment) bool { return t.Tag == tag }) {
+					a.Tags = append(a.Tags, TagAssignment{Tag: tag, Rule: r.Name})
+				}
+			}
+		}
+		res.Assignments[k] = a
+	}
+	if len(res.SkippedRecords) == 0 {
+		res.SkippedRecords = nil
+	}
+	return res, nil
+}
+
+func custaWindowIndex(ws *[]int, days int) int {
+	if i := slices.Index(*ws, days); i >= 0 {
+		return i
+	}
+	*ws = append(*ws, days)
+	return len(*ws) - 1
+}
+
+func custaMatch(r *custaRule, c *Customer, f *custaFacts, spend []decimal.Decimal, created, asOf int64) bool {
+	for i := range r.conds {
+		if !custaHolds(&r.conds[i], c, f, spend, created, asOf) {
+			return false
+		}
+	}
+	return true
+}
+
+func custaHolds(cd *custaCond, c *Customer, f *custaFacts, spend []decimal.Decimal, created, asOf int64) bool {
+	days := func(t int64) float64 {
+		if t == math.MinInt64 {
+			return math.Inf(1)
+		}
+		return math.Floor(float64(asOf-t) / 86400)
+	}
+	switch cd.Metric {
+	case MetricSpend:
+		return custaCompare(cd.Op, spend[cd.window].Cmp(cd.dec))
+	case MetricOrders:
+		return custaCompareNum(cd.Op, float64(f.orders[cd.window]), cd.num)
+	case MetricReferrals:
+		return custaCompareNum(cd.Op, float64(f.referrals[cd.window]), cd.num)
+	case MetricDaysSincePurchase:
+		return custaCompareNum(cd.Op, days(f.lastOrder), cd.num)
+	case MetricDaysSinceContact:
+		return custaCompareNum(cd.Op, days(f.lastContact), cd.num)
+	case MetricAgeDays:
+		return custaCompareNum(cd.Op, days(created), cd.num)
+	case MetricSource:
+		return (c.Source == cd.Value) == (cd.Op == "==")
+	case MetricLevel:
+		return (c.Level == cd.Value) == (cd.Op == "==")
+	case MetricTag:
+		return slices.Contains(c.Tags, cd.Value) == (cd.Op == "==")
+	case MetricAttribute:
+		v := c.Attributes[cd.Key]
+		switch cd.Op {
+		case "==":
+			return v == cd.Value
+		case "!=":
+			return v != cd.Value
+		}
+		a, err1 := strconv.ParseFloat(strings.TrimSpace(v), 64)
+		b, err2 := strconv.ParseFloat(strings.TrimSpace(cd.Value), 64)
+		if err1 != nil || err2 != nil || math.IsNaN(a) || math.IsNaN(b) {
+			return false
+		}
+		return custaCompareNum(cd.Op, a, b)
+	}
+	return false
+}
+
+func custaCompareNum(op Op, a, b float64) bool {
+	switch {
+	case a < b:
+		return custaCompare(op, -1)
+	case a > b:
+		return custaCompare(op, 1)
+	}
+	return custaCompare(op, 0)
+}
+
+func custaCompare(op Op, cmp int) bool {
+	switch op {
+	case "<":
+		return cmp < 0
+	case "<=":
+		return cmp <= 0
+	case "==":
+		return cmp == 0
+	case "!=":
+		return cmp != 0
+	case ">=":
+		return cmp >= 0
+	case ">":
+		return cmp > 0
+	}
+	return false
+}

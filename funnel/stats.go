@@ -1,0 +1,106 @@
+package funnel
+
+import (
+	"math"
+
+	"gonum.org/v1/gonum/mathext"
+	"gonum.org/v1/gonum/stat/distuv"
+)
+
+// fnlWilson returns the Wilson score interval for k successes in n trials at
+// two-sided confidence level conf. n == 0 gives [0, 1].
+func fnlWilson(k, n int64, conf float64) (lo, hi float64) {
+	if n == 0 {
+		return 0, 1
+	}
+	z := distuv.UnitNormal.Quantile(1 - (1-conf)/2)
+	nf := float64(n)
+	p := float64(k) / nf
+	z2 := z * z
+	den := 1 + z2/nf
+	c := (p + z2/(2*nf)) / den
+	h := z * math.Sqrt(p*(1-p)/nf+z2/(4*nf*nf)) / den
+	return math.Max(0, c-h), math.Min(1, c+h)
+}
+
+// fnlBetaPrior fits a Beta(alpha, beta) prior to per-rep success counts by
+// the method of moments (the between-rep variance of the rates, less the
+// binomial noise). With no detectable spread between reps the prior is made
+// strong (concentration fnlMaxConc), so every rep is shrunk to the pooled rate;
+// the concentration is kept within [2, fnlMaxConc].
+func fnlBetaPrior(k, n []int64) (alpha, beta float64) {
+	var K, N, sumN2 float64
+	reps := 0
+	for i := range n {
+		if n[i] == 0 {
+			continue
+		}
+		K += float64(k[i])
+		N += float64(n[i])
+		sumN2 += float64(n[i]) * float64(n[i])
+		reps++
+	}
+	if N == 0 {
+		return 1, 1
+	}
+	mu := math.Min(math.Max(K/N, 1e-3), 1-1e-3)
+	conc := float64(fnlMaxConc)
+	if reps >= 2 {
+		var ss float64
+		for i := range n {
+			if n[i] == 0 {
+				continue
+			}
+			r := float64(k[i]) / float64(n[i])
+			ss += float64(n[i]) * (r - mu) * (r - mu)
+		}
+		tau2 := (ss - mu*(1-mu)*float64(reps-1)) / (N - sumN2/N)
+		if tau2 > 0 {
+			conc = mu*(1-mu)/tau2 - 1
+		}
+	}
+	conc = math.Min(math.Max(conc, 2), fnlMaxConc)
+	return mu * conc, (1 - mu) * conc
+}
+
+const fnlMaxConc = 1000
+
+// fnlProbBelow returns P(X < Y) for independent X ~ Beta(a1, b1) and
+// Y ~ Beta(a2, b2): Simpson integration of the wider variable's CDF against
+// the narrower one's density over the bulk of the narrower (mean ± 12
+// standard deviations, clipped to [0, 1]), where that CDF is smooth.
+func fnlProbBelow(a1, b1, a2, b2 float64) float64 {
+	if fnlBetaSD(a1, b1) < fnlBetaSD(a2, b2) {
+		// P(X < Y) = 1 − P(Y < X) for continuous variables.
+		return 1 - fnlIntegrateCDF(a2, b2, a1, b1)
+	}
+	return fnlIntegrateCDF(a1, b1, a2, b2)
+}
+
+func fnlBetaSD(a, b float64) float64 { return math.Sqrt(a * b / ((a + b) * (a + b) * (a + b + 1))) }
+
+// fnlIntegrateCDF returns ∫ F_X(y) f_Y(y) dy = P(X < Y), integrating over Y.
+func fnlIntegrateCDF(a1, b1, a2, b2 float64) float64 {
+	y := distuv.Beta{Alpha: a2, Beta: b2}
+	m, sd := a2/(a2+b2), fnlBetaSD(a2, b2)
+	lo, hi := math.Max(0, m-12*sd), math.Min(1, m+12*sd)
+	const steps = 400
+	h := (hi - lo) / steps
+	var s float64
+	for i := 0; i <= steps; i++ {
+		x := lo + float64(i)*h
+		w := 2.0
+		switch {
+		case i == 0 || i == steps:
+			w = 1
+		case i%2 == 1:
+			w = 4
+		}
+		f := y.Prob(x)
+		if math.IsInf(f, 0) || math.IsNaN(f) {
+			continue
+		}
+		s += w * f * mathext.RegIncBeta(a1, b1, x)
+	}
+	return math.Min(1, math.Max(0, s*h/3))
+}

@@ -1,0 +1,292 @@
+package segment
+
+import (
+	"context"
+	"fmt"
+	"iter"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/crmkit/crmkit"
+	"github.com/crmkit/crmkit/customer"
+	"github.com/shopspring/decimal"
+)
+
+// ScoreRange is an inclusive range of scores. The zero value matches any
+// score.
+type ScoreRange struct {
+	Min int `json:"min,omitempty"`
+	Max int `json:"max,omitempty"`
+}
+
+func (r ScoreRange) any() bool { return r.Min == 0 && r.Max == 0 }
+
+func (r ScoreRange) match(s int) bool {
+	return r.any() || (s >= r.Min && s <= r.Max)
+}
+
+func (r ScoreRange) String() string {
+	if r.Min == r.Max {
+		return fmt.Sprint(r.Min)
+	}
+	return fmt.Sprintf("%d–%d", r.Min, r.Max)
+}
+
+// SegmentRule maps score ranges to a segment. A customer matches when every
+// non-zero range holds the customer's score; FM is the rounded mean of F and
+// M, (F+M+1)/2. The zero value matches everybody.
+type SegmentRule struct {
+	Segment string     `json:"segment"`
+	R       ScoreRange `json:"r,omitzero"`
+	F       ScoreRange `json:"f,omitzero"`
+	M       ScoreRange `json:"m,omitzero"`
+	FM      ScoreRange `json:"fm,omitzero"`
+}
+
+// Default segment names.
+const (
+	Champions         = "Champions"
+	Loyal             = "Loyal"
+	PotentialLoyalist = "Potential loyalist"
+	NewCustomers      = "New"
+	Promising         = "Promising"
+	NeedAttention     = "Need attention"
+	AboutToSleep      = "About to sleep"
+	AtRisk            = "At risk"
+	CantLoseThem      = "Can't lose them"
+	Hibernating       = "Hibernating"
+	Lost              = "Lost"
+	// Unsegmented is the segment of a customer no rule matches.
+	Unsegmented = "Other"
+)
+
+// DefaultSegments returns the default segment map, defined on 1..5 scores
+// over recency R and the rounded mean FM of frequency and monetary scores.
+// It covers the 5×5 grid exactly once:
+//
+//	R\FM   1            2            3               4          5
+//	5      New          Potential    Potential       Champions  Champions
+//	4      Promising    Potential    Potential       Loyal      Loyal
+//	3      About2sleep  About2sleep  Need attention  Loyal      Loyal
+//	2      Hibernating  Hibernating  At risk         At risk    Can't lose
+//	1      Lost         Hibernating  At risk         At risk    Can't lose
+//
+// The rules are disjoint (Hibernating takes two rules to leave the corner to
+// Lost); in any map, rules are tried in order and the first match wins.
+func DefaultSegments() []SegmentRule {
+	return []SegmentRule{
+		{Segment: Champions, R: ScoreRange{5, 5}, FM: ScoreRange{4, 5}},
+		{Segment: Loyal, R: ScoreRange{3, 4}, FM: ScoreRange{4, 5}},
+		{Segment: PotentialLoyalist, R: ScoreRange{4, 5}, FM: ScoreRange{2, 3}},
+		{Segment: NewCustomers, R: ScoreRange{5, 5}, FM: ScoreRange{1, 1}},
+		{Segment: Promising, R: ScoreRange{4, 4}, FM: ScoreRange{1, 1}},
+		{Segment: NeedAttention, R: ScoreRange{3, 3}, FM: ScoreRange{3, 3}},
+		{Segment: AboutToSleep, R: ScoreRange{3, 3}, FM: ScoreRange{1, 2}},
+		{Segment: CantLoseThem, R: ScoreRange{1, 2}, FM: ScoreRange{5, 5}},
+		{Segment: AtRisk, R: ScoreRange{1, 2}, FM: ScoreRange{3, 4}},
+		{Segment: Lost, R: ScoreRange{1, 1}, FM: ScoreRange{1, 1}},
+		{Segment: Hibernating, R: ScoreRange{2, 2}, FM: ScoreRange{1, 2}},
+		{Segment: Hibernating, R: ScoreRange{1, 1}, FM: ScoreRange{2, 2}},
+	}
+}
+
+// Monetary chooses the M of RFM.
+type Monetary string
+
+// Monetary measures.
+const (
+	MonetaryTotal Monetary = "total" // sum of order amounts (the default)
+	MonetaryMean  Monetary = "mean"  // mean order amount
+)
+
+// RFMOptions configure [ScoreRFM]. AsOf is required; orders after it are
+// errors ([crmkit.ErrFuture]). From, when set, leaves out orders before it.
+// Q is the number of score levels (zero: 5; 2..100). Monetary zero means
+// [MonetaryTotal]. Segments nil means [DefaultSegments]; the default map is
+// written for 5 levels, so with another Q the scores are first mapped to
+// 1..5 by s5 = 1 + ⌊5(s−1)/Q⌋ for the lookup only.
+type RFMOptions struct {
+	AsOf     time.Time     `json:"as_of"`
+	From     time.Time     `json:"from,omitzero"`
+	Q        int           `json:"q,omitempty"`
+	Monetary Monetary      `json:"monetary,omitempty"`
+	Segments []SegmentRule `json:"segments,omitempty"`
+}
+
+// RFM is one customer's recency, frequency and monetary value, their scores
+// 1..Q (Q best: most recent, most frequent, highest spend) and segment.
+// Recency is in days from the last order to AsOf; Frequency counts orders.
+// Rule is the index of the matching segment rule, −1 when none matched.
+type RFM struct {
+	CustomerID string          `json:"customer_id"`
+	Recency    float64         `json:"recency_days"`
+	Frequency  int             `json:"frequency"`
+	Monetary   decimal.Decimal `json:"monetary"`
+	R          int             `json:"r"`
+	F          int             `json:"f"`
+	M          int             `json:"m"`
+	Segment    string          `json:"segment"`
+	Rule       int             `json:"rule"`
+}
+
+// RFMResult holds every customer's RFM (sorted by CustomerID), the levels
+// and rules used, and the customer count per segment.
+type RFMResult struct {
+	Q         int            `json:"q"`
+	Segments  []SegmentRule  `json:"segments"`
+	Customers []RFM          `json:"customers"`
+	Counts    map[string]int `json:"counts"`
+	rescale   bool
+}
+
+// ScoreRFM computes RFM values, quantile scores and segments from an order
+// stream.
+//
+// Scores are quantile ranks with ties shared: a customer's score is
+// 1 + ⌊Q·w/n⌋ where w is the number of customers with a strictly worse value
+// (older last order for R, fewer orders for F, less money for M) among n.
+// Equal values always get equal scores, so heavily tied measures (most
+// customers order once) leave some scores unused rather than splitting
+// equals arbitrarily.
+//
+// Errors: [ErrOptions], [ErrNoData] when no order falls in [From, AsOf],
+// [*crmkit.RecordError] for a bad order.
+func ScoreRFM(ctx context.Context, orders iter.Seq2[customer.Order, error], opts RFMOptions) (*RFMResult, error) {
+	if opts.AsOf.IsZero() {
+		return nil, fmt.Errorf("%w: AsOf is required", ErrOptions)
+	}
+	q := opts.Q
+	if q == 0 {
+		q = 5
+	}
+	if q < 2 || q > 100 {
+		return nil, fmt.Errorf("%w: Q = %d outside 2..100", ErrOptions, opts.Q)
+	}
+	mon := opts.Monetary
+	if mon == "" {
+		mon = MonetaryTotal
+	}
+	if mon != MonetaryTotal && mon != MonetaryMean {
+		return nil, fmt.Errorf("%w: unknown monetary %q", ErrOptions, mon)
+	}
+	rules := opts.Segments
+	rescale := false
+	if rules == nil {
+		rules = DefaultSegments()
+		rescale = q != 5
+	}
+	aggs, err := aggregate(ctx, orders, opts.From, opts.AsOf, true, "AsOf")
+	if err != nil {
+		return nil, err
+	}
+	n := len(aggs)
+	if n == 0 {
+		return nil, fmt.Errorf("%w: no orders", ErrNoData)
+	}
+	res := &RFMResult{Q: q, Segments: rules, Customers: make([]RFM, n), Counts: make(map[string]int), rescale: rescale}
+	rec := make([]float64, n)
+	freq := make([]float64, n)
+	money := make([]float64, n)
+	for i, a := range aggs {
+		c := &res.Customers[i]
+		c.CustomerID = a.id
+		c.Recency = float64(opts.AsOf.Sub(a.last)) / float64(24*time.Hour)
+		c.Frequency = a.orders
+		c.Monetary = a.revenue.value()
+		if mon == MonetaryMean {
+			c.Monetary = c.Monetary.DivRound(decimal.NewFromInt(int64(a.orders)), crmkit.MoneyPlaces+12).RoundBank(crmkit.MoneyPlaces)
+		}
+		rec[i] = -c.Recency // higher is better
+		freq[i] = float64(a.orders)
+		f, err := crmkit.ToFloat(c.Monetary)
+		if err != nil {
+			return nil, crmkit.Errorf("customer", i, a.id, "monetary", crmkit.ErrInvalid, "%v", err)
+		}
+		money[i] = f
+	}
+	rs, fs, ms := quantileScores(rec, q), quantileScores(freq, q), quantileScores(money, q)
+	for i := range res.Customers {
+		c := &res.Customers[i]
+		c.R, c.F, c.M = rs[i], fs[i], ms[i]
+		c.Rule = -1
+		c.Segment = Unsegmented
+		r, f, m := res.lookupScores(c.R, c.F, c.M)
+		for k, rule := range rules {
+			if rule.R.match(r) && rule.F.match(f) && rule.M.match(m) && rule.FM.match((f+m+1)/2) {
+				c.Rule, c.Segment = k, rule.Segment
+				break
+			}
+		}
+		res.Counts[c.Segment]++
+	}
+	return res, nil
+}
+
+func (res *RFMResult) lookupScores(r, f, m int) (int, int, int) {
+	if !res.rescale {
+		return r, f, m
+	}
+	s5 := func(s int) int { return 1 + 5*(s-1)/res.Q }
+	return s5(r), s5(f), s5(m)
+}
+
+// quantileScores returns 1 + ⌊q·(number of strictly smaller values)/n⌋.
+func quantileScores(v []float64, q int) []int {
+	n := len(v)
+	idx := make([]int, n)
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortFunc(idx, func(a, b int) int {
+		switch {
+		case v[a] < v[b]:
+			return -1
+		case v[a] > v[b]:
+			return 1
+		}
+		return 0
+	})
+	out := make([]int, n)
+	below := 0
+	for k, i := range idx {
+		if k > 0 && v[i] != v[idx[k-1]] {
+			below = k
+		}
+		out[i] = 1 + int(int64(q)*int64(below)/int64(n))
+	}
+	return out
+}
+
+// Explain says in words why customer i (an index into Customers) has its
+// scores and segment, for example
+//
+//	C-17: R=5 (last order 3.0 days ago), F=4 (7 orders), M=5 (1250.00) → FM=5 → Champions by rule 0 (R 5, FM 4–5)
+func (res *RFMResult) Explain(i int) string {
+	if i < 0 || i >= len(res.Customers) {
+		return ""
+	}
+	c := res.Customers[i]
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: R=%d (last order %.1f days ago), F=%d (%d orders), M=%d (%s) → FM=%d", c.CustomerID, c.R, c.Recency, c.F, c.Frequency, c.M, c.Monetary.StringFixed(2), (c.F+c.M+1)/2)
+	if res.rescale {
+		r, f, m := res.lookupScores(c.R, c.F, c.M)
+		fmt.Fprintf(&b, "; on the 1..5 scale of the default map R=%d F=%d M=%d FM=%d", r, f, m, (f+m+1)/2)
+	}
+	if c.Rule < 0 {
+		fmt.Fprintf(&b, " → %s: no rule matched", c.Segment)
+		return b.String()
+	}
+	rule := res.Segments[c.Rule]
+	var conds []string
+	for _, p := range []struct {
+		n string
+		r ScoreRange
+	}{{"R", rule.R}, {"F", rule.F}, {"M", rule.M}, {"FM", rule.FM}} {
+		if !p.r.any() {
+			conds = append(conds, p.n+" "+p.r.String())
+		}
+	}
+	fmt.Fprintf(&b, " → %s by rule %d (%s)", c.Segment, c.Rule, strings.Join(conds, ", "))
+	return b.String()
+}
