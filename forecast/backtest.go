@@ -110,7 +110,7 @@ func Backtest(ctx context.Context, y []float64, fit FitFunc, opts *BacktestOptio
 	res := &BacktestResult{}
 	var firstErr error
 	gotIntervals := false
-	for t := first; t < len(y); t += o.Step {
+	for t := first; t < len(y); t = fcoreNextOrigin(t, o.Step, len(y)) {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
@@ -162,6 +162,14 @@ func Backtest(ctx context.Context, y []float64, fit FitFunc, opts *BacktestOptio
 		}
 	}
 	return res, nil
+}
+
+// fcoreNextOrigin advances t by step without overflowing past n.
+func fcoreNextOrigin(t, step, n int) int {
+	if step >= n-t {
+		return n
+	}
+	return t + step
 }
 
 type fcoreFitted struct {

@@ -242,3 +242,11 @@ func TestBacktestMatchesR(t *testing.T) {
 		}
 	}
 }
+
+func TestBacktestHugeStep(t *testing.T) {
+	// A step near MaxInt must end the loop, not overflow into a panic.
+	got, err := Backtest(context.Background(), []float64{1, 2, 3, 4}, fcoreNaiveFit, &BacktestOptions{Step: math.MaxInt, MinTrain: 2})
+	if err != nil || got.Origins != 1 {
+		t.Fatalf("got %+v, %v", got, err)
+	}
+}

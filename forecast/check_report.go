@@ -21,9 +21,16 @@ type CheckOptions struct {
 	// 0 means 5 (high, because every index is tested).
 	ShiftThreshold float64 `json:"shift_threshold,omitempty"`
 	// ShiftWindow is the number of observations on each side compared for
-	// a level shift; 0 means max(Period, 6).
+	// a level shift; 0 means max(Period, 6). Windows are capped at
+	// [MaxCheckWindow].
 	ShiftWindow int `json:"shift_window,omitempty"`
 }
+
+// MaxCheckWindow caps the running-median and level-shift windows of
+// [Check], so its cost stays near n·MaxCheckWindow: a seasonal period above
+// it is not decomposed (outliers are then searched as for a non-seasonal
+// series, and Report.Seasonal is false).
+const MaxCheckWindow = 1000
 
 // Report describes a series' fitness for forecasting. It is a plain value
 // that marshals to JSON; the zero value describes an empty series.
@@ -33,6 +40,10 @@ type Report struct {
 	Period   int `json:"period"`
 	// FullSeasons is the number of complete seasonal cycles (N / Period).
 	FullSeasons int `json:"full_seasons"`
+	// Seasonal is true when seasonal effects were estimated for the
+	// outlier search (Period > 1 with two full seasons, Period ≤
+	// MaxCheckWindow).
+	Seasonal bool `json:"seasonal"`
 	// Missing and Infinite list the indices of NaN and ±Inf values.
 	Missing  []int `json:"missing,omitempty"`
 	Infinite []int `json:"infinite,omitempty"`
@@ -105,6 +116,7 @@ func Check(y []float64, opts *CheckOptions) (*Report, error) {
 	if o.ShiftWindow == 0 {
 		o.ShiftWindow = max(o.Period, 6)
 	}
+	o.ShiftWindow = min(o.ShiftWindow, MaxCheckWindow)
 	if o.Period < 1 || o.ShiftWindow < 1 || !(o.OutlierThreshold > 0) || !(o.ShiftThreshold > 0) ||
 		math.IsInf(o.OutlierThreshold, 0) || math.IsInf(o.ShiftThreshold, 0) {
 		return nil, fmt.Errorf("%w: check options %+v", ErrInvalid, o)
@@ -145,7 +157,12 @@ func Check(y []float64, opts *CheckOptions) (*Report, error) {
 		return r, nil
 	}
 	r.OutliersChecked = true
-	_, _, outliers, clean := fcoreOutlierPass(x, o.Period, r.FullSeasons, o.OutlierThreshold)
+	period := o.Period
+	if period > MaxCheckWindow || r.FullSeasons < 2 {
+		period = 1
+	}
+	r.Seasonal = period > 1
+	_, _, outliers, clean := fcoreOutlierPass(x, period, o.OutlierThreshold)
 	r.Outliers = outliers
 	k := o.ShiftWindow
 	if k > n || n < 2*k+1 {
@@ -169,7 +186,7 @@ func Check(y []float64, opts *CheckOptions) (*Report, error) {
 	for t := range x {
 		adj[t] = x[t] - offset[t]
 	}
-	_, _, outliers, _ = fcoreOutlierPass(adj, o.Period, r.FullSeasons, o.OutlierThreshold)
+	_, _, outliers, _ = fcoreOutlierPass(adj, period, o.OutlierThreshold)
 	for q := range outliers {
 		outliers[q].Value = x[outliers[q].Index]
 		outliers[q].Expected += offset[outliers[q].Index]
@@ -181,7 +198,7 @@ func Check(y []float64, opts *CheckOptions) (*Report, error) {
 // fcoreOutlierPass estimates a robust trend and season of x (NaN missing),
 // flags outliers by R's tsoutliers rule and returns the deseasonalised
 // series (the shift search is median-based, so outliers may stay in it).
-func fcoreOutlierPass(x []float64, period, fullSeasons int, threshold float64) (season, trend []float64, outliers []Outlier, clean []float64) {
+func fcoreOutlierPass(x []float64, period int, threshold float64) (season, trend []float64, outliers []Outlier, clean []float64) {
 	n := len(x)
 	// Trend: running median over a season (the 6 neighbours when non-seasonal);
 	// for seasonal data a second pass on the deseasonalised
@@ -212,7 +229,7 @@ func fcoreOutlierPass(x []float64, period, fullSeasons int, threshold float64) (
 	}
 	trend = fcoreRunningMedian(flat, a, b, excl)
 	season = make([]float64, n)
-	if period > 1 && fullSeasons >= 2 {
+	if period > 1 {
 		// Seasonal effect of each point: the median detrended value of
 		// the other points in its season position (leaving the point out,
 		// so an outlier cannot hide in its own seasonal effect), centred
@@ -288,7 +305,15 @@ func fcoreShiftPass(clean []float64, k int, threshold float64) []LevelShift {
 		}
 	}
 	_, stepScale := fcoreRobustScale(steps)
-	noise := stepScale / math.Sqrt2
+	mags := make([]float64, 0, n)
+	for _, v := range clean {
+		if !math.IsNaN(v) {
+			mags = append(mags, math.Abs(v))
+		}
+	}
+	// As for outliers, rounding noise is not a level: floor the noise at
+	// 1e-9 of the typical magnitude.
+	noise := max(stepScale/math.Sqrt2, 1e-9*fcoreMedian(mags))
 	steps = steps[:0]
 	for i := k; i < n; i++ {
 		if d := clean[i] - clean[i-k]; !math.IsNaN(d) {
@@ -345,8 +370,17 @@ func fcoreShiftPass(clean []float64, k int, threshold float64) []LevelShift {
 				break
 			}
 		}
+		if near {
+			continue
+		}
+		at := fcoreBestSplit(clean, c.i, k, c.before, c.after, slope)
+		for _, s := range out {
+			if at > s.Index-k && at < s.Index+k {
+				near = true
+				break
+			}
+		}
 		if !near {
-			at := fcoreBestSplit(clean, c.i, k, c.before, c.after, slope)
 			out = append(out, LevelShift{Index: at, Before: c.before, After: c.after, Score: c.score, step: c.after - c.before - slope*float64(k)})
 		}
 	}
