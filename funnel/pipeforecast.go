@@ -420,6 +420,18 @@ func pipeExact(c *pipeCell, budget int64) ([]pipeAtom, bool) {
 		return pipeEnumerate(c.values, c.probs), true
 	}
 	maxStates := min(int64(1_000_000), budget/int64(n))
+	if int64(n) > maxStates {
+		// Every nonzero amount is at least one unit: too many states.
+		nz := 0
+		for _, v := range c.values {
+			if v != 0 {
+				nz++
+			}
+		}
+		if int64(nz) > maxStates {
+			return nil, false
+		}
+	}
 	units, unit, ok := pipeLattice(c.amounts, maxStates)
 	if !ok {
 		return nil, false

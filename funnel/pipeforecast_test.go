@@ -67,7 +67,9 @@ func TestForecastExactAndSimulatedAgree(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	groups := func(f *PipelineForecast) []GroupForecast { return append(append([]GroupForecast{f.Total}, f.Teams...), f.Reps...) }
+	groups := func(f *PipelineForecast) []GroupForecast {
+		return append(append([]GroupForecast{f.Total}, f.Teams...), f.Reps...)
+	}
 	ge, gm := groups(fe), groups(fm)
 	if len(ge) != len(gm) {
 		t.Fatalf("%d vs %d groups", len(ge), len(gm))
