@@ -47,7 +47,7 @@ func exHistory() []funnel.History {
 		out = append(out, funnel.History{
 			Deal: funnel.Deal{ID: id, Pipeline: "sales", Owner: "ann", Amount: decimal.NewFromInt(1000), Created: created,
 				Stage: end, Closed: closed, Attributes: map[string]string{"source": src}},
-			Changes: []funnel.StageChange{{DealID: id, From: "lead", To: "proposal", Time: moved}, {DealID: id, From: "proposal", To: end, Time: closed}},
+			Changes:    []funnel.StageChange{{DealID: id, From: "lead", To: "proposal", Time: moved}, {DealID: id, From: "proposal", To: end, Time: closed}},
 			CloseDates: []funnel.CloseDateChange{{DealID: id, Time: created, To: expected}},
 		})
 	}
