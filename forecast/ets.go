@@ -116,7 +116,6 @@ type ETS struct {
 	npar                int // parameters counted in the information criteria
 	seed                uint64
 	npaths              int
-	hasBeta, hasGamma   bool
 	constantFallback    bool
 }
 
