@@ -18,7 +18,7 @@ func etsBenchSeries(b *testing.B) []m3.Series {
 }
 
 // BenchmarkETSFitForecastMonthly fits automatic ETS to one M3 monthly series
-// (N1501, 51 observations... see below) and forecasts 18 steps with intervals.
+// (N1901, 122 observations) and forecasts 18 steps with 80/95% intervals.
 func BenchmarkETSFitForecastMonthly(b *testing.B) {
 	s := etsBenchSeries(b)[500] // N1901, 122 observations
 	b.ReportAllocs()
@@ -57,8 +57,8 @@ func BenchmarkThetaFitForecastMonthly(b *testing.B) {
 }
 
 // BenchmarkETSM3Monthly fits automatic ETS to all 1,428 M3 monthly series
-// with 2 workers and forecasts 18 steps (one iteration takes tens of
-// seconds: run with -benchtime=1x).
+// with 2 workers and forecasts 18 steps with intervals (about 40 CPU
+// seconds per iteration: run with -benchtime=1x).
 func BenchmarkETSM3Monthly(b *testing.B) {
 	series := etsBenchSeries(b)
 	b.ReportAllocs()
