@@ -170,6 +170,10 @@ func (f *ETS) Sigma2() float64 { return f.sigma2 }
 // MSE is the in-sample mean squared one-step error in the data's units.
 func (f *ETS) MSE() float64 { return f.mse }
 
+// AMSE is the in-sample mean squared error averaged over horizons 1..NMSE,
+// as R's fit$amse.
+func (f *ETS) AMSE() float64 { return f.amse }
+
 // Params returns the smoothing parameters.
 func (f *ETS) Params() ETSParams {
 	p := ETSParams{Alpha: f.alpha}
