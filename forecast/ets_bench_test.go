@@ -1,7 +1,6 @@
 package forecast
 
 import (
-	"context"
 	"sync"
 	"testing"
 
@@ -63,7 +62,6 @@ func BenchmarkETSM3Monthly(b *testing.B) {
 	series := etsBenchSeries(b)
 	b.ReportAllocs()
 	for b.Loop() {
-		ctx := context.Background()
 		var wg sync.WaitGroup
 		next := make(chan int)
 		errs := make([]error, len(series))
@@ -72,9 +70,6 @@ func BenchmarkETSM3Monthly(b *testing.B) {
 			go func() {
 				defer wg.Done()
 				for i := range next {
-					if ctx.Err() != nil {
-						return
-					}
 					f, err := FitETS(series[i].Train, 12, "ZZZ", nil)
 					if err == nil {
 						_, err = f.Forecast(18, 80, 95)
