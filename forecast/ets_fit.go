@@ -363,7 +363,7 @@ func etsFinish(y []float64, m, errT, trendT, seasT int, damped bool, alpha, beta
 	if math.IsNaN(lik) {
 		return nil, etsErrf(etsErrFit, "likelihood not finite")
 	}
-	f := &ETS{errT: errT, trendT: trendT, seasT: seasT, damped: damped, m: m, y: y,
+	f := &ETS{errT: errT, trendT: trendT, seasT: seasT, damped: damped, m: m,
 		alpha: alpha, beta: beta, gamma: gamma, phi: phi, states: tr.states, p: p,
 		fitted: tr.fits, resid: tr.e, npar: npIC}
 	f.loglik = -0.5 * lik
