@@ -66,7 +66,9 @@ func etsM3Score(t *testing.T, fit func(y []float64, period int) (Model, error)) 
 
 // TestETSM3Monthly checks automatic ETS and Theta on the 1,428 M3 monthly
 // series (h = 18) against R's published sMAPE of 14.14 and 13.86 (forecast
-// package results, see testdata/m3/README.md). The published figures have
+// package results, see testdata/m3/README.md), and the Optimised Theta Model
+// against forecTheta's published 14.18. Measured here: ETS 14.143 (MASE
+// 0.865), Theta 13.860 (0.864), OTM 14.083 (0.855). The published figures have
 // two decimals, so the test compares our sMAPE rounded to two decimals. It
 // takes about 40 s of CPU, so it runs only when CRMKIT_M3=1 and not with
 // -short.
@@ -85,7 +87,13 @@ func TestETSM3Monthly(t *testing.T) {
 		name string
 		opts *ThetaOptions
 		want float64
-	}{{"Theta", nil, 13.86}, {"OTM", &ThetaOptions{Optimized: true}, 13.86}} {
+	}{
+		{"Theta", nil, 13.86},
+		// forecTheta's own M3 benchmark of otm() (its repository's
+		// benchmarks/resultados_theta_multiplicative.csv): monthly sMAPE 14.18,
+		// MASE 0.86.
+		{"OTM", &ThetaOptions{Optimized: true}, 14.18},
+	} {
 		smape, mase, el = etsM3Score(t, func(y []float64, period int) (Model, error) {
 			return Theta(y, period, c.opts)
 		})

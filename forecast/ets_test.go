@@ -195,3 +195,77 @@ func TestETSForecastDeterministic(t *testing.T) {
 		t.Error("different seeds gave identical simulated intervals")
 	}
 }
+
+// TestETSAllThirtyModels fits each of the 30 ETS models (error A/M, trend
+// N/A/Ad/M/Md, season N/A/M) to AirPassengers with R's restrictions lifted,
+// and checks the name, the parameter set and finite forecasts and intervals.
+func TestETSAllThirtyModels(t *testing.T) {
+	n := 0
+	for _, e := range []string{"A", "M"} {
+		for _, tr := range []string{"N", "A", "Ad", "M", "Md"} {
+			for _, s := range []string{"N", "A", "M"} {
+				spec := e + tr + s
+				n++
+				t.Run(spec, func(t *testing.T) {
+					fit, err := FitETS(etsAir, 12, spec, &ETSOptions{Unrestricted: true, NPaths: 200})
+					if err != nil {
+						t.Fatal(err)
+					}
+					want := "ETS(" + e + "," + tr + "," + s + ")"
+					if fit.String() != want || fit.Spec() != spec {
+						t.Errorf("String %q Spec %q, want %q", fit, fit.Spec(), want)
+					}
+					p := fit.ParamsByName()
+					if _, ok := p["beta"]; ok != (tr != "N") {
+						t.Errorf("beta present = %v for trend %s", ok, tr)
+					}
+					if _, ok := p["phi"]; ok != (len(tr) == 2) {
+						t.Errorf("phi present = %v for trend %s", ok, tr)
+					}
+					if _, ok := p["gamma"]; ok != (s != "N") {
+						t.Errorf("gamma present = %v for season %s", ok, s)
+					}
+					fc, err := fit.Forecast(24, 95)
+					if err != nil {
+						t.Fatal(err)
+					}
+					for i, v := range fc.Mean {
+						lo, up := fc.Intervals[0].Lower[i], fc.Intervals[0].Upper[i]
+						if math.IsNaN(v) || math.IsInf(v, 0) || !(lo <= up) {
+							t.Fatalf("step %d: mean %v interval [%v, %v]", i+1, v, lo, up)
+						}
+					}
+				})
+			}
+		}
+	}
+	if n != 30 {
+		t.Fatalf("%d models", n)
+	}
+}
+
+// TestETSPartialSelection checks that Z selects only the components it
+// stands for.
+func TestETSPartialSelection(t *testing.T) {
+	tests := []struct {
+		name, reason, spec string
+		ok                 func(*ETS) bool
+	}{
+		{"ZZN", "no season", "ZZN", func(f *ETS) bool { return f.seasT == etsNone }},
+		{"AZZ", "additive error", "AZZ", func(f *ETS) bool { return f.errT == etsAdd }},
+		{"MZM", "multiplicative error and season", "MZM", func(f *ETS) bool { return f.errT == etsMult && f.seasT == etsMult }},
+		{"ZAdZ not allowed", "", "ZAZ", func(f *ETS) bool { return f.trendT == etsAdd }},
+		{"ZNZ", "no trend", "ZNZ", func(f *ETS) bool { return f.trendT == etsNone && !f.damped }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fit, err := FitETS(etsAir, 12, tt.spec, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !tt.ok(fit) {
+				t.Errorf("%s: %s selected %s", tt.reason, tt.spec, fit)
+			}
+		})
+	}
+}
