@@ -123,6 +123,8 @@ type fnlGroup struct {
 	changes, skips, backward, reopened int64
 	staleN                             int64
 	staleAmt                           fnlSum
+	pushes, pulls, pushedDeals         int64
+	pushSec                            int64
 }
 
 type fnlStageAgg struct {
@@ -667,6 +669,26 @@ func (a *Accumulator) addDeal(d *fnlDeal, id string, idx int32, ch []fnlChange, 
 		}
 	}
 
+	// Expected close date moves in the window.
+	pushed := false
+	for i := range cl {
+		c := &cl[i]
+		if c.from == fnlNone || !a.inWindow(c.t) {
+			continue
+		}
+		switch {
+		case c.to > c.from:
+			g.pushes++
+			g.pushSec += c.to - c.from
+			pushed = true
+		case c.to < c.from:
+			g.pulls++
+		}
+	}
+	if pushed {
+		g.pushedDeals++
+	}
+
 	// Snapshots: the stay containing each date.
 	j := 0
 	for k, t := range cfg.snaps {
@@ -908,6 +930,10 @@ func (g *fnlGroup) merge(o *fnlGroup, reasonMap []int32) {
 	g.reopened += o.reopened
 	g.staleN += o.staleN
 	g.staleAmt.addSum(o.staleAmt)
+	g.pushes += o.pushes
+	g.pulls += o.pulls
+	g.pushedDeals += o.pushedDeals
+	g.pushSec += o.pushSec
 }
 
 // addStale keeps a stale deal for the list. Only the StaleLimit most overdue

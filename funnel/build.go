@@ -192,6 +192,10 @@ func (a *Accumulator) metrics(pi int, g *fnlGroup, level, team, rep string) Metr
 		m.Velocity = fnlMoneyFloat(float64(g.open) * m.WinRate * avg / m.CycleDays.Mean)
 	}
 	m.StaleDeals, m.StaleAmount = int(g.staleN), g.staleAmt.decimal()
+	m.CloseDates = CloseDateMoves{Pushes: int(g.pushes), PulledIn: int(g.pulls), PushedDeals: int(g.pushedDeals)}
+	if g.pushes > 0 {
+		m.CloseDates.MeanPushDays = float64(g.pushSec) / float64(g.pushes) / 86400
+	}
 	m.Moves.Changes, m.Moves.Skips = int(g.changes), int(g.skips)
 	m.Moves.Backward, m.Moves.Reopened = int(g.backward), int(g.reopened)
 	for k, ca := range g.lostBy {

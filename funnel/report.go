@@ -101,6 +101,10 @@ type Metrics struct {
 	StaleDeals  int             `json:"stale_deals"`
 	StaleAmount decimal.Decimal `json:"stale_amount"`
 
+	// CloseDates counts expected-close-date changes in the window (from
+	// the optional history).
+	CloseDates CloseDateMoves `json:"close_dates"`
+
 	Moves       Moves        `json:"moves"`
 	LostReasons []LostReason `json:"lost_reasons,omitempty"`
 	Periods     []PeriodStat `json:"periods,omitempty"`
@@ -199,6 +203,17 @@ type Moves struct {
 	Backward int          `json:"backward"`
 	Reopened int          `json:"reopened"`
 	Skipped  []StageCount `json:"skipped,omitempty"`
+}
+
+// CloseDateMoves counts changes of expected close dates: Pushes moved a
+// date later (by MeanPushDays on average), PulledIn moved one earlier, and
+// PushedDeals is the number of deals pushed at least once. Changes from no
+// date to a date are not counted.
+type CloseDateMoves struct {
+	Pushes       int     `json:"pushes"`
+	PulledIn     int     `json:"pulled_in"`
+	PushedDeals  int     `json:"pushed_deals"`
+	MeanPushDays float64 `json:"mean_push_days"`
 }
 
 // StageCount is a count for one stage.
