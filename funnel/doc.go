@@ -20,17 +20,17 @@
 // context and [Options]; AsOf is required and nothing reads the clock.
 // Deals may come in any order; each change stream must list a deal's changes
 // together and in time order ("ORDER BY deal_id, time" in any collation).
-// A violation is a [*crmkit.RecordError] naming the record, its stream
+// A violation is a [*github.com/crmkit/crmkit.RecordError] naming the record, its stream
 // position and field, wrapping crmkit.ErrOrder, ErrUnknownRef, ErrInvalid,
 // ErrDuplicate, ErrMissing or ErrFuture; nothing is reordered or dropped.
-// With [Options].SkipBad a bad record skips its whole deal and the
+// With Options.SkipBad a bad record skips its whole deal and the
 // [Report] counts what was skipped and why. Mixed currencies are always an
 // error.
 //
 // # What the report holds
 //
 // For each pipeline, for the pipeline as a whole, each team (from
-// [Options].Teams) and each rep, a [Metrics] value: [Snapshot] values
+// Options.Teams) and each rep, a [Metrics] value: [Snapshot] values
 // rebuilt from the history at AsOf and any past dates; [Conversion] under
 // three named definitions ([StageToStage], [ReachedStage], [CohortWinRate]),
 // where deals still open are counted as open, never as lost; win rate,
@@ -42,8 +42,8 @@
 // rep: every stage's conversion against the rest of the rep's team with a
 // Wilson interval, an empirical-Bayes shrunk rate and the posterior
 // probability that the rep is below the team; a weak stage is named only
-// when that probability reaches [Options].Confidence with at least
-// [Options].MinDeals decided deals. [TargetResult] gives attainment, gap
+// when that probability reaches Options.Confidence with at least
+// Options.MinDeals decided deals. [TargetResult] gives attainment, gap
 // and pipeline coverage against the coverage the historical win rate
 // needs. A Report marshals to JSON and renders as text tables
 // ([Report.WriteTo], [Report.String]).
