@@ -290,13 +290,17 @@ func (a *Accumulator) convDeal(d *Deal, idx int) (fnlDeal, error) {
 	return out, nil
 }
 
-// fnlChain checks the stage changes of one deal as they arrive.
+// fnlChain checks the stage changes of one deal as they arrive. It keeps
+// only what the next check needs (few pointers: it is written per change).
 type fnlChain struct {
-	n      int
-	prevTo uint16
-	prevT  int64
-	prev   StageChange
-	last   int // index of the last change, for the end check
+	n          int
+	prevFrom   uint16
+	prevTo     uint16
+	prevOwner  int32
+	prevT      int64
+	last       int    // index of the last change, for the end check
+	prevToID   string // the previous change's To as the host spelled it
+	prevOwnerS string
 }
 
 func (a *Accumulator) checkChange(d *fnlDeal, st *fnlChain, c *StageChange, idx int) (fnlChange, error) {
@@ -320,7 +324,7 @@ func (a *Accumulator) checkChange(d *fnlDeal, st *fnlChain, c *StageChange, idx 
 		return out, e("time", crmkit.ErrInvalid, "%v is after the deal closed", c.Time)
 	}
 	var from uint16
-	if st.n > 0 && c.From == st.prev.To {
+	if st.n > 0 && c.From == st.prevToID {
 		from = st.prevTo // the usual case: the chain continues
 	} else if from, ok = pp.lookup(c.From); !ok {
 		return out, e("from", crmkit.ErrUnknownRef, "stage %q not in pipeline %q", c.From, pp.p.ID)
@@ -330,7 +334,7 @@ func (a *Accumulator) checkChange(d *fnlDeal, st *fnlChain, c *StageChange, idx 
 		return out, e("to", crmkit.ErrUnknownRef, "stage %q not in pipeline %q", c.To, pp.p.ID)
 	}
 	if st.n > 0 {
-		if t == st.prevT && c.From == st.prev.From && c.To == st.prev.To {
+		if t == st.prevT && from == st.prevFrom && to == st.prevTo {
 			return out, e("", crmkit.ErrDuplicate, "same change as the previous record")
 		}
 		if t < st.prevT {
@@ -345,14 +349,20 @@ func (a *Accumulator) checkChange(d *fnlDeal, st *fnlChain, c *StageChange, idx 
 	}
 	out = fnlChange{t: t, from: from, to: to, owner: -1}
 	if c.Owner != "" {
-		if st.n > 0 && c.Owner == st.prev.Owner && len(a.chBuf) > 0 {
-			out.owner = a.chBuf[len(a.chBuf)-1].owner
+		if st.n > 0 && c.Owner == st.prevOwnerS {
+			out.owner = st.prevOwner
 		} else {
 			out.owner = a.rep(c.Owner)
 		}
 	}
+	if st.n == 0 || c.Owner != st.prevOwnerS {
+		st.prevOwnerS = c.Owner
+	}
+	if st.n == 0 || c.To != st.prevToID {
+		st.prevToID = c.To
+	}
 	st.n++
-	st.prevTo, st.prevT, st.prev, st.last = to, t, *c, idx
+	st.prevFrom, st.prevTo, st.prevT, st.prevOwner, st.last = from, to, t, out.owner, idx
 	return out, nil
 }
 

@@ -2,6 +2,7 @@ package funnel
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -131,6 +132,9 @@ func fnlCheckReport(t *testing.T, r *Report) {
 	}
 	if _, err := r.WriteTo(discard{}); err != nil {
 		t.Fatal(err)
+	}
+	if _, err := json.Marshal(r); err != nil {
+		t.Fatalf("report does not marshal: %v", err)
 	}
 }
 
