@@ -21,7 +21,7 @@ var ErrMismatch = errors.New("funnel: accumulators were built with different pip
 // same report as one pass over all the data.
 //
 // The state is aggregates (counts, exact money sums, hour histograms) plus
-// about 20 bytes per deal for the deal IDs (to catch duplicates, also across
+// about 30 bytes per deal for the deal IDs (to catch duplicates, also across
 // merged accumulators), 8 bytes per won deal (for the median) and the stale
 // deals. The zero value is not usable; use [NewAccumulator]. An Accumulator
 // is not safe for concurrent use.

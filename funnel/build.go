@@ -10,6 +10,7 @@ import (
 
 	"github.com/crmkit/crmkit"
 	"github.com/shopspring/decimal"
+	"gonum.org/v1/gonum/mathext"
 )
 
 // Report computes the report from everything added and merged so far. It
@@ -242,6 +243,9 @@ func (a *Accumulator) diagnose(pi int, g *fnlGroup, rep, team string, teamGroups
 		rs := RepStage{Stage: pp.p.Stages[si].ID, Advanced: int(k), Decided: int(n), Rate: fnlRate(k, n), Low: lo, High: hi,
 			Shrunk: (alpha + float64(k)) / (alpha + beta + float64(n)), RestAdvanced: int(rk), RestDecided: int(rn),
 			RestRate: fnlRate(rk, rn), Dropped: int(s.dropped), DropAmount: s.dropAmt.decimal()}
+		pa, pb := alpha+float64(k), beta+float64(n-k)
+		rs.ShrunkLow = mathext.InvRegIncBeta(pa, pb, (1-cfg.conf)/2)
+		rs.ShrunkHigh = mathext.InvRegIncBeta(pa, pb, 1-(1-cfg.conf)/2)
 		if rn > 0 && n > 0 {
 			rs.ProbBelow = fnlProbBelow(alpha+float64(k), beta+float64(n-k), 1+float64(rk), 1+float64(rn-rk))
 			rs.IntervalBelow = hi < rs.RestRate
