@@ -297,8 +297,12 @@ type PeriodStat struct {
 // of the rep's team in one pipeline. WeakStage is the stage where the rep is
 // most clearly below the rest of the team, named only when the rep has at
 // least MinDeals decided deals there and the posterior probability that the
-// rep's rate is below the rest's rate reaches the confidence level; otherwise
-// it is "" and Verdict says why.
+// rep's rate is below the rest's rate (reported as Confidence) reaches the
+// confidence level adjusted for multiple comparisons: 1 − (1 −
+// Options.Confidence)/m, m being the number of rep-stage pairs in the team
+// with at least MinDeals decided deals (Bonferroni), so that scanning many
+// reps and stages does not name chance dips. Otherwise WeakStage is "" and
+// Verdict says why.
 //
 // Like every result type it is a plain value: the zero value is empty and
 // it is safe for concurrent reads.
