@@ -211,8 +211,8 @@ func ExampleReport_WriteTo() {
 	// rep    team  open  won  win rate  won amount
 	// alice  -     0     1    50.0%     1000.00
 	// bob    -     1     1    100.0%    500.00
-	// alice: no stage below the rest of the team with 95% probability
-	// bob: no stage below the rest of the team with 95% probability
+	// alice: no stage below the rest of the team with 99% probability (95% adjusted for 5 comparisons)
+	// bob: no stage below the rest of the team with 99% probability (95% adjusted for 5 comparisons)
 }
 
 func ExampleReport_String() {
