@@ -125,9 +125,10 @@ func (a *Accumulator) UnmarshalBinary(data []byte) error {
 		if r.err != nil || pi >= len(cfg.pipes) || rep >= int64(len(out.repNames)) {
 			return fmt.Errorf("%w: group key", ErrCorrupt)
 		}
-		g := out.newGroup(pi)
-		r.group(g, len(out.reasonNames))
-		out.groups[k] = g
+		if _, dup := out.groups[k]; dup {
+			return fmt.Errorf("%w: group repeated", ErrCorrupt)
+		}
+		r.group(out.group(uint16(pi), int32(rep)), len(out.reasonNames))
 	}
 	for range r.n() {
 		s := fnlStale{id: r.str(), pipe: uint16(r.u()), stage: uint16(r.u()), rep: int32(r.i()), amount: r.i(), lastTouch: r.i(), over: r.i()}
