@@ -21,7 +21,7 @@ var ErrMismatch = errors.New("funnel: accumulators were built with different pip
 // same report as one pass over all the data.
 //
 // The state is aggregates (counts, exact money sums, hour histograms) plus
-// about 20 bytes per deal for the deal IDs (to catch duplicates, also across
+// about 30 bytes per deal for the deal IDs (to catch duplicates, also across
 // merged accumulators), 8 bytes per won deal (for the median) and the stale
 // deals. The zero value is not usable; use [NewAccumulator]. An Accumulator
 // is not safe for concurrent use.
@@ -33,6 +33,7 @@ type Accumulator struct {
 	reasons     map[string]int32
 	reasonNames []string
 	groups      map[uint64]*fnlGroup
+	groupTab    [][]*fnlGroup // [pipeline][rep], the same groups for fast lookup
 	stale       []fnlStale
 	currency    string
 
@@ -41,14 +42,12 @@ type Accumulator struct {
 	skipExamples           []string
 
 	// scratch, reused from deal to deal
-	stays   []fnlStay
-	first   []int32
-	sufMax  []int
-	lastKey uint64
-	lastG   *fnlGroup
-	chBuf   []fnlChange
-	amBuf   []fnlAmtChg
-	clBuf   []fnlCloseChg
+	stays  []fnlStay
+	first  []int32
+	sufMax []int
+	chBuf  []fnlChange
+	amBuf  []fnlAmtChg
+	clBuf  []fnlCloseChg
 }
 
 // NewAccumulator validates the pipelines and options and returns an empty
@@ -63,7 +62,7 @@ func NewAccumulator(pipelines []Pipeline, opts *Options) (*Accumulator, error) {
 
 func fnlNewAcc(cfg *fnlConfig, hint int) *Accumulator {
 	return &Accumulator{cfg: cfg, ids: fnlNewIndex(hint), reps: map[string]int32{}, reasons: map[string]int32{},
-		groups: map[uint64]*fnlGroup{}, currency: cfg.currency, skipReasons: map[string]int{}, lastKey: ^uint64(0)}
+		groups: map[uint64]*fnlGroup{}, currency: cfg.currency, skipReasons: map[string]int{}}
 }
 
 // fnlDeal is the compact state of one deal: 56 bytes.
@@ -123,6 +122,8 @@ type fnlGroup struct {
 	changes, skips, backward, reopened int64
 	staleN                             int64
 	staleAmt                           fnlSum
+	pushes, pulls, pushedDeals         int64
+	pushSec                            int64
 }
 
 type fnlStageAgg struct {
@@ -156,16 +157,24 @@ func (a *Accumulator) newGroup(pi int) *fnlGroup {
 }
 
 func (a *Accumulator) group(pi uint16, rep int32) *fnlGroup {
-	k := uint64(pi)<<32 | uint64(uint32(rep))
-	if k == a.lastKey {
-		return a.lastG
+	if int(pi) < len(a.groupTab) && int(rep) < len(a.groupTab[pi]) {
+		if g := a.groupTab[pi][rep]; g != nil {
+			return g
+		}
 	}
+	k := uint64(pi)<<32 | uint64(uint32(rep))
 	g := a.groups[k]
 	if g == nil {
 		g = a.newGroup(int(pi))
 		a.groups[k] = g
 	}
-	a.lastKey, a.lastG = k, g
+	for len(a.groupTab) <= int(pi) {
+		a.groupTab = append(a.groupTab, nil)
+	}
+	for len(a.groupTab[pi]) <= int(rep) {
+		a.groupTab[pi] = append(a.groupTab[pi], nil)
+	}
+	a.groupTab[pi][rep] = g
 	return g
 }
 
@@ -288,13 +297,17 @@ func (a *Accumulator) convDeal(d *Deal, idx int) (fnlDeal, error) {
 	return out, nil
 }
 
-// fnlChain checks the stage changes of one deal as they arrive.
+// fnlChain checks the stage changes of one deal as they arrive. It keeps
+// only what the next check needs (few pointers: it is written per change).
 type fnlChain struct {
-	n      int
-	prevTo uint16
-	prevT  int64
-	prev   StageChange
-	last   int // index of the last change, for the end check
+	n          int
+	prevFrom   uint16
+	prevTo     uint16
+	prevOwner  int32
+	prevT      int64
+	last       int    // index of the last change, for the end check
+	prevToID   string // the previous change's To as the host spelled it
+	prevOwnerS string
 }
 
 func (a *Accumulator) checkChange(d *fnlDeal, st *fnlChain, c *StageChange, idx int) (fnlChange, error) {
@@ -318,7 +331,7 @@ func (a *Accumulator) checkChange(d *fnlDeal, st *fnlChain, c *StageChange, idx 
 		return out, e("time", crmkit.ErrInvalid, "%v is after the deal closed", c.Time)
 	}
 	var from uint16
-	if st.n > 0 && c.From == st.prev.To {
+	if st.n > 0 && c.From == st.prevToID {
 		from = st.prevTo // the usual case: the chain continues
 	} else if from, ok = pp.lookup(c.From); !ok {
 		return out, e("from", crmkit.ErrUnknownRef, "stage %q not in pipeline %q", c.From, pp.p.ID)
@@ -328,7 +341,7 @@ func (a *Accumulator) checkChange(d *fnlDeal, st *fnlChain, c *StageChange, idx 
 		return out, e("to", crmkit.ErrUnknownRef, "stage %q not in pipeline %q", c.To, pp.p.ID)
 	}
 	if st.n > 0 {
-		if t == st.prevT && c.From == st.prev.From && c.To == st.prev.To {
+		if t == st.prevT && from == st.prevFrom && to == st.prevTo {
 			return out, e("", crmkit.ErrDuplicate, "same change as the previous record")
 		}
 		if t < st.prevT {
@@ -343,14 +356,20 @@ func (a *Accumulator) checkChange(d *fnlDeal, st *fnlChain, c *StageChange, idx 
 	}
 	out = fnlChange{t: t, from: from, to: to, owner: -1}
 	if c.Owner != "" {
-		if st.n > 0 && c.Owner == st.prev.Owner && len(a.chBuf) > 0 {
-			out.owner = a.chBuf[len(a.chBuf)-1].owner
+		if st.n > 0 && c.Owner == st.prevOwnerS {
+			out.owner = st.prevOwner
 		} else {
 			out.owner = a.rep(c.Owner)
 		}
 	}
+	if st.n == 0 || c.Owner != st.prevOwnerS {
+		st.prevOwnerS = c.Owner
+	}
+	if st.n == 0 || c.To != st.prevToID {
+		st.prevToID = c.To
+	}
 	st.n++
-	st.prevTo, st.prevT, st.prev, st.last = to, t, *c, idx
+	st.prevFrom, st.prevTo, st.prevT, st.prevOwner, st.last = from, to, t, out.owner, idx
 	return out, nil
 }
 
@@ -667,6 +686,26 @@ func (a *Accumulator) addDeal(d *fnlDeal, id string, idx int32, ch []fnlChange, 
 		}
 	}
 
+	// Expected close date moves in the window.
+	pushed := false
+	for i := range cl {
+		c := &cl[i]
+		if c.from == fnlNone || !a.inWindow(c.t) {
+			continue
+		}
+		switch {
+		case c.to > c.from:
+			g.pushes++
+			g.pushSec += c.to - c.from
+			pushed = true
+		case c.to < c.from:
+			g.pulls++
+		}
+	}
+	if pushed {
+		g.pushedDeals++
+	}
+
 	// Snapshots: the stay containing each date.
 	j := 0
 	for k, t := range cfg.snaps {
@@ -908,6 +947,10 @@ func (g *fnlGroup) merge(o *fnlGroup, reasonMap []int32) {
 	g.reopened += o.reopened
 	g.staleN += o.staleN
 	g.staleAmt.addSum(o.staleAmt)
+	g.pushes += o.pushes
+	g.pulls += o.pulls
+	g.pushedDeals += o.pushedDeals
+	g.pushSec += o.pushSec
 }
 
 // addStale keeps a stale deal for the list. Only the StaleLimit most overdue
