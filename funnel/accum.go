@@ -2,7 +2,8 @@ package funnel
 
 import (
 	"errors"
-	"sort"
+	"slices"
+	"strings"
 
 	"github.com/crmkit/crmkit"
 )
@@ -104,6 +105,7 @@ type fnlStale struct {
 	rep       int32
 	amount    int64
 	lastTouch int64
+	over      int64 // seconds past the threshold
 }
 
 // fnlGroup holds the aggregates of one (pipeline, rep).
@@ -114,11 +116,15 @@ type fnlGroup struct {
 	cycle                              fnlHist
 	stages                             []fnlStageAgg
 	snaps                              []fnlSnapCell // [snapshot*nStages + stage]
-	periods                            map[int32]*fnlPeriodAgg
+	periods                            fnlDense[fnlPeriodAgg]
 	lostBy                             map[uint64]*fnlCountAmt // reason<<16 | stage
-	wonByMonth                         map[int32]fnlSum
-	openByClose                        map[int32][]fnlSum // expected-close month → per stage
+	wonByMonth                         fnlDense[fnlSum]
+	openByClose                        fnlDense[[]fnlSum] // expected-close month → per stage
 	changes, skips, backward, reopened int64
+	staleN                             int64
+	staleAmt                           fnlSum
+	pushes, pulls, pushedDeals         int64
+	pushSec                            int64
 }
 
 type fnlStageAgg struct {
@@ -148,8 +154,7 @@ type fnlCountAmt struct {
 func (a *Accumulator) newGroup(pi int) *fnlGroup {
 	ns := len(a.cfg.pipes[pi].p.Stages)
 	return &fnlGroup{stages: make([]fnlStageAgg, ns), snaps: make([]fnlSnapCell, ns*len(a.cfg.snaps)),
-		periods: map[int32]*fnlPeriodAgg{}, lostBy: map[uint64]*fnlCountAmt{}, wonByMonth: map[int32]fnlSum{},
-		openByClose: map[int32][]fnlSum{}}
+		lostBy: map[uint64]*fnlCountAmt{}}
 }
 
 func (a *Accumulator) group(pi uint16, rep int32) *fnlGroup {
@@ -166,14 +171,7 @@ func (a *Accumulator) group(pi uint16, rep int32) *fnlGroup {
 	return g
 }
 
-func (g *fnlGroup) period(i int32) *fnlPeriodAgg {
-	p := g.periods[i]
-	if p == nil {
-		p = &fnlPeriodAgg{}
-		g.periods[i] = p
-	}
-	return p
-}
+func (g *fnlGroup) period(i int32) *fnlPeriodAgg { return g.periods.at(i) }
 
 func (a *Accumulator) rep(name string) int32 {
 	if i, ok := a.reps[name]; ok {
@@ -292,13 +290,17 @@ func (a *Accumulator) convDeal(d *Deal, idx int) (fnlDeal, error) {
 	return out, nil
 }
 
-// fnlChain checks the stage changes of one deal as they arrive.
+// fnlChain checks the stage changes of one deal as they arrive. It keeps
+// only what the next check needs (few pointers: it is written per change).
 type fnlChain struct {
-	n      int
-	prevTo uint16
-	prevT  int64
-	prev   StageChange
-	last   int // index of the last change, for the end check
+	n          int
+	prevFrom   uint16
+	prevTo     uint16
+	prevOwner  int32
+	prevT      int64
+	last       int    // index of the last change, for the end check
+	prevToID   string // the previous change's To as the host spelled it
+	prevOwnerS string
 }
 
 func (a *Accumulator) checkChange(d *fnlDeal, st *fnlChain, c *StageChange, idx int) (fnlChange, error) {
@@ -310,6 +312,7 @@ func (a *Accumulator) checkChange(d *fnlDeal, st *fnlChain, c *StageChange, idx 
 	if c.Time.IsZero() {
 		return out, e("time", crmkit.ErrMissing, "")
 	}
+	var ok bool
 	t := c.Time.Unix()
 	if t > a.cfg.asOf {
 		return out, e("time", crmkit.ErrFuture, "%v", c.Time)
@@ -320,8 +323,10 @@ func (a *Accumulator) checkChange(d *fnlDeal, st *fnlChain, c *StageChange, idx 
 	if d.closed != fnlNone && t > d.closed {
 		return out, e("time", crmkit.ErrInvalid, "%v is after the deal closed", c.Time)
 	}
-	from, ok := pp.lookup(c.From)
-	if !ok {
+	var from uint16
+	if st.n > 0 && c.From == st.prevToID {
+		from = st.prevTo // the usual case: the chain continues
+	} else if from, ok = pp.lookup(c.From); !ok {
 		return out, e("from", crmkit.ErrUnknownRef, "stage %q not in pipeline %q", c.From, pp.p.ID)
 	}
 	to, ok := pp.lookup(c.To)
@@ -329,7 +334,7 @@ func (a *Accumulator) checkChange(d *fnlDeal, st *fnlChain, c *StageChange, idx 
 		return out, e("to", crmkit.ErrUnknownRef, "stage %q not in pipeline %q", c.To, pp.p.ID)
 	}
 	if st.n > 0 {
-		if c.From == st.prev.From && c.To == st.prev.To && c.Time.Equal(st.prev.Time) {
+		if t == st.prevT && from == st.prevFrom && to == st.prevTo {
 			return out, e("", crmkit.ErrDuplicate, "same change as the previous record")
 		}
 		if t < st.prevT {
@@ -344,14 +349,20 @@ func (a *Accumulator) checkChange(d *fnlDeal, st *fnlChain, c *StageChange, idx 
 	}
 	out = fnlChange{t: t, from: from, to: to, owner: -1}
 	if c.Owner != "" {
-		if st.n > 0 && c.Owner == st.prev.Owner && len(a.chBuf) > 0 {
-			out.owner = a.chBuf[len(a.chBuf)-1].owner
+		if st.n > 0 && c.Owner == st.prevOwnerS {
+			out.owner = st.prevOwner
 		} else {
 			out.owner = a.rep(c.Owner)
 		}
 	}
+	if st.n == 0 || c.Owner != st.prevOwnerS {
+		st.prevOwnerS = c.Owner
+	}
+	if st.n == 0 || c.To != st.prevToID {
+		st.prevToID = c.To
+	}
 	st.n++
-	st.prevTo, st.prevT, st.prev, st.last = to, t, *c, idx
+	st.prevFrom, st.prevTo, st.prevT, st.prevOwner, st.last = from, to, t, out.owner, idx
 	return out, nil
 }
 
@@ -481,6 +492,9 @@ func (a *Accumulator) Add(h History) error {
 	records := 1 + len(h.Changes) + len(h.Amounts) + len(h.CloseDates)
 	cur := a.currency
 	d, err := a.convDeal(&h.Deal, -1)
+	if a.ids.full() {
+		return crmkit.Errorf("deal", -1, h.Deal.ID, "", crmkit.ErrInvalid, "more than %d deals in one accumulator", fnlMaxIDs)
+	}
 	if err == nil && a.ids.find(h.Deal.ID) >= 0 {
 		err = crmkit.Errorf("deal", -1, h.Deal.ID, "id", crmkit.ErrDuplicate, "deal already added")
 	}
@@ -585,9 +599,9 @@ func (a *Accumulator) addDeal(d *fnlDeal, id string, idx int32, ch []fnlChange, 
 	last := &stays[len(stays)-1]
 	last.owner = d.owner
 	a.stays = stays
-	finalKind := pp.kind[d.stage]
+	finalKind := pp.kc[d.stage]
 	dealRep := d.owner
-	if finalKind != StageOpen && len(ch) > 0 && ch[len(ch)-1].owner >= 0 {
+	if finalKind != fnlOpen && len(ch) > 0 && ch[len(ch)-1].owner >= 0 {
 		dealRep = ch[len(ch)-1].owner
 	}
 	g := a.group(d.pipe, dealRep)
@@ -600,41 +614,40 @@ func (a *Accumulator) addDeal(d *fnlDeal, id string, idx int32, ch []fnlChange, 
 		cp.created++
 		cp.cCreated++
 		switch finalKind {
-		case StageWon:
+		case fnlWon:
 			cp.cWon++
-		case StageLost:
+		case fnlLost:
 			cp.cLost++
 		default:
 			cp.cOpen++
 		}
 	}
 	switch finalKind {
-	case StageOpen:
+	case fnlOpen:
 		g.open++
 		g.openAmt.add(d.amount)
 		if d.expClose != fnlNone {
 			m := fnlMonth(d.expClose, cfg.loc)
-			row := g.openByClose[m]
-			if row == nil {
-				row = make([]fnlSum, len(pp.p.Stages))
-				g.openByClose[m] = row
+			row := g.openByClose.at(m)
+			if *row == nil {
+				*row = make([]fnlSum, len(pp.p.Stages))
 			}
-			row[d.stage].add(d.amount)
+			(*row)[d.stage].add(d.amount)
 		}
 		if thr := pp.staleS[d.stage]; thr > 0 {
 			touch := max(last.start, d.lastAct)
-			if cfg.asOf-touch > thr {
+			if over := cfg.asOf - touch - thr; over > 0 {
+				g.staleN++
+				g.staleAmt.add(d.amount)
 				if id == "" {
 					id = a.ids.id(idx)
 				}
-				a.stale = append(a.stale, fnlStale{id: id, pipe: d.pipe, stage: d.stage, rep: d.owner, amount: d.amount, lastTouch: touch})
+				a.addStale(fnlStale{id: id, pipe: d.pipe, stage: d.stage, rep: d.owner, amount: d.amount, lastTouch: touch, over: over})
 			}
 		}
-	case StageWon:
+	case fnlWon:
 		m := fnlMonth(d.closed, cfg.loc)
-		s := g.wonByMonth[m]
-		s.add(d.amount)
-		g.wonByMonth[m] = s
+		g.wonByMonth.at(m).add(d.amount)
 		if a.inWindow(d.closed) {
 			g.won++
 			g.wonAmt.add(d.amount)
@@ -644,13 +657,13 @@ func (a *Accumulator) addDeal(d *fnlDeal, id string, idx int32, ch []fnlChange, 
 			p.won++
 			p.wonAmt.add(d.amount)
 		}
-	case StageLost:
+	case fnlLost:
 		if a.inWindow(d.closed) {
 			g.lost++
 			g.period(fnlPeriodIndex(cfg.period, d.closed, cfg.loc)).lost++
 			from := d.stage
 			for i := len(stays) - 1; i >= 0; i-- {
-				if pp.kind[stays[i].stage] == StageOpen {
+				if pp.kc[stays[i].stage] == fnlOpen {
 					from = stays[i].stage
 					break
 				}
@@ -664,6 +677,26 @@ func (a *Accumulator) addDeal(d *fnlDeal, id string, idx int32, ch []fnlChange, 
 			ca.n++
 			ca.amt.add(d.amount)
 		}
+	}
+
+	// Expected close date moves in the window.
+	pushed := false
+	for i := range cl {
+		c := &cl[i]
+		if c.from == fnlNone || !a.inWindow(c.t) {
+			continue
+		}
+		switch {
+		case c.to > c.from:
+			g.pushes++
+			g.pushSec += c.to - c.from
+			pushed = true
+		case c.to < c.from:
+			g.pulls++
+		}
+	}
+	if pushed {
+		g.pushedDeals++
 	}
 
 	// Snapshots: the stay containing each date.
@@ -692,15 +725,15 @@ func (a *Accumulator) addDeal(d *fnlDeal, id string, idx int32, ch []fnlChange, 
 		sg.stages[s.stage].tis.add(s.end - s.start)
 		sg.changes++
 		from, to := pp.pos[s.stage], pp.pos[stays[i+1].stage]
-		toKind := pp.kind[stays[i+1].stage]
+		toKind := pp.kc[stays[i+1].stage]
 		switch {
 		case from < 0 && to >= 0:
 			sg.reopened++
 		case from >= 0 && to >= 0 && to < from:
 			sg.backward++
-		case from >= 0 && (to > from+1 || (toKind == StageWon && from < pp.nOpen-1)):
+		case from >= 0 && (to > from+1 || (toKind == fnlWon && from < pp.nOpen-1)):
 			end := to
-			if toKind == StageWon {
+			if toKind == fnlWon {
 				end = pp.nOpen
 			}
 			sg.skips++
@@ -729,7 +762,7 @@ func (a *Accumulator) addDeal(d *fnlDeal, id string, idx int32, ch []fnlChange, 
 	suf[len(stays)] = -1
 	for i := len(stays) - 1; i >= 0; i-- {
 		p := pp.pos[stays[i].stage]
-		if pp.kind[stays[i].stage] == StageWon {
+		if pp.kc[stays[i].stage] == fnlWon {
 			p = pp.nOpen
 		}
 		suf[i] = max(suf[i+1], p)
@@ -747,7 +780,7 @@ func (a *Accumulator) addDeal(d *fnlDeal, id string, idx int32, ch []fnlChange, 
 			switch {
 			case suf[fi+1] > pp.pos[s]:
 				sa.advanced++
-			case finalKind == StageLost:
+			case finalKind == fnlLost:
 				sa.dropped++
 				sa.dropAmt.add(d.amount)
 			default:
@@ -761,9 +794,9 @@ func (a *Accumulator) addDeal(d *fnlDeal, id string, idx int32, ch []fnlChange, 
 			sa := &g.stages[pp.open[q]]
 			sa.reached++
 			switch finalKind {
-			case StageWon:
+			case fnlWon:
 				sa.reachedWon++
-			case StageLost:
+			case fnlLost:
 				sa.reachedLost++
 			default:
 				sa.reachedOpen++
@@ -789,6 +822,9 @@ func (a *Accumulator) Merge(b *Accumulator) error {
 			return crmkit.Errorf("deal", -1, id, "id", crmkit.ErrDuplicate, "deal in both accumulators")
 		}
 	}
+	if a.ids.len()+b.ids.len() > fnlMaxIDs {
+		return crmkit.Errorf("accumulator", -1, "", "", crmkit.ErrInvalid, "more than %d deals in one accumulator", fnlMaxIDs)
+	}
 	for i := int32(0); int(i) < b.ids.len(); i++ {
 		a.ids.insert(b.ids.id(i))
 	}
@@ -809,7 +845,7 @@ func (a *Accumulator) Merge(b *Accumulator) error {
 	}
 	for _, s := range b.stale {
 		s.rep = repMap[s.rep]
-		a.stale = append(a.stale, s)
+		a.addStale(s)
 	}
 	a.skipRecords += b.skipRecords
 	a.skipDeals += b.skipDeals
@@ -853,7 +889,11 @@ func (g *fnlGroup) merge(o *fnlGroup, reasonMap []int32) {
 		g.snaps[i].n += o.snaps[i].n
 		g.snaps[i].amt.addSum(o.snaps[i].amt)
 	}
-	for k, p := range o.periods {
+	for _, k := range o.periods.keys() {
+		p := o.periods.get(k)
+		if *p == (fnlPeriodAgg{}) {
+			continue
+		}
 		q := g.period(k)
 		q.created += p.created
 		q.won += p.won
@@ -876,25 +916,75 @@ func (g *fnlGroup) merge(o *fnlGroup, reasonMap []int32) {
 		c.n += ca.n
 		c.amt.addSum(ca.amt)
 	}
-	for m, s := range o.wonByMonth {
-		t := g.wonByMonth[m]
-		t.addSum(s)
-		g.wonByMonth[m] = t
+	for _, m := range o.wonByMonth.keys() {
+		if s := o.wonByMonth.get(m); *s != (fnlSum{}) {
+			g.wonByMonth.at(m).addSum(*s)
+		}
 	}
-	for m, row := range o.openByClose {
-		r := g.openByClose[m]
-		if r == nil {
-			r = make([]fnlSum, len(row))
-			g.openByClose[m] = r
+	for _, m := range o.openByClose.keys() {
+		row := *o.openByClose.get(m)
+		if row == nil {
+			continue
+		}
+		r := g.openByClose.at(m)
+		if *r == nil {
+			*r = make([]fnlSum, len(row))
 		}
 		for i := range row {
-			r[i].addSum(row[i])
+			(*r)[i].addSum(row[i])
 		}
 	}
 	g.changes += o.changes
 	g.skips += o.skips
 	g.backward += o.backward
 	g.reopened += o.reopened
+	g.staleN += o.staleN
+	g.staleAmt.addSum(o.staleAmt)
+	g.pushes += o.pushes
+	g.pulls += o.pulls
+	g.pushedDeals += o.pushedDeals
+	g.pushSec += o.pushSec
+}
+
+// addStale keeps a stale deal for the list. Only the StaleLimit most overdue
+// per pipeline can be reported, so the list is pruned to those whenever it
+// grows past a multiple of that; the order (most overdue, then deal ID) is
+// total, so pruning early never changes which deals are kept.
+func (a *Accumulator) addStale(s fnlStale) {
+	a.stale = append(a.stale, s)
+	if lim := a.cfg.staleLimit; lim > 0 && len(a.stale) > 4*lim*len(a.cfg.pipes)+1024 {
+		a.pruneStale()
+	}
+}
+
+func fnlStaleLess(x, y *fnlStale) int {
+	if x.pipe != y.pipe {
+		return int(x.pipe) - int(y.pipe)
+	}
+	if x.over != y.over {
+		if x.over > y.over {
+			return -1
+		}
+		return 1
+	}
+	return strings.Compare(x.id, y.id)
+}
+
+func (a *Accumulator) pruneStale() {
+	slices.SortFunc(a.stale, func(x, y fnlStale) int { return fnlStaleLess(&x, &y) })
+	kept := a.stale[:0]
+	count, prev := 0, -1
+	for _, s := range a.stale {
+		if int(s.pipe) != prev {
+			prev, count = int(s.pipe), 0
+		}
+		if count < a.cfg.staleLimit {
+			kept = append(kept, s)
+		}
+		count++
+	}
+	clear(a.stale[len(kept):])
+	a.stale = kept
 }
 
 func (a *Accumulator) sortedStale(pi int) []fnlStale {
@@ -904,13 +994,11 @@ func (a *Accumulator) sortedStale(pi int) []fnlStale {
 			out = append(out, s)
 		}
 	}
-	sort.Slice(out, func(i, j int) bool {
-		oi := a.cfg.asOf - out[i].lastTouch - a.cfg.pipes[pi].staleS[out[i].stage]
-		oj := a.cfg.asOf - out[j].lastTouch - a.cfg.pipes[pi].staleS[out[j].stage]
-		if oi != oj {
-			return oi > oj
-		}
-		return out[i].id < out[j].id
-	})
+	slices.SortFunc(out, func(x, y fnlStale) int { return fnlStaleLess(&x, &y) })
+	if lim := a.cfg.staleLimit; lim > 0 && len(out) > lim {
+		out = out[:lim]
+	}
 	return out
 }
+
+const fnlSizeofDeal = 56 // unsafe.Sizeof(fnlDeal{}), checked in a test

@@ -72,7 +72,7 @@ func (a *Accumulator) Report() (*Report, error) {
 		}
 		for _, s := range a.sortedStale(pi) {
 			pp := &cfg.pipes[pi]
-			idle := float64(cfg.asOf-s.lastTouch) / 86400
+			idle := float64(cfg.asOf-s.lastTouch) / 86400 // seconds → days
 			pr.Stale = append(pr.Stale, StaleDeal{DealID: s.id, Rep: a.repNames[s.rep], Stage: pp.p.Stages[s.stage].ID,
 				Amount: fnlDecimal(s.amount), LastTouch: time.Unix(s.lastTouch, 0).In(cfg.loc), IdleDays: idle,
 				ThresholdDays: pp.p.Stages[s.stage].StaleDays, OverdueDays: idle - float64(pp.p.Stages[s.stage].StaleDays)})
@@ -156,13 +156,11 @@ func (a *Accumulator) metrics(pi int, g *fnlGroup, level, team, rep string) Metr
 			m.TimeInStage = append(m.TimeInStage, StageTime{Stage: pp.p.Stages[si].ID, Days: fnlDurations(h)})
 		}
 	}
-	keys := make([]int32, 0, len(g.periods))
-	for k := range g.periods {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
-		p := g.periods[k]
+	for _, k := range g.periods.keys() {
+		p := g.periods.get(k)
+		if *p == (fnlPeriodAgg{}) {
+			continue
+		}
 		start, end := fnlPeriodBounds(cfg.period, k, cfg.loc)
 		if cfg.conv[2] && p.cCreated > 0 {
 			m.Conversion.Cohorts = append(m.Conversion.Cohorts, Cohort{Start: start, End: end, Created: int(p.cCreated),
@@ -192,6 +190,11 @@ func (a *Accumulator) metrics(pi int, g *fnlGroup, level, team, rep string) Metr
 	if g.won > 0 && m.CycleDays.Mean > 0 {
 		avg := g.wonAmt.float() / fnlScale / float64(g.won)
 		m.Velocity = fnlMoneyFloat(float64(g.open) * m.WinRate * avg / m.CycleDays.Mean)
+	}
+	m.StaleDeals, m.StaleAmount = int(g.staleN), g.staleAmt.decimal()
+	m.CloseDates = CloseDateMoves{Pushes: int(g.pushes), PulledIn: int(g.pulls), PushedDeals: int(g.pushedDeals)}
+	if g.pushes > 0 {
+		m.CloseDates.MeanPushDays = float64(g.pushSec) / float64(g.pushes) / 86400
 	}
 	m.Moves.Changes, m.Moves.Skips = int(g.changes), int(g.skips)
 	m.Moves.Backward, m.Moves.Reopened = int(g.backward), int(g.reopened)
@@ -297,8 +300,14 @@ func (a *Accumulator) target(t Target) TargetResult {
 		w += g.won
 		l += g.lost
 		for mo := m0; mo < m1; mo++ {
-			won.addSum(g.wonByMonth[mo])
-			for si, s := range g.openByClose[mo] {
+			if s := g.wonByMonth.get(mo); s != nil {
+				won.addSum(*s)
+			}
+			var row []fnlSum
+			if r := g.openByClose.get(mo); r != nil {
+				row = *r
+			}
+			for si, s := range row {
 				open.addSum(s)
 				weighted = weighted.Add(fnlWeighted(s, cfg.pipes[p].prob[si]))
 			}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math"
 	"testing"
+	"unsafe"
 
 	"github.com/crmkit/crmkit"
 	"github.com/google/go-cmp/cmp"
@@ -76,5 +77,11 @@ func TestValidatePipelines(t *testing.T) {
 				t.Errorf("%s: %d errors (%v), want %d", tt.reason, n, err, tt.wantN)
 			}
 		})
+	}
+}
+
+func TestDealStateSize(t *testing.T) {
+	if got := unsafe.Sizeof(fnlDeal{}); got != fnlSizeofDeal {
+		t.Errorf("fnlDeal is %d bytes, the budget says %d", got, fnlSizeofDeal)
 	}
 }

@@ -97,6 +97,10 @@ type Options struct {
 	// Confidence is the level for intervals and for naming a rep's weakest
 	// stage; default 0.95. It must lie in [0.5, 1).
 	Confidence float64 `json:"confidence,omitempty"`
+	// StaleLimit is the number of most overdue stale deals listed per
+	// pipeline; 0 means 100, a negative value lists all. Counts and
+	// amounts of stale deals always cover all of them.
+	StaleLimit int `json:"stale_limit,omitempty"`
 	// MinDeals is the least number of decided deals (advanced or dropped)
 	// a rep needs at a stage before that stage can be named the rep's
 	// weakest; default 20.
@@ -143,6 +147,7 @@ type fnlConfig struct {
 	skipBad    bool
 	conf       float64
 	minDeals   int
+	staleLimit int
 	fingerprnt string
 	opts       Options
 }
@@ -151,7 +156,8 @@ type fnlPipe struct {
 	p       Pipeline
 	stage   map[string]uint16
 	kind    []StageKind
-	pos     []int // open position of each stage, -1 for won/lost
+	kc      []uint8 // fnlOpen, fnlWon, fnlLost
+	pos     []int   // open position of each stage, -1 for won/lost
 	open    []uint16
 	prob    []float64
 	staleS  []int64 // stale threshold in seconds, 0 = none
@@ -258,6 +264,10 @@ func fnlNewConfig(pipelines []Pipeline, opts *Options) (*fnlConfig, error) {
 	if c.minDeals < 0 {
 		return nil, fnlOptErr("MinDeals", crmkit.ErrInvalid, "negative: %d", o.MinDeals)
 	}
+	c.staleLimit = o.StaleLimit
+	if c.staleLimit == 0 {
+		c.staleLimit = 100
+	}
 	for i, t := range o.Targets {
 		f := fmt.Sprintf("Targets[%d]", i)
 		switch {
@@ -280,6 +290,7 @@ func fnlNewConfig(pipelines []Pipeline, opts *Options) (*fnlConfig, error) {
 		for si, s := range p.Stages {
 			pp.stage[s.ID] = uint16(si)
 			pp.kind = append(pp.kind, s.Kind)
+			pp.kc = append(pp.kc, map[StageKind]uint8{StageOpen: fnlOpen, StageWon: fnlWon, StageLost: fnlLost}[s.Kind])
 			pp.prob = append(pp.prob, s.Probability)
 			pp.staleS = append(pp.staleS, int64(s.StaleDays)*86400)
 			pos := -1
@@ -311,3 +322,9 @@ func fnlNewConfig(pipelines []Pipeline, opts *Options) (*fnlConfig, error) {
 	c.fingerprnt = string(fp)
 	return c, nil
 }
+
+const (
+	fnlOpen uint8 = iota
+	fnlWon
+	fnlLost
+)

@@ -52,7 +52,9 @@ type PipelineReport struct {
 	Teams       []Metrics        `json:"teams,omitempty"`
 	Reps        []Metrics        `json:"reps,omitempty"`
 	Diagnostics []RepDiagnostics `json:"diagnostics,omitempty"`
-	Stale       []StaleDeal      `json:"stale,omitempty"`
+	// Stale lists the most overdue stale deals (at most
+	// [Options.StaleLimit]); Total.StaleDeals counts them all.
+	Stale []StaleDeal `json:"stale,omitempty"`
 }
 
 // Metrics are the figures of one group of deals: a whole pipeline (Rep and
@@ -93,6 +95,15 @@ type Metrics struct {
 	// Velocity = OpenDeals × WinRate × AvgWonAmount ÷ CycleDays.Mean, money
 	// per day; 0 when no deal was won in the window.
 	Velocity decimal.Decimal `json:"velocity_per_day"`
+
+	// StaleDeals and StaleAmount count the open deals past their stage's
+	// stale threshold as of AsOf (by current owner).
+	StaleDeals  int             `json:"stale_deals"`
+	StaleAmount decimal.Decimal `json:"stale_amount"`
+
+	// CloseDates counts expected-close-date changes in the window (from
+	// the optional history).
+	CloseDates CloseDateMoves `json:"close_dates"`
 
 	Moves       Moves        `json:"moves"`
 	LostReasons []LostReason `json:"lost_reasons,omitempty"`
@@ -192,6 +203,17 @@ type Moves struct {
 	Backward int          `json:"backward"`
 	Reopened int          `json:"reopened"`
 	Skipped  []StageCount `json:"skipped,omitempty"`
+}
+
+// CloseDateMoves counts changes of expected close dates: Pushes moved a
+// date later (by MeanPushDays on average), PulledIn moved one earlier, and
+// PushedDeals is the number of deals pushed at least once. Changes from no
+// date to a date are not counted.
+type CloseDateMoves struct {
+	Pushes       int     `json:"pushes"`
+	PulledIn     int     `json:"pulled_in"`
+	PushedDeals  int     `json:"pushed_deals"`
+	MeanPushDays float64 `json:"mean_push_days"`
 }
 
 // StageCount is a count for one stage.

@@ -34,7 +34,7 @@ func Run(ctx context.Context, pipelines []Pipeline, in Input, opts *Options) (*R
 type fnlRunner struct {
 	acc     *Accumulator
 	ctx     context.Context
-	deals   []fnlDeal
+	deals   fnlDealTable
 	amounts map[int32][]fnlAmtChg
 	closes  map[int32][]fnlCloseChg
 }
@@ -50,14 +50,14 @@ func (r *fnlRunner) tick(i int) error {
 // records of the current stream that err covers; the deal record and the
 // changes already kept for it are added.
 func (r *fnlRunner) skipDeal(di int32, err error, records int) error {
-	if r.deals[di].flags&fnlSkip == 0 {
+	if r.deals.at(di).flags&fnlSkip == 0 {
 		records += 1 + len(r.amounts[di]) + len(r.closes[di])
 	}
 	if err := r.acc.skip(err, records); err != nil {
 		return err
 	}
-	if r.deals[di].flags&fnlSkip == 0 {
-		r.deals[di].flags |= fnlSkip
+	if r.deals.at(di).flags&fnlSkip == 0 {
+		r.deals.at(di).flags |= fnlSkip
 		r.acc.skipDeals++
 		delete(r.amounts, di)
 		delete(r.closes, di)
@@ -76,6 +76,9 @@ func (r *fnlRunner) run(in Input) error {
 		if err := r.tick(i); err != nil {
 			return err
 		}
+		if a.ids.full() {
+			return crmkit.Errorf("deal", i, d.ID, "", crmkit.ErrInvalid, "more than %d deals in one call", fnlMaxIDs)
+		}
 		cd, err := a.convDeal(&d, i)
 		if err == nil {
 			if _, existed := a.ids.insert(d.ID); existed {
@@ -87,8 +90,8 @@ func (r *fnlRunner) run(in Input) error {
 				i++
 				continue
 			}
-			// ids holds exactly the deals of this run, so the new index is len(r.deals).
-			r.deals = append(r.deals, cd)
+			// ids holds exactly the deals of this run, so the new index is r.deals.n.
+			r.deals.add(cd)
 		} else {
 			if err := a.skip(err, 1); err != nil {
 				return err
@@ -98,7 +101,7 @@ func (r *fnlRunner) run(in Input) error {
 			existed := false
 			if d.ID != "" {
 				if _, existed = a.ids.insert(d.ID); !existed {
-					r.deals = append(r.deals, fnlDeal{flags: fnlSkip})
+					r.deals.add(fnlDeal{flags: fnlSkip})
 				}
 			}
 			if !existed {
@@ -113,10 +116,10 @@ func (r *fnlRunner) run(in Input) error {
 		cur, curID := int32(-1), ""
 		var ch fnlAmtChain
 		end := func() error {
-			if cur < 0 || r.deals[cur].flags&fnlSkip != 0 {
+			if cur < 0 || r.deals.at(cur).flags&fnlSkip != 0 {
 				return nil
 			}
-			if err := a.checkAmountEnd(&r.deals[cur], &ch, curID); err != nil {
+			if err := a.checkAmountEnd(r.deals.at(cur), &ch, curID); err != nil {
 				return r.skipDeal(cur, err, 0)
 			}
 			return nil
@@ -134,7 +137,7 @@ func (r *fnlRunner) run(in Input) error {
 					return err
 				}
 				cur, curID, ch = a.ids.find(c.DealID), c.DealID, fnlAmtChain{}
-				if cur >= 0 && r.deals[cur].flags&fnlHasAmt != 0 && r.deals[cur].flags&fnlSkip == 0 {
+				if cur >= 0 && r.deals.at(cur).flags&fnlHasAmt != 0 && r.deals.at(cur).flags&fnlSkip == 0 {
 					err := crmkit.Errorf("amount change", i, c.DealID, "deal_id", crmkit.ErrOrder, "the deal's amount changes are not contiguous")
 					if err := r.skipDeal(cur, err, 1); err != nil {
 						return err
@@ -143,7 +146,7 @@ func (r *fnlRunner) run(in Input) error {
 					continue
 				}
 				if cur >= 0 {
-					r.deals[cur].flags |= fnlHasAmt
+					r.deals.at(cur).flags |= fnlHasAmt
 				}
 			}
 			if cur < 0 {
@@ -153,13 +156,13 @@ func (r *fnlRunner) run(in Input) error {
 				i++
 				continue
 			}
-			if r.deals[cur].flags&fnlSkip != 0 {
+			if r.deals.at(cur).flags&fnlSkip != 0 {
 				a.skipRecords++
 				a.skipReasons["amount change: deal skipped"]++
 				i++
 				continue
 			}
-			v, err := a.checkAmount(&r.deals[cur], &ch, &c, i)
+			v, err := a.checkAmount(r.deals.at(cur), &ch, &c, i)
 			if err != nil {
 				if err := r.skipDeal(cur, err, 1); err != nil {
 					return err
@@ -180,10 +183,10 @@ func (r *fnlRunner) run(in Input) error {
 		cur, curID := int32(-1), ""
 		var ch fnlCloseChain
 		end := func() error {
-			if cur < 0 || r.deals[cur].flags&fnlSkip != 0 {
+			if cur < 0 || r.deals.at(cur).flags&fnlSkip != 0 {
 				return nil
 			}
-			if err := a.checkCloseEnd(&r.deals[cur], &ch, curID); err != nil {
+			if err := a.checkCloseEnd(r.deals.at(cur), &ch, curID); err != nil {
 				return r.skipDeal(cur, err, 0)
 			}
 			return nil
@@ -201,7 +204,7 @@ func (r *fnlRunner) run(in Input) error {
 					return err
 				}
 				cur, curID, ch = a.ids.find(c.DealID), c.DealID, fnlCloseChain{}
-				if cur >= 0 && r.deals[cur].flags&fnlHasClose != 0 && r.deals[cur].flags&fnlSkip == 0 {
+				if cur >= 0 && r.deals.at(cur).flags&fnlHasClose != 0 && r.deals.at(cur).flags&fnlSkip == 0 {
 					err := crmkit.Errorf("close date change", i, c.DealID, "deal_id", crmkit.ErrOrder, "the deal's close-date changes are not contiguous")
 					if err := r.skipDeal(cur, err, 1); err != nil {
 						return err
@@ -210,7 +213,7 @@ func (r *fnlRunner) run(in Input) error {
 					continue
 				}
 				if cur >= 0 {
-					r.deals[cur].flags |= fnlHasClose
+					r.deals.at(cur).flags |= fnlHasClose
 				}
 			}
 			if cur < 0 {
@@ -220,13 +223,13 @@ func (r *fnlRunner) run(in Input) error {
 				i++
 				continue
 			}
-			if r.deals[cur].flags&fnlSkip != 0 {
+			if r.deals.at(cur).flags&fnlSkip != 0 {
 				a.skipRecords++
 				a.skipReasons["close date change: deal skipped"]++
 				i++
 				continue
 			}
-			v, err := a.checkClose(&r.deals[cur], &ch, &c, i)
+			v, err := a.checkClose(r.deals.at(cur), &ch, &c, i)
 			if err != nil {
 				if err := r.skipDeal(cur, err, 1); err != nil {
 					return err
@@ -248,7 +251,7 @@ func (r *fnlRunner) run(in Input) error {
 		if cur < 0 {
 			return nil
 		}
-		d := &r.deals[cur]
+		d := r.deals.at(cur)
 		if d.flags&fnlSkip != 0 {
 			return nil
 		}
@@ -272,7 +275,14 @@ func (r *fnlRunner) run(in Input) error {
 				if err := finish(); err != nil {
 					return err
 				}
-				cur, curID, ch = a.ids.find(c.DealID), c.DealID, fnlChain{}
+				// Hosts often send deals and changes in the same order: try
+				// the deal after the previous one before hashing.
+				if g := cur + 1; cur >= 0 && int(g) < r.deals.n && a.ids.eq(g, c.DealID) {
+					cur = g
+				} else {
+					cur = a.ids.find(c.DealID)
+				}
+				curID, ch = c.DealID, fnlChain{}
 				a.chBuf = a.chBuf[:0]
 				if cur < 0 {
 					if err := a.skip(crmkit.Errorf("stage change", i, c.DealID, "deal_id", crmkit.ErrUnknownRef, "deal not in the deal stream"), 1); err != nil {
@@ -281,7 +291,7 @@ func (r *fnlRunner) run(in Input) error {
 					i++
 					continue
 				}
-				if f := r.deals[cur].flags; f&fnlDone != 0 && f&fnlSkip == 0 {
+				if f := r.deals.at(cur).flags; f&fnlDone != 0 && f&fnlSkip == 0 {
 					err := crmkit.Errorf("stage change", i, c.DealID, "deal_id", crmkit.ErrOrder, "the deal's stage changes are not contiguous")
 					// The deal was already folded in; it cannot be taken out again.
 					if !a.cfg.skipBad {
@@ -302,13 +312,13 @@ func (r *fnlRunner) run(in Input) error {
 				i++
 				continue
 			}
-			if r.deals[cur].flags&fnlSkip != 0 {
+			if r.deals.at(cur).flags&fnlSkip != 0 {
 				a.skipRecords++
 				a.skipReasons["stage change: deal skipped"]++
 				i++
 				continue
 			}
-			v, err := a.checkChange(&r.deals[cur], &ch, &c, i)
+			v, err := a.checkChange(r.deals.at(cur), &ch, &c, i)
 			if err != nil {
 				if err := r.skipDeal(cur, err, 1+len(a.chBuf)); err != nil {
 					return err
@@ -325,8 +335,8 @@ func (r *fnlRunner) run(in Input) error {
 	}
 	// 5. Deals without stage changes.
 	a.chBuf = a.chBuf[:0]
-	for di := range r.deals {
-		d := &r.deals[di]
+	for di := range r.deals.n {
+		d := r.deals.at(int32(di))
 		if d.flags&(fnlDone|fnlSkip) != 0 {
 			continue
 		}
@@ -337,3 +347,28 @@ func (r *fnlRunner) run(in Input) error {
 	}
 	return nil
 }
+
+// stateBytes is the size of the per-deal state the runner holds.
+func (r *fnlRunner) stateBytes() int {
+	x := r.acc.ids
+	return len(r.deals.chunks)*fnlChunk*fnlSizeofDeal + cap(x.arena) + 4*cap(x.offs) + 8*cap(x.slots)
+}
+
+// fnlDealTable stores the compact deals in fixed-size chunks, so that growing
+// it never copies what is already stored.
+type fnlDealTable struct {
+	chunks [][]fnlDeal
+	n      int
+}
+
+const fnlChunk = 1 << 15
+
+func (t *fnlDealTable) add(d fnlDeal) {
+	if t.n == len(t.chunks)*fnlChunk {
+		t.chunks = append(t.chunks, make([]fnlDeal, fnlChunk))
+	}
+	t.chunks[t.n/fnlChunk][t.n%fnlChunk] = d
+	t.n++
+}
+
+func (t *fnlDealTable) at(i int32) *fnlDeal { return &t.chunks[i/fnlChunk][i%fnlChunk] }

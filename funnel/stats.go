@@ -66,14 +66,25 @@ func fnlBetaPrior(k, n []int64) (alpha, beta float64) {
 const fnlMaxConc = 1000
 
 // fnlProbBelow returns P(X < Y) for independent X ~ Beta(a1, b1) and
-// Y ~ Beta(a2, b2), by Simpson integration of F_X(y) f_Y(y) over the bulk of
-// Y (its mean ± 12 standard deviations, clipped to [0, 1]).
+// Y ~ Beta(a2, b2): Simpson integration of the wider variable's CDF against
+// the narrower one's density over the bulk of the narrower (mean ± 12
+// standard deviations, clipped to [0, 1]), where that CDF is smooth.
 func fnlProbBelow(a1, b1, a2, b2 float64) float64 {
+	if fnlBetaSD(a1, b1) < fnlBetaSD(a2, b2) {
+		// P(X < Y) = 1 − P(Y < X) for continuous variables.
+		return 1 - fnlIntegrateCDF(a2, b2, a1, b1)
+	}
+	return fnlIntegrateCDF(a1, b1, a2, b2)
+}
+
+func fnlBetaSD(a, b float64) float64 { return math.Sqrt(a * b / ((a + b) * (a + b) * (a + b + 1))) }
+
+// fnlIntegrateCDF returns ∫ F_X(y) f_Y(y) dy = P(X < Y), integrating over Y.
+func fnlIntegrateCDF(a1, b1, a2, b2 float64) float64 {
 	y := distuv.Beta{Alpha: a2, Beta: b2}
-	m := a2 / (a2 + b2)
-	sd := math.Sqrt(a2 * b2 / ((a2 + b2) * (a2 + b2) * (a2 + b2 + 1)))
+	m, sd := a2/(a2+b2), fnlBetaSD(a2, b2)
 	lo, hi := math.Max(0, m-12*sd), math.Min(1, m+12*sd)
-	const steps = 2000
+	const steps = 400
 	h := (hi - lo) / steps
 	var s float64
 	for i := 0; i <= steps; i++ {
