@@ -413,9 +413,9 @@ type pipeCell struct {
 	n        int     // open deals with a chance in the cell
 	weighted float64 // Σ amount × probability
 	keep     bool    // deal lists below are filled
-	amounts []decimal.Decimal
-	values  []float64
-	probs   []float64
+	amounts  []decimal.Decimal
+	values   []float64
+	probs    []float64
 }
 
 // pipeExact tries the exact distribution of a cell.
