@@ -196,6 +196,7 @@ func ForecastPipeline(ctx context.Context, pipelines []Pipeline, histories iter.
 		}
 		return -1
 	}
+	var slab []float64
 	idx := -1
 	for h, err := range histories {
 		idx++
@@ -266,11 +267,15 @@ func ForecastPipeline(ctx context.Context, pipelines []Pipeline, histories iter.
 		if err != nil {
 			return nil, crmkit.Errorf("deal", idx, d.ID, "amount", crmkit.ErrInvalid, "%v", err)
 		}
-		q := make([]float64, H)
+		if len(slab) < H {
+			slab = make([]float64, 1024*H) // one allocation per 1024 deals
+		}
+		q := slab[:H:H]
 		opts.Slippage.place(d.ExpectedClose, opts.AsOf, cfg.bounds, q)
 		if pipeSum64(q) == 0 || p == 0 {
 			continue
 		}
+		slab = slab[H:]
 		g.deals = append(g.deals, pipeFDeal{amount: d.Amount, value: v, p: p, q: q})
 	}
 	if err := pipeForecastGroups(ctx, cfg, opts, groups, out); err != nil {
@@ -405,13 +410,19 @@ func pipeForecastConfig(pipelines []Pipeline, opts *ForecastOptions) (*pipeFConf
 // pipeCell is one figure to compute: the open deals' chances and amounts in
 // one period (or the horizon) of one group.
 type pipeCell struct {
-	amounts []decimal.Decimal
-	values  []float64
-	probs   []float64
+	n        int     // open deals with a chance in the cell
+	weighted float64 // Σ amount × probability
+	keep     bool    // deal lists below are filled
+	amounts  []decimal.Decimal
+	values   []float64
+	probs    []float64
 }
 
 // pipeExact tries the exact distribution of a cell.
 func pipeExact(c *pipeCell, budget int64) ([]pipeAtom, bool) {
+	if !c.keep {
+		return nil, false
+	}
 	n := len(c.probs)
 	if n == 0 {
 		return []pipeAtom{{0, 1}}, true
@@ -452,7 +463,9 @@ func pipeForecastGroups(ctx context.Context, cfg *pipeFConfig, opts *ForecastOpt
 		}
 		return strings.Compare(a.rep, b.rep)
 	})
-	// cells[level][period or H for the horizon] for the group at hand.
+	// cellsOf returns the cells of a group: per period and (last) for the
+	// horizon. Deal lists are kept only for cells small enough to try an
+	// exact distribution; every cell gets its count and weighted amount.
 	cellsOf := func(gs []*pipeFGroup) []pipeCell {
 		cells := make([]pipeCell, H+1)
 		for _, g := range gs {
@@ -460,17 +473,46 @@ func pipeForecastGroups(ctx context.Context, cfg *pipeFConfig, opts *ForecastOpt
 				tot := 0.0
 				for k, qk := range d.q {
 					if qk > 0 {
-						c := &cells[k]
+						cells[k].n++
+						cells[k].weighted += d.value * d.p * qk
+					}
+					tot += qk
+				}
+				cells[H].n++
+				cells[H].weighted += d.value * d.p * math.Min(tot, 1)
+			}
+		}
+		keep := false
+		for k := range cells {
+			c := &cells[k]
+			n := int64(c.n)
+			c.keep = opts.Method != MethodMonteCarlo && (n <= pipeEnumerateMax || n*n <= cfg.budget && n <= 1_000_000)
+			if c.keep {
+				c.amounts = make([]decimal.Decimal, 0, c.n)
+				c.values = make([]float64, 0, c.n)
+				c.probs = make([]float64, 0, c.n)
+				keep = true
+			}
+		}
+		if !keep {
+			return cells
+		}
+		for _, g := range gs {
+			for _, d := range g.deals {
+				tot := 0.0
+				for k, qk := range d.q {
+					if c := &cells[k]; qk > 0 && c.keep {
 						c.amounts = append(c.amounts, d.amount)
 						c.values = append(c.values, d.value)
 						c.probs = append(c.probs, d.p*qk)
 					}
 					tot += qk
 				}
-				c := &cells[H]
-				c.amounts = append(c.amounts, d.amount)
-				c.values = append(c.values, d.value)
-				c.probs = append(c.probs, d.p*math.Min(tot, 1))
+				if c := &cells[H]; c.keep {
+					c.amounts = append(c.amounts, d.amount)
+					c.values = append(c.values, d.value)
+					c.probs = append(c.probs, d.p*math.Min(tot, 1))
+				}
 			}
 		}
 		return cells
@@ -487,7 +529,7 @@ func pipeForecastGroups(ctx context.Context, cfg *pipeFConfig, opts *ForecastOpt
 					continue
 				}
 				if opts.Method == MethodExact {
-					return nil, fmt.Errorf("funnel: ForecastPipeline: %w: %s %q%q period %d: %d deals are too many for an exact distribution within ExactBudget", crmkit.ErrInvalid, level, team, rep, k, len(cells[k].probs))
+					return nil, fmt.Errorf("funnel: ForecastPipeline: %w: %s %q%q period %d: %d deals are too many for an exact distribution within ExactBudget", crmkit.ErrInvalid, level, team, rep, k, cells[k].n)
 				}
 			}
 			needMC = true
@@ -630,12 +672,8 @@ func pipeFinish(cfg *pipeFConfig, pd *pipePending, acc, scratch []float64) {
 			}
 		}
 		cell := &pd.cells[k]
-		pf.OpenDeals = len(cell.probs)
-		w := 0.0
-		for i, v := range cell.values {
-			w += v * cell.probs[i]
-		}
-		pf.Weighted, _ = crmkit.FromFloat(w)
+		pf.OpenDeals = cell.n
+		pf.Weighted, _ = crmkit.FromFloat(cell.weighted)
 		pf.Expected = pf.Closed.Add(pf.Weighted)
 		closed, _ := crmkit.ToFloat(pf.Closed)
 		target := 0.0

@@ -204,7 +204,47 @@ func pipeLattice(amounts []decimal.Decimal, maxStates int64) (units []int64, uni
 	if minExp == math.MaxInt32 { // all zero
 		return make([]int64, len(amounts)), decimal.NewFromInt(1), true
 	}
-	// Coefficients at the common exponent, then their gcd.
+	// Coefficients at the common exponent, then their gcd. Amounts with at
+	// most 18 digits take an int64 path without allocation.
+	units = make([]int64, len(amounts))
+	var g int64
+	for i, a := range amounts {
+		if a.NumDigits() > 18 {
+			return pipeLatticeBig(amounts, minExp, maxStates)
+		}
+		c := a.CoefficientInt64()
+		for e := a.Exponent() - minExp; e > 0 && c != 0; e-- {
+			if c > math.MaxInt64/10 {
+				return pipeLatticeBig(amounts, minExp, maxStates)
+			}
+			c *= 10
+		}
+		units[i] = c
+		g = pipeGCD(g, c)
+	}
+	var total int64
+	for i := range units {
+		units[i] /= g
+		if units[i] > maxStates {
+			return nil, decimal.Decimal{}, false
+		}
+		total += units[i]
+		if total > maxStates {
+			return nil, decimal.Decimal{}, false
+		}
+	}
+	return units, decimal.New(g, minExp), true
+}
+
+func pipeGCD(a, b int64) int64 {
+	for b != 0 {
+		a, b = b, a%b
+	}
+	return a
+}
+
+// pipeLatticeBig is pipeLattice for amounts beyond int64 coefficients.
+func pipeLatticeBig(amounts []decimal.Decimal, minExp int32, maxStates int64) (units []int64, unit decimal.Decimal, ok bool) {
 	coef := make([]*big.Int, len(amounts))
 	g := new(big.Int)
 	for i, a := range amounts {

@@ -16,8 +16,8 @@ import (
 // additions happen only for won lanes.
 //
 // Determinism: draws are cut into chunks of pipeChunk draws; chunk c of
-// group g uses its own PCG stream seeded from (seed, g, c) and touches only
-// its own draws, so the result does not depend on how many workers run or in
+// group g uses its own stream (xoshiro256** seeded from PCG(seed, mix(g,
+// c))) and touches only its own draws, so the result does not depend on how many workers run or in
 // which order chunks finish.
 
 // pipeChunk is the number of draws one seeded stream produces. A multiple of
@@ -85,7 +85,7 @@ func pipeNewSimDeal(value float64, first int, probs []float64, cond []uint64) pi
 // independently with probability f/2^64 (f = MaxUint64 means 1). It compares
 // a uniform 64-bit fraction per lane with f, bit by bit from the top, and
 // stops as soon as every lane is decided: about log2(lanes)+2 random words.
-func pipeBernMask(r *rand.PCG, f uint64, lanes uint64) uint64 {
+func pipeBernMask(r *pipeRNG, f uint64, lanes uint64) uint64 {
 	if f == 0 || lanes == 0 {
 		return 0
 	}
@@ -128,7 +128,7 @@ func pipeSimGroup(ctx context.Context, deals []pipeSimDeal, acc []float64, perio
 	}
 	workers = min(workers, nChunks)
 	run := func(c int) {
-		r := rand.NewPCG(seed, pipeSeed(group, c))
+		r := pipeNewRNG(rand.NewPCG(seed, pipeSeed(group, c)))
 		lo := c * pipeChunk
 		hi := min(lo+pipeChunk, draws)
 		for i := range deals {
@@ -145,7 +145,17 @@ func pipeSimGroup(ctx context.Context, deals []pipeSimDeal, acc []float64, perio
 					}
 					m := pipeBernMask(r, f, lanes)
 					lanes &^= m
-					row := acc[(d.first+j)*draws+base:]
+					off := (d.first+j)*draws + base
+					if off+64 <= len(acc) {
+						// A fixed-size view drops the bounds check.
+						row := (*[64]float64)(acc[off : off+64])
+						for m != 0 {
+							row[bits.TrailingZeros64(m)&63] += d.value
+							m &= m - 1
+						}
+						continue
+					}
+					row := acc[off:]
 					for m != 0 {
 						row[bits.TrailingZeros64(m)] += d.value
 						m &= m - 1
@@ -260,4 +270,32 @@ func pipeSelect(x []float64, k int) {
 			return
 		}
 	}
+}
+
+// pipeRNG is xoshiro256** (Blackman and Vigna), the inner generator of a
+// chunk: about three times cheaper per word than PCG's 128-bit multiply,
+// which matters at a billion Bernoulli draws. Each chunk's state is seeded
+// from that chunk's PCG stream, so the seed in the options still fixes
+// every number.
+type pipeRNG struct{ s0, s1, s2, s3 uint64 }
+
+func pipeNewRNG(src *rand.PCG) *pipeRNG {
+	r := &pipeRNG{src.Uint64(), src.Uint64(), src.Uint64(), src.Uint64()}
+	if r.s0|r.s1|r.s2|r.s3 == 0 {
+		r.s0 = 1 // the all-zero state is the generator's one fixed point
+	}
+	return r
+}
+
+// Uint64 returns the next 64 random bits.
+func (r *pipeRNG) Uint64() uint64 {
+	out := bits.RotateLeft64(r.s1*5, 7) * 9
+	t := r.s1 << 17
+	r.s2 ^= r.s0
+	r.s3 ^= r.s1
+	r.s1 ^= r.s2
+	r.s0 ^= r.s3
+	r.s2 ^= t
+	r.s3 = bits.RotateLeft64(r.s3, 45)
+	return out
 }
