@@ -20,7 +20,7 @@ var ErrEmptyPeriod = errors.New("forecast: empty period")
 var ErrTooManyPeriods = errors.New("forecast: too many periods")
 
 // MaxPeriods bounds the length of an aggregated series, so that one stray
-// timestamp (year 1, year 9999) or a tiny fixed step cannot make
+// timestamp (year 1, year 9000) or a tiny fixed step cannot make
 // [Aggregate] allocate without limit: a million periods is 2,700 years of
 // days or 114 years of hours.
 const MaxPeriods = 1_000_000
@@ -109,7 +109,8 @@ type Aggregation struct {
 // sum, count or mean per period of the local calendar. The stream need not
 // be sorted; memory grows with the number of periods, not of points.
 //
-// A point with a zero time or a NaN or infinite value is an error
+// A point with a zero time, a time outside years 1 to 9998 (so every period
+// start can be written as RFC 3339), or a NaN or infinite value is an error
 // (*crmkit.RecordError wrapping crmkit.ErrInvalid, with the point's index)
 // unless SkipInvalid is set; an error inside the stream is returned wrapped
 // with the index; a cancelled ctx stops the read with ctx.Err(). A range of
@@ -142,6 +143,9 @@ func AggregateFunc[T any](ctx context.Context, records iter.Seq2[T, error], poin
 	}
 	if o.Stat < Sum || o.Stat > Avg || o.Empty < EmptyZero || o.Empty > EmptyError || o.WeekStart < time.Sunday || o.WeekStart > time.Saturday {
 		return nil, fmt.Errorf("%w: statistic %d, empty policy %d, week start %d", ErrInvalid, o.Stat, o.Empty, o.WeekStart)
+	}
+	if (!o.From.IsZero() && !fcoreTimeInRange(o.From)) || (!o.To.IsZero() && !fcoreTimeInRange(o.To)) {
+		return nil, fmt.Errorf("%w: From %v or To %v outside years 1 to 9998", ErrInvalid, o.From, o.To)
 	}
 	if !o.From.IsZero() && !o.To.IsZero() && !o.From.Before(o.To) {
 		return nil, fmt.Errorf("%w: From %v not before To %v", ErrInvalid, o.From, o.To)
@@ -209,6 +213,11 @@ func AggregateFunc[T any](ctx context.Context, records iter.Seq2[T, error], poin
 				return nil, err
 			}
 			continue
+		case !fcoreTimeInRange(p.Time):
+			if err := invalid(i, "time", "%v outside years 1 to 9998", p.Time); err != nil {
+				return nil, err
+			}
+			continue
 		case math.IsNaN(p.Value) || math.IsInf(p.Value, 0):
 			if err := invalid(i, "value", "%v", p.Value); err != nil {
 				return nil, err
@@ -268,6 +277,14 @@ func AggregateFunc[T any](ctx context.Context, records iter.Seq2[T, error], poin
 		}
 	}
 	return res, nil
+}
+
+// fcoreTimeInRange reports whether t lies in years 1 to 9998 (UTC), one
+// year inside the 0–9999 that RFC 3339 and JSON can represent, so a period
+// start in any zone or a yearly period stays representable.
+func fcoreTimeInRange(t time.Time) bool {
+	y := t.UTC().Year()
+	return y >= 1 && y <= 9998
 }
 
 // fcoreCell accumulates one period with Neumaier's compensated sum, so ten

@@ -3,6 +3,7 @@ package forecast
 import (
 	"context"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"math"
 	"testing"
@@ -77,6 +78,9 @@ func FuzzCheck(f *testing.F) {
 			}
 			return
 		}
+		if _, err := json.Marshal(r); err != nil {
+			t.Fatalf("report does not marshal: %v", err)
+		}
 		if r.Observed+len(r.Missing)+len(r.Infinite) != len(y) || r.N != len(y) {
 			t.Fatalf("counts do not add up: %+v", r)
 		}
@@ -128,6 +132,9 @@ func FuzzAggregate(f *testing.F) {
 		agg, err := Aggregate(context.Background(), crmkit.Stream(pts), opts)
 		if err != nil {
 			return
+		}
+		if _, err := json.Marshal(agg); err != nil {
+			t.Fatalf("aggregation does not marshal: %v", err)
 		}
 		if agg.Points+agg.OutOfRange+agg.Skipped != n {
 			t.Fatalf("points %d + out %d + skipped %d != %d", agg.Points, agg.OutOfRange, agg.Skipped, n)
@@ -202,6 +209,9 @@ func FuzzBacktest(f *testing.F) {
 		res, err := Backtest(context.Background(), y, fit, &BacktestOptions{Horizon: h, Step: step, MinTrain: minTrain, Window: window, Period: period % 13, Levels: []float64{80}})
 		if err != nil {
 			return
+		}
+		if _, err := json.Marshal(res); err != nil {
+			t.Fatalf("result does not marshal: %v", err)
 		}
 		if res.Failed >= res.Origins || res.Origins > len(y) || len(res.ByHorizon) > len(y) {
 			t.Fatalf("origins %d failed %d by-horizon %d for %d values", res.Origins, res.Failed, len(res.ByHorizon), len(y))

@@ -64,6 +64,8 @@ type Report struct {
 // Outlier is an observation far from its robust expectation (local median
 // trend plus median seasonal effect). Expected is a suggested replacement;
 // Score is the residual in robust standard deviations (IQR/1.349).
+// Values that overflow float64 (data near ±1.8e308) are clamped to
+// ±math.MaxFloat64 so the report always marshals.
 type Outlier struct {
 	Index    int     `json:"index"`
 	Value    float64 `json:"value"`
@@ -189,7 +191,7 @@ func Check(y []float64, opts *CheckOptions) (*Report, error) {
 	_, _, outliers, _ = fcoreOutlierPass(adj, period, o.OutlierThreshold)
 	for q := range outliers {
 		outliers[q].Value = x[outliers[q].Index]
-		outliers[q].Expected += offset[outliers[q].Index]
+		outliers[q].Expected = fcoreClamp(outliers[q].Expected + offset[outliers[q].Index])
 	}
 	r.Outliers = outliers
 	return r, nil
@@ -289,7 +291,7 @@ func fcoreOutlierPass(x []float64, period int, threshold float64) (season, trend
 		}
 		e := x[i] - trend[i] - season[i]
 		if e < q1-threshold*iqr || e > q3+threshold*iqr {
-			outliers = append(outliers, Outlier{Index: i, Value: x[i], Expected: trend[i] + season[i], Score: (e - q2) / (iqr / 1.349)})
+			outliers = append(outliers, Outlier{Index: i, Value: x[i], Expected: fcoreClamp(trend[i] + season[i]), Score: fcoreClamp((e - q2) / (iqr / 1.349))})
 		}
 	}
 	return season, trend, outliers, clean
@@ -381,7 +383,7 @@ func fcoreShiftPass(clean []float64, k int, threshold float64) []LevelShift {
 			}
 		}
 		if !near {
-			out = append(out, LevelShift{Index: at, Before: c.before, After: c.after, Score: c.score, step: c.after - c.before - slope*float64(k)})
+			out = append(out, LevelShift{Index: at, Before: fcoreClamp(c.before), After: fcoreClamp(c.after), Score: fcoreClamp(c.score), step: c.after - c.before - slope*float64(k)})
 		}
 	}
 	slices.SortFunc(out, func(p, q LevelShift) int { return p.Index - q.Index })
@@ -491,6 +493,20 @@ func fcoreRunningMedian(x []float64, a, b int, excl bool) []float64 {
 		out[i] = out[n-1-b] + slope*float64(i-(n-1-b))
 	}
 	return out
+}
+
+// fcoreClamp keeps report values JSON-safe when data near the float64 limit
+// overflow: ±Inf becomes ±MaxFloat64 and NaN becomes 0.
+func fcoreClamp(v float64) float64 {
+	switch {
+	case math.IsNaN(v):
+		return 0
+	case math.IsInf(v, 1):
+		return math.MaxFloat64
+	case math.IsInf(v, -1):
+		return -math.MaxFloat64
+	}
+	return v
 }
 
 // fcoreMedianWithout returns the median of the sorted values s with one
