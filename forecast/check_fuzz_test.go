@@ -182,6 +182,9 @@ func FuzzBaselines(f *testing.F) {
 			if err != nil {
 				continue
 			}
+			if _, err := json.Marshal(fc); err != nil {
+				t.Fatalf("%s: forecast does not marshal: %v", m, err)
+			}
 			if len(fc.Mean) != h%1000 {
 				t.Fatalf("%s: %d forecasts for h %d", m, len(fc.Mean), h%1000)
 			}
