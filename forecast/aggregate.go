@@ -26,7 +26,7 @@ var ErrTooManyPeriods = errors.New("forecast: too many periods")
 const MaxPeriods = 1_000_000
 
 // Point is one timestamped amount: an order's total, a won deal's value, or
-// 1 for counting events. Money enters as float64 here; convert it with
+// 1 for counting events. The zero value (zero time) is an invalid point. Money enters as float64 here; convert it with
 // crmkit.ToFloat in the accessor given to [AggregateFunc].
 type Point struct {
 	Time  time.Time `json:"time"`
@@ -89,6 +89,8 @@ type AggregateOptions struct {
 
 // Aggregation is the result of [Aggregate]: the series and an account of
 // every point read (Points + OutOfRange + Skipped = points in the stream).
+// It is a plain value, safe for concurrent reads; the zero value describes
+// an empty stream.
 type Aggregation struct {
 	Series Series `json:"series"`
 	// Counts[i] is the number of points in period i.

@@ -41,7 +41,8 @@ type BacktestOptions struct {
 // BacktestResult is the accuracy of one model over rolling origins. Errors
 // are pooled over every (origin, step) pair with an actual value; MASE
 // scales each error by its own training set's scale. Measures that are not
-// defined are NaN in Go and −1 in JSON (see [Accuracy.Finite]).
+// defined are NaN in Go and −1 in JSON (see [Accuracy.Finite]). A plain
+// value, safe for concurrent reads; the zero value means no backtest ran.
 type BacktestResult struct {
 	// Model is the model's String() at the last successful origin.
 	Model string `json:"model"`
@@ -333,7 +334,8 @@ func (a *fcoreIntervalAccum) result(level float64) IntervalAccuracy {
 	return r
 }
 
-// Candidate is a named model for [Compare].
+// Candidate is a named model for [Compare]. A zero Candidate (nil Fit) gets
+// a failed row.
 type Candidate struct {
 	Name string
 	Fit  FitFunc
@@ -348,7 +350,7 @@ type Comparison struct {
 }
 
 // ComparisonRow is one model's line of a [Comparison]. Err is set (and
-// Result nil) when the model could not be backtested at all.
+// Result nil) when the model could not be backtested at all. A plain value.
 type ComparisonRow struct {
 	Name   string          `json:"name"`
 	Result *BacktestResult `json:"result,omitempty"`

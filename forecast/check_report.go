@@ -61,7 +61,7 @@ type Report struct {
 	LevelShifts     []LevelShift `json:"level_shifts,omitempty"`
 }
 
-// Outlier is an observation far from its robust expectation (local median
+// Outlier (a plain value) is an observation far from its robust expectation (local median
 // trend plus median seasonal effect). Expected is a suggested replacement;
 // Score is the residual in robust standard deviations (IQR/1.349).
 // Values that overflow float64 (data near ±1.8e308) are clamped to
@@ -73,7 +73,7 @@ type Outlier struct {
 	Score    float64 `json:"score"`
 }
 
-// LevelShift is a lasting change in level starting at Index: Before and
+// LevelShift (a plain value) is a lasting change in level starting at Index: Before and
 // After are the medians of the (deseasonalised) windows on each side.
 type LevelShift struct {
 	Index  int     `json:"index"`
