@@ -51,6 +51,11 @@ type BacktestResult struct {
 	Origins    int    `json:"origins"`
 	Failed     int    `json:"failed"`
 	FirstError string `json:"first_error,omitempty"`
+	// NoIntervals counts origins whose model gave a point forecast but
+	// not the requested intervals (too little data for an error variance,
+	// or a model without intervals such as Croston); coverage pools the
+	// other origins.
+	NoIntervals int `json:"no_intervals,omitempty"`
 	// Overall pools every step; ByHorizon[k] covers step k+1 only.
 	Overall   Accuracy   `json:"overall"`
 	ByHorizon []Accuracy `json:"by_horizon"`
@@ -91,7 +96,9 @@ func fcoreFiniteInterval(iv IntervalAccuracy) IntervalAccuracy {
 // Missing actual values are skipped.
 //
 // An origin whose fit or forecast fails is counted in Failed and the
-// backtest goes on; if every origin fails, the first error is returned.
+// backtest goes on; if every origin fails, the first error is returned. A
+// model that cannot give the requested intervals at an origin still
+// contributes its point forecast (counted in NoIntervals).
 // Backtest checks ctx between origins. It returns [ErrTooShort] when no
 // origin fits in y and [ErrHorizon] or [ErrInvalid] for bad options.
 func Backtest(ctx context.Context, y []float64, fit FitFunc, opts *BacktestOptions) (*BacktestResult, error) {
@@ -136,6 +143,9 @@ func Backtest(ctx context.Context, y []float64, fit FitFunc, opts *BacktestOptio
 			a, f := y[t+k], fc.fc.Mean[k]
 			all.add(a, f, scale)
 			byH[k].add(a, f, scale)
+		}
+		if len(o.Levels) > 0 && len(fc.fc.Intervals) != len(o.Levels) {
+			res.NoIntervals++
 		}
 		if len(fc.fc.Intervals) == len(o.Levels) && len(o.Levels) > 0 {
 			gotIntervals = true
@@ -226,6 +236,11 @@ func fcoreFitForecast(fit FitFunc, train []float64, h int, levels []float64) (ou
 		return out, fmt.Errorf("%w: fit returned a nil model", ErrInvalid)
 	}
 	fc, err := m.Forecast(h, levels...)
+	if err != nil && len(levels) > 0 {
+		// No intervals at this origin (too little data to estimate the
+		// error variance, say): keep the point forecast.
+		fc, err = m.Forecast(h)
+	}
 	if err != nil {
 		return out, err
 	}
