@@ -306,6 +306,8 @@ type fcoreAccumulator struct {
 	lastP  int64
 	lo, hi time.Time
 	cached bool
+	missP  int64 // period of the last cache miss
+	missed bool
 }
 
 func (a *fcoreAccumulator) periodOf(t time.Time) (int64, bool) {
@@ -315,6 +317,12 @@ func (a *fcoreAccumulator) periodOf(t time.Time) (int64, bool) {
 	p, ok := a.cal.period(t)
 	if !ok {
 		return 0, false
+	}
+	// Compute the bounds (two time.Date calls) only when two points in a
+	// row fall in the same period, i.e. the stream looks sorted.
+	if !a.missed || p != a.missP {
+		a.missP, a.missed = p, true
+		return p, true
 	}
 	lo, hi := a.cal.start(p), a.cal.start(p+1)
 	// Cache only when the bounds really enclose t (time.Date normalises
