@@ -188,13 +188,15 @@ func TestSeriesTime(t *testing.T) {
 		{"day across DST", Series{Start: time.Date(2024, 3, 9, 0, 0, 0, 0, ny), Freq: Daily}, 2, time.Date(2024, 3, 11, 0, 0, 0, 0, ny)},
 		{"hours", Series{Start: fcoreUTC(2024, 1, 1, 0, 30), Freq: Frequency{Unit: Fixed, Every: time.Hour}}, 25, fcoreUTC(2024, 1, 2, 1, 30)},
 		{"index", Series{Values: []float64{1}}, 3, time.Time{}},
+		{"hours overflow", Series{Start: fcoreUTC(2024, 1, 1, 0, 0), Freq: Frequency{Unit: Fixed, Every: time.Hour}}, 1 << 30, time.Time{}},
+		{"far", Series{Start: fcoreUTC(2024, 1, 1, 0, 0), Freq: Monthly}, 1 << 40, time.Time{}},
 	}
 	for _, tt := range tests {
 		got := tt.s.Time(tt.i)
 		if !got.Equal(tt.want) {
 			t.Errorf("%s: Time(%d) = %v, want %v", tt.name, tt.i, got, tt.want)
 		}
-		if tt.s.Freq.Unit != Index {
+		if tt.s.Freq.Unit != Index && !tt.want.IsZero() {
 			if idx, ok := tt.s.Index(got); !ok || idx != tt.i {
 				t.Errorf("%s: Index(Time(%d)) = %d, %v", tt.name, tt.i, idx, ok)
 			}

@@ -233,3 +233,20 @@ func FuzzBacktest(f *testing.F) {
 		}
 	})
 }
+
+func FuzzSeriesTime(f *testing.F) {
+	f.Add(int64(1704067200), 3, int64(0), 13)
+	f.Add(int64(-62135596800), 6, int64(time.Hour), -5)
+	f.Add(int64(1710054000), 1, int64(0), 1<<31)
+	f.Fuzz(func(t *testing.T, start int64, unit int, every int64, i int) {
+		s := Series{Start: time.Unix(start, 0).UTC(), Freq: Frequency{Unit: Unit(unit % 8), Every: time.Duration(every)}}
+		got := s.Time(i)
+		if got.IsZero() || got.Year() < -100000 || got.Year() > 100000 || s.Start.Year() < -100000 || s.Start.Year() > 100000 {
+			return
+		}
+		// Round trip: the start of period i lies in period i.
+		if j, ok := s.Index(got); ok && j != i {
+			t.Fatalf("%v: Index(Time(%d) = %v) = %d", s.Freq, i, got, j)
+		}
+	})
+}
