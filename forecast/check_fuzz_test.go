@@ -71,7 +71,7 @@ func FuzzCheck(f *testing.F) {
 	f.Add(fcoreFuzzSeed(1, 2, 3, 4, 5, 6, 7, 8, 9, 10), 1500, 3.0, 5.0, 1<<40)
 	f.Fuzz(func(t *testing.T, b []byte, period int, outTh, shiftTh float64, window int) {
 		y := fcoreFuzzFloats(b)
-		r, err := Check(y, &CheckOptions{Period: period % 2000, OutlierThreshold: outTh, ShiftThreshold: shiftTh, ShiftWindow: window})
+		r, err := Check(y, &CheckOptions{Period: period % 2000, OutlierThreshold: outTh, ShiftThreshold: shiftTh, ShiftWindow: window, Log: window%2 != 0})
 		if err != nil {
 			if !errors.Is(err, ErrInvalid) {
 				t.Fatalf("unexpected error %v", err)

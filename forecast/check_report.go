@@ -20,6 +20,12 @@ type CheckOptions struct {
 	// windows before and after an index beyond which it is a level shift;
 	// 0 means 5 (high, because every index is tested).
 	ShiftThreshold float64 `json:"shift_threshold,omitempty"`
+	// Log searches outliers and level shifts on the logarithm of the
+	// values, for multiplicative seasonality (a seasonal swing that grows
+	// with the level) and shifts in percent; non-positive values are left
+	// out of that search. Expected, Before and After are reported back on
+	// the original scale.
+	Log bool `json:"log,omitempty"`
 	// ShiftWindow is the number of observations on each side compared for
 	// a level shift; 0 means max(Period, 6). Windows are capped at
 	// [MaxCheckWindow].
@@ -89,18 +95,25 @@ type LevelShift struct {
 // [ErrInvalid] only for bad options.
 //
 // Outliers are found without STL: the trend is a running median over one
-// season (the 6 neighbours when non-seasonal), the seasonal effect the median
-// detrended value of each season position (then the trend is recomputed on
-// the deseasonalised series), and, as in R's tsoutliers, an observation is
-// an outlier when its residual lies more than OutlierThreshold interquartile
-// ranges beyond the quartiles of all residuals. Level shifts are searched on
-// the deseasonalised series: at each index the median
-// of the ShiftWindow values after it is compared with the median of those
-// before, less the trend over the window (the median of the differences at
-// lag ShiftWindow, which a single shift barely moves), and scaled by the
-// noise level estimated from the MAD of the first differences; the
-// strongest non-overlapping changes above ShiftThreshold are reported, each
-// placed at the split that best separates the two levels.
+// season (the 6 neighbours when non-seasonal) after removing a robust
+// slope; a point's seasonal effect is the median detrended value at the same
+// season position in the three cycles on each side, leaving the point out
+// (then the trend is recomputed on the deseasonalised series); and, as in
+// R's tsoutliers, an observation is an outlier when its residual lies more
+// than OutlierThreshold interquartile ranges beyond the quartiles of all
+// residuals. Level shifts are searched on the deseasonalised series: at each
+// index the median of the ShiftWindow values after it is compared with the
+// median of those before, less the trend over the window (the median of the
+// differences at lag ShiftWindow, which a single shift barely moves), and
+// scaled by the noise level estimated from the MAD of the first differences
+// or, if larger (a wandering series), of the lag-ShiftWindow differences;
+// the strongest non-overlapping changes above ShiftThreshold are reported,
+// each placed at the split that best separates the two levels. Outliers are
+// then searched again with the shifts removed.
+//
+// On the series of testdata/check_ref.R, Check finds every injected outlier,
+// as R's tsoutliers does, with at most two other flags that R does not
+// raise.
 func Check(y []float64, opts *CheckOptions) (*Report, error) {
 	var o CheckOptions
 	if opts != nil {
@@ -159,6 +172,15 @@ func Check(y []float64, opts *CheckOptions) (*Report, error) {
 		return r, nil
 	}
 	r.OutliersChecked = true
+	if o.Log {
+		for i, v := range x {
+			x[i] = math.NaN()
+			if v > 0 {
+				x[i] = math.Log(v)
+			}
+		}
+		defer fcoreExpReport(r, y)
+	}
 	period := o.Period
 	if period > MaxCheckWindow || r.FullSeasons < 2 {
 		period = 1
@@ -233,26 +255,41 @@ func fcoreOutlierPass(x []float64, period int, threshold float64) (season, trend
 	season = make([]float64, n)
 	if period > 1 {
 		// Seasonal effect of each point: the median detrended value of
-		// the other points in its season position (leaving the point out,
-		// so an outlier cannot hide in its own seasonal effect), centred
-		// by the median of the positions' full medians.
+		// the same season position in the fcoreSeasonYears cycles on
+		// each side, leaving the point out (so an outlier cannot hide in
+		// its own seasonal effect) and following a pattern that changes
+		// over the years; centred by the median of the positions' overall
+		// medians.
 		eff := make([]float64, period)
-		vals := make([]float64, 0, n/period+1)
+		sub := make([]float64, 0, n/period+1)
+		vals := make([]float64, 0, 2*fcoreSeasonYears)
 		for j := range period {
-			vals = vals[:0]
+			sub = sub[:0]
 			for i := j; i < n; i += period {
-				if d := flat[i] - trend[i]; !math.IsNaN(d) {
+				sub = append(sub, flat[i]-trend[i])
+			}
+			for q := range sub {
+				vals = vals[:0]
+				for r := max(0, q-fcoreSeasonYears); r < min(len(sub), q+fcoreSeasonYears+1); r++ {
+					if r != q && !math.IsNaN(sub[r]) {
+						vals = append(vals, sub[r])
+					}
+				}
+				season[j+q*period] = fcoreMedian(vals)
+			}
+			vals = vals[:0]
+			for _, d := range sub {
+				if !math.IsNaN(d) {
 					vals = append(vals, d)
 				}
 			}
-			eff[j] = fcoreMedian(vals) // sorts vals
+			eff[j] = fcoreMedian(vals)
 			if math.IsNaN(eff[j]) {
 				eff[j] = 0
 			}
-			for i := j; i < n; i += period {
-				season[i] = eff[j]
-				if d := flat[i] - trend[i]; !math.IsNaN(d) && len(vals) > 1 {
-					season[i] = fcoreMedianWithout(vals, d)
+			for q := range sub {
+				if math.IsNaN(season[j+q*period]) {
+					season[j+q*period] = eff[j]
 				}
 			}
 		}
@@ -297,7 +334,8 @@ func fcoreOutlierPass(x []float64, period int, threshold float64) (season, trend
 	return season, trend, outliers, clean
 }
 
-// fcoreShiftPass finds level shifts in the deseasonalised series clean with windows of k on each side.
+// fcoreShiftPass finds level shifts in the deseasonalised series clean with
+// windows of k on each side.
 func fcoreShiftPass(clean []float64, k int, threshold float64) []LevelShift {
 	n := len(clean)
 	steps := make([]float64, 0, n)
@@ -323,6 +361,13 @@ func fcoreShiftPass(clean []float64, k int, threshold float64) []LevelShift {
 		}
 	}
 	slope := fcoreMedian(steps) / float64(k)
+	// Wandering series (random walks, strong autocorrelation) move far
+	// over k steps without any single shift: the spread of the lag-k
+	// differences, which a lone shift barely affects, raises the noise
+	// level for them, while for white noise it equals the first-difference
+	// estimate.
+	_, lagScale := fcoreRobustScale(steps)
+	noise = max(noise, lagScale/math.Sqrt2)
 	if noise == 0 || math.IsNaN(noise) || math.IsInf(noise, 0) || math.IsNaN(slope) {
 		return nil
 	}
@@ -495,6 +540,19 @@ func fcoreRunningMedian(x []float64, a, b int, excl bool) []float64 {
 	return out
 }
 
+// fcoreExpReport maps a report searched on log values back to the scale of
+// y.
+func fcoreExpReport(r *Report, y []float64) {
+	for q := range r.Outliers {
+		r.Outliers[q].Value = y[r.Outliers[q].Index]
+		r.Outliers[q].Expected = fcoreClamp(math.Exp(r.Outliers[q].Expected))
+	}
+	for q := range r.LevelShifts {
+		r.LevelShifts[q].Before = fcoreClamp(math.Exp(r.LevelShifts[q].Before))
+		r.LevelShifts[q].After = fcoreClamp(math.Exp(r.LevelShifts[q].After))
+	}
+}
+
 // fcoreClamp keeps report values JSON-safe when data near the float64 limit
 // overflow: ±Inf becomes ±MaxFloat64 and NaN becomes 0.
 func fcoreClamp(v float64) float64 {
@@ -509,22 +567,9 @@ func fcoreClamp(v float64) float64 {
 	return v
 }
 
-// fcoreMedianWithout returns the median of the sorted values s with one
-// element equal to v removed.
-func fcoreMedianWithout(s []float64, v float64) float64 {
-	r, _ := slices.BinarySearch(s, v)
-	at := func(k int) float64 {
-		if k >= r {
-			return s[k+1]
-		}
-		return s[k]
-	}
-	m := len(s) - 1
-	if m%2 == 1 {
-		return at(m / 2)
-	}
-	return (at(m/2-1) + at(m/2)) / 2
-}
+// fcoreSeasonYears is the number of seasonal cycles on each side whose
+// values at the same position estimate a point's seasonal effect.
+const fcoreSeasonYears = 3
 
 // fcoreMedian returns the median of v, reordering v; NaN if empty.
 func fcoreMedian(v []float64) float64 {
