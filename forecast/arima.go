@@ -6,8 +6,6 @@ import (
 	"math"
 	"slices"
 	"strings"
-
-	"github.com/crmkit/crmkit"
 )
 
 // Order is a seasonal ARIMA order (p,d,q)(P,D,Q): the non-seasonal AR,
@@ -49,7 +47,7 @@ type ARIMAOptions struct {
 	IncludeMean bool
 	// IncludeDrift adds a linear trend 1..n as a regressor named "drift"
 	// (forecast::Arima's include.drift). It needs d+D = 1 at most; with
-	// d+D ≥ 2 FitARIMA returns an error wrapping crmkit.ErrInvalid.
+	// d+D ≥ 2 FitARIMA returns an error wrapping [ErrInvalid].
 	IncludeDrift bool
 	// Method is the fitting criterion; "" means CSS-ML.
 	Method ARIMAMethod
@@ -69,9 +67,9 @@ var ErrRegressorsRequired = errors.New("future regressor values required")
 var ErrARIMAFit = errors.New("ARIMA estimation failed")
 
 // ARIMAError reports why fitting or forecasting an ARIMA model failed. Err
-// wraps [ErrARIMAFit], [ErrRegressorsRequired], crmkit.ErrInvalid (bad input:
+// wraps [ErrARIMAFit], [ErrRegressorsRequired], ErrInvalid (bad input:
 // negative order, NaN regressor in a forecast, infinite value, a level
-// outside (0,100)) or crmkit.ErrMissing (no observed value), so errors.Is
+// outside (0,100)) or ErrTooShort (no observed value), so errors.Is
 // works.
 type ARIMAError struct {
 	Op    string // "fit", "forecast" or "auto"
@@ -92,9 +90,6 @@ func (e *ARIMAError) Unwrap() error { return e.Err }
 // initial covariance needs O(r⁴) memory (R stops at 350; 100 keeps it under
 // 100 MB).
 const arimaMaxState = 100
-
-// arimaMaxHorizon bounds forecast horizons.
-const arimaMaxHorizon = 100_000
 
 // ARIMA is a fitted (seasonal) ARIMA model with optional mean, drift and
 // regressors, as R's forecast::Arima returns. It is immutable and safe for
@@ -150,15 +145,15 @@ func arimaOrderString(o Order, period int) string {
 func arimaValidate(y []float64, period int, regs []Regressor) error {
 	var errs []error
 	if len(y) == 0 {
-		errs = append(errs, fmt.Errorf("%w: empty series", crmkit.ErrMissing))
+		errs = append(errs, fmt.Errorf("%w: empty series", ErrTooShort))
 	}
 	if period < 1 {
-		errs = append(errs, fmt.Errorf("%w: period %d < 1", crmkit.ErrInvalid, period))
+		errs = append(errs, fmt.Errorf("%w: period %d < 1", ErrInvalid, period))
 	}
 	nObs := 0
 	for i, v := range y {
 		if math.IsInf(v, 0) {
-			errs = append(errs, fmt.Errorf("%w: y[%d] is infinite", crmkit.ErrInvalid, i))
+			errs = append(errs, fmt.Errorf("%w: y[%d] is infinite", ErrInvalid, i))
 			break
 		}
 		if !math.IsNaN(v) {
@@ -166,25 +161,25 @@ func arimaValidate(y []float64, period int, regs []Regressor) error {
 		}
 	}
 	if len(y) > 0 && nObs == 0 {
-		errs = append(errs, fmt.Errorf("%w: all values are missing (NaN)", crmkit.ErrMissing))
+		errs = append(errs, fmt.Errorf("%w: all values are missing (NaN)", ErrTooShort))
 	}
 	seen := map[string]bool{}
 	for j, r := range regs {
 		switch {
 		case r.Name == "":
-			errs = append(errs, fmt.Errorf("%w: regressor %d has no name", crmkit.ErrInvalid, j))
+			errs = append(errs, fmt.Errorf("%w: regressor %d has no name", ErrInvalid, j))
 		case r.Name == "intercept" || r.Name == "drift":
-			errs = append(errs, fmt.Errorf("%w: regressor name %q is reserved", crmkit.ErrInvalid, r.Name))
+			errs = append(errs, fmt.Errorf("%w: regressor name %q is reserved", ErrInvalid, r.Name))
 		case seen[r.Name]:
-			errs = append(errs, fmt.Errorf("%w: duplicate regressor %q", crmkit.ErrInvalid, r.Name))
+			errs = append(errs, fmt.Errorf("%w: duplicate regressor %q", ErrInvalid, r.Name))
 		}
 		seen[r.Name] = true
 		if len(r.Values) != len(y) {
-			errs = append(errs, fmt.Errorf("%w: regressor %q has %d values, series has %d", crmkit.ErrInvalid, r.Name, len(r.Values), len(y)))
+			errs = append(errs, fmt.Errorf("%w: regressor %q has %d values, series has %d", ErrInvalid, r.Name, len(r.Values), len(y)))
 		}
 		for i, v := range r.Values {
 			if math.IsInf(v, 0) {
-				errs = append(errs, fmt.Errorf("%w: regressor %q value %d is infinite", crmkit.ErrInvalid, r.Name, i))
+				errs = append(errs, fmt.Errorf("%w: regressor %q value %d is infinite", ErrInvalid, r.Name, i))
 				break
 			}
 		}
@@ -198,33 +193,33 @@ func arimaFitPublic(y []float64, period int, order Order, includeMean, includeDr
 		return nil, err
 	}
 	if order.P < 0 || order.D < 0 || order.Q < 0 || order.SP < 0 || order.SD < 0 || order.SQ < 0 {
-		return nil, fmt.Errorf("%w: negative order %+v", crmkit.ErrInvalid, order)
+		return nil, fmt.Errorf("%w: negative order %+v", ErrInvalid, order)
 	}
 	switch method {
 	case "", ARIMAMethodCSSML, ARIMAMethodML, ARIMAMethodCSS:
 	default:
-		return nil, fmt.Errorf("%w: unknown method %q", crmkit.ErrInvalid, method)
+		return nil, fmt.Errorf("%w: unknown method %q", ErrInvalid, method)
 	}
 	if period == 1 && order.SP+order.SD+order.SQ > 0 {
-		return nil, fmt.Errorf("%w: seasonal order %d,%d,%d with period 1", crmkit.ErrInvalid, order.SP, order.SD, order.SQ)
+		return nil, fmt.Errorf("%w: seasonal order %d,%d,%d with period 1", ErrInvalid, order.SP, order.SD, order.SQ)
 	}
 	s := period
 	if s <= 1 {
 		s = 1
 	}
 	if r := max(order.P+s*order.SP, order.Q+s*order.SQ+1); r > arimaMaxState {
-		return nil, fmt.Errorf("%w: state dimension %d exceeds %d", crmkit.ErrInvalid, r, arimaMaxState)
+		return nil, fmt.Errorf("%w: state dimension %d exceeds %d", ErrInvalid, r, arimaMaxState)
 	}
 	if order.D > 10 || order.SD > 10 {
-		return nil, fmt.Errorf("%w: differencing order too large", crmkit.ErrInvalid)
+		return nil, fmt.Errorf("%w: differencing order too large", ErrInvalid)
 	}
 	n := len(y)
 	if n <= order.D+order.SD*s {
-		return nil, fmt.Errorf("%w: not enough data (%d values) for %d differences", ErrARIMAFit, n, order.D+order.SD*s)
+		return nil, fmt.Errorf("%w: not enough data (%d values) for %d differences", ErrTooShort, n, order.D+order.SD*s)
 	}
 	nd := order.D + order.SD
 	if includeDrift && nd > 1 {
-		return nil, fmt.Errorf("%w: drift needs at most one difference (d+D = %d)", crmkit.ErrInvalid, nd)
+		return nil, fmt.Errorf("%w: drift needs at most one difference (d+D = %d)", ErrInvalid, nd)
 	}
 	arma := arimaArma{p: order.P, q: order.Q, sp: order.SP, sq: order.SQ, s: s, d: order.D, sd: order.SD}
 	if s == 1 {
@@ -248,7 +243,7 @@ func arimaFitPublic(y []float64, period int, order Order, includeMean, includeDr
 	}
 	fr, err := arimaFitCore(arimaFitSpec{arma: arma, x: y, xreg: xreg, xnames: names, includeMean: includeMean, method: method, fixed: fixed})
 	if err != nil {
-		if errors.Is(err, crmkit.ErrInvalid) {
+		if errors.Is(err, ErrInvalid) {
 			return nil, err
 		}
 		return nil, fmt.Errorf("%w: %v", ErrARIMAFit, err)
@@ -403,12 +398,12 @@ func (m *ARIMA) ForecastWith(h int, xreg []Regressor, levels ...float64) (Foreca
 	fail := func(err error) (Forecast, error) {
 		return Forecast{}, &ARIMAError{Op: "forecast", Model: m.String(), Err: err}
 	}
-	if h < 1 || h > arimaMaxHorizon {
-		return fail(fmt.Errorf("%w: horizon %d outside 1..%d", crmkit.ErrInvalid, h, arimaMaxHorizon))
+	if h < 1 || h > MaxHorizon {
+		return fail(fmt.Errorf("%w: horizon %d outside 1..%d", ErrHorizon, h, MaxHorizon))
 	}
 	for _, l := range levels {
 		if !(l > 0 && l < 100) {
-			return fail(fmt.Errorf("%w: level %v outside (0, 100)", crmkit.ErrInvalid, l))
+			return fail(fmt.Errorf("%w: level %v outside (0, 100)", ErrInvalid, l))
 		}
 	}
 	byName := map[string][]float64{}
@@ -425,14 +420,14 @@ func (m *ARIMA) ForecastWith(h int, xreg []Regressor, levels ...float64) (Foreca
 		}
 		for i, x := range v {
 			if math.IsNaN(x) || math.IsInf(x, 0) {
-				return fail(fmt.Errorf("%w: future %q[%d] is not finite", crmkit.ErrInvalid, nm, i))
+				return fail(fmt.Errorf("%w: future %q[%d] is not finite", ErrInvalid, nm, i))
 			}
 		}
 	}
 	if len(xreg) > len(m.user) {
 		for _, r := range xreg {
 			if !slices.Contains(m.user, r.Name) {
-				return fail(fmt.Errorf("%w: regressor %q was not used in fitting", crmkit.ErrInvalid, r.Name))
+				return fail(fmt.Errorf("%w: regressor %q was not used in fitting", ErrInvalid, r.Name))
 			}
 		}
 	}

@@ -9,8 +9,6 @@ import (
 	"runtime"
 	"slices"
 	"sync"
-
-	"github.com/crmkit/crmkit"
 )
 
 // ARIMAIC is the information criterion AutoARIMA minimises.
@@ -231,12 +229,12 @@ func AutoARIMA(y []float64, period int, opts *AutoARIMAOptions) (*ARIMA, error) 
 	switch o.Method {
 	case "", ARIMAMethodCSSML, ARIMAMethodML, ARIMAMethodCSS:
 	default:
-		return fail(fmt.Errorf("%w: unknown method %q", crmkit.ErrInvalid, o.Method))
+		return fail(fmt.Errorf("%w: unknown method %q", ErrInvalid, o.Method))
 	}
 	switch o.IC {
 	case "", ARIMAICAICc, ARIMAICAIC, ARIMAICBIC:
 	default:
-		return fail(fmt.Errorf("%w: unknown criterion %q", crmkit.ErrInvalid, o.IC))
+		return fail(fmt.Errorf("%w: unknown criterion %q", ErrInvalid, o.IC))
 	}
 	def := func(v, d int) int {
 		if v == 0 {
@@ -330,7 +328,7 @@ func AutoARIMA(y []float64, period int, opts *AutoARIMAOptions) (*ARIMA, error) 
 		}
 		coef, _, rank := arimaOLS(x, cols)
 		if rank < len(cols) {
-			return fail(fmt.Errorf("%w: regressors are rank deficient", crmkit.ErrInvalid))
+			return fail(fmt.Errorf("%w: regressors are rank deficient", ErrInvalid))
 		}
 		xx = make([]float64, len(x))
 		for t := range x {

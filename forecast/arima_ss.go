@@ -355,72 +355,8 @@ func arimaLike(y []float64, m *arimaModel, w *arimaWork, resid []float64) (ssq, 
 			copy(anew[r+1:rd], a[r:rd-1])
 		}
 		if l > 0 && !steady {
-			// mm = T P (rows)
-			for i := 0; i < r-1; i++ {
-				copy(mm[i*rd:(i+1)*rd], P[(i+1)*rd:(i+2)*rd])
-			}
-			row := mm[(r-1)*rd : r*rd]
-			for j := range row {
-				row[j] = 0
-			}
-			p0 := P[:rd]
-			for _, i := range nzPhi {
-				ph := phi[i]
-				row := mm[i*rd : (i+1)*rd]
-				for j, v := range p0 {
-					row[j] += ph * v
-				}
-			}
-			if d > 0 {
-				row := mm[r*rd : (r+1)*rd]
-				copy(row, p0)
-				for _, k := range nzDelta {
-					dl := delta[k]
-					src := P[(r+k)*rd : (r+k+1)*rd]
-					for j, v := range src {
-						row[j] += dl * v
-					}
-				}
-				for i := r + 1; i < rd; i++ {
-					copy(mm[i*rd:(i+1)*rd], P[(i-1)*rd:i*rd])
-				}
-			}
-			// Pnew = mm T' (columns), keeping the previous Pnew to detect
-			// convergence.
 			copy(w.prev[:rd*rd], Pnew[:rd*rd])
-			for i := range rd {
-				src := mm[i*rd : (i+1)*rd]
-				dst := Pnew[i*rd : (i+1)*rd]
-				copy(dst[:r-1], src[1:r])
-				dst[r-1] = 0
-				m0 := src[0]
-				for _, k := range nzPhi {
-					dst[k] += phi[k] * m0
-				}
-				if d > 0 {
-					tmp := m0
-					for _, k := range nzDelta {
-						tmp += delta[k] * src[r+k]
-					}
-					dst[r] = tmp
-					copy(dst[r+1:rd], src[r:rd-1])
-				}
-			}
-			// + V = (1, theta)(1, theta)'
-			for i := 0; i <= q; i++ {
-				vi := 1.0
-				if i > 0 {
-					vi = theta[i-1]
-				}
-				if vi == 0 {
-					continue
-				}
-				row := Pnew[i*rd : i*rd+q+1]
-				row[0] += vi
-				for j := 1; j <= q; j++ {
-					row[j] += vi * theta[j-1]
-				}
-			}
+			arimaPredictCov(m, P, Pnew, mm, nzPhi, nzDelta, q)
 		}
 		if math.IsNaN(y[l]) {
 			copy(a, anew)
@@ -488,6 +424,79 @@ func arimaLike(y []float64, m *arimaModel, w *arimaWork, resid []float64) (ssq, 
 		gainPrev = gain
 	}
 	return ssq, sumlog, nu
+}
+
+// arimaPredictCov sets Pnew = T P T' + V for the model's companion-plus-
+// differencing transition T, using row copies and the non-zero AR (nzPhi)
+// and differencing (nzDelta) coefficients only; mm is rd×rd scratch and q
+// the effective MA order.
+func arimaPredictCov(m *arimaModel, P, Pnew, mm []float64, nzPhi, nzDelta []int, q int) {
+	r, d, rd := m.r, m.d, m.rd
+	phi, theta, delta := m.phi, m.theta, m.delta
+	// mm = T P (rows)
+	for i := 0; i < r-1; i++ {
+		copy(mm[i*rd:(i+1)*rd], P[(i+1)*rd:(i+2)*rd])
+	}
+	row := mm[(r-1)*rd : r*rd]
+	for j := range row {
+		row[j] = 0
+	}
+	p0 := P[:rd]
+	for _, i := range nzPhi {
+		ph := phi[i]
+		row := mm[i*rd : (i+1)*rd]
+		for j, v := range p0 {
+			row[j] += ph * v
+		}
+	}
+	if d > 0 {
+		row := mm[r*rd : (r+1)*rd]
+		copy(row, p0)
+		for _, k := range nzDelta {
+			dl := delta[k]
+			src := P[(r+k)*rd : (r+k+1)*rd]
+			for j, v := range src {
+				row[j] += dl * v
+			}
+		}
+		for i := r + 1; i < rd; i++ {
+			copy(mm[i*rd:(i+1)*rd], P[(i-1)*rd:i*rd])
+		}
+	}
+	// Pnew = mm T' (columns)
+	for i := range rd {
+		src := mm[i*rd : (i+1)*rd]
+		dst := Pnew[i*rd : (i+1)*rd]
+		copy(dst[:r-1], src[1:r])
+		dst[r-1] = 0
+		m0 := src[0]
+		for _, k := range nzPhi {
+			dst[k] += phi[k] * m0
+		}
+		if d > 0 {
+			tmp := m0
+			for _, k := range nzDelta {
+				tmp += delta[k] * src[r+k]
+			}
+			dst[r] = tmp
+			copy(dst[r+1:rd], src[r:rd-1])
+		}
+	}
+	// + V = (1, theta)(1, theta)'
+	for i := 0; i <= q; i++ {
+		vi := 1.0
+		if i > 0 {
+			vi = theta[i-1]
+		}
+		if vi == 0 {
+			continue
+		}
+		row := Pnew[i*rd : i*rd+q+1]
+		row[0] += vi
+		for j := 1; j <= q; j++ {
+			row[j] += vi * theta[j-1]
+		}
+	}
 }
 
 // arimaCSS is R's ARIMA_CSS: it differences y, then returns the conditional
@@ -699,84 +708,55 @@ func arimaGradtrans(in []float64, arma arimaArma) []float64 {
 // steps ahead and returns the means and the variances (in units of σ²).
 func arimaForecastSS(h int, m *arimaModel) (mean, variance []float64) {
 	rd, r, d := m.rd, m.r, m.d
-	// T and V as makeARIMA builds them.
-	T := make([]float64, rd*rd)
-	for i, ph := range m.phi {
-		T[i] = ph
-	}
-	for i := 1; i < r; i++ {
-		T[(i-1)+rd*i] = 1
-	}
-	if d > 0 {
-		T[r] = 1
-		for j, dl := range m.delta {
-			T[r+rd*(r+j)] = dl
-		}
-		for i := 1; i < d; i++ {
-			T[(r+i)+rd*(r+i-1)] = 1
+	var nzPhi, nzDelta []int
+	for i, v := range m.phi {
+		if v != 0 {
+			nzPhi = append(nzPhi, i)
 		}
 	}
-	R := make([]float64, rd)
-	R[0] = 1
-	copy(R[1:], m.theta[:min(len(m.theta), r-1)])
+	for i, v := range m.delta {
+		if v != 0 {
+			nzDelta = append(nzDelta, i)
+		}
+	}
+	q := len(m.theta)
+	for q > 0 && m.theta[q-1] == 0 {
+		q--
+	}
 	a := append([]float64(nil), m.a...)
-	P := append([]float64(nil), m.P...)
 	anew := make([]float64, rd)
+	P := append([]float64(nil), m.P...)
+	Pnew := make([]float64, rd*rd)
 	mm := make([]float64, rd*rd)
 	mean = make([]float64, h)
 	variance = make([]float64, h)
 	for l := range h {
-		fc := 0.0
-		for i := range rd {
-			tmp := 0.0
-			for k := range rd {
-				tmp += T[i+rd*k] * a[k]
-			}
-			anew[i] = tmp
+		copy(anew[:r-1], a[1:r])
+		anew[r-1] = 0
+		for _, i := range nzPhi {
+			anew[i] += m.phi[i] * a[0]
 		}
-		copy(a, anew)
-		fc = a[0]
-		for i := range d {
+		if d > 0 {
+			tmp := a[0]
+			for _, i := range nzDelta {
+				tmp += m.delta[i] * a[r+i]
+			}
+			anew[r] = tmp
+			copy(anew[r+1:rd], a[r:rd-1])
+		}
+		a, anew = anew, a
+		fc := a[0]
+		for _, i := range nzDelta {
 			fc += m.delta[i] * a[r+i]
 		}
 		mean[l] = fc
-		for i := range rd {
-			for j := range rd {
-				tmp := 0.0
-				for k := range rd {
-					tmp += T[i+rd*k] * P[k+rd*j]
-				}
-				mm[i+rd*j] = tmp
-			}
-		}
-		for i := range rd {
-			for j := range rd {
-				tmp := R[i] * R[j]
-				for k := range rd {
-					tmp += mm[i+rd*k] * T[j+rd*k]
-				}
-				P[i+rd*j] = tmp
-			}
-		}
-		v := 0.0
-		for i := range rd {
-			zi := 1.0
-			if i > 0 && i < r {
-				zi = 0
-			} else if i >= r {
-				zi = m.delta[i-r]
-			}
-			if zi == 0 {
-				continue
-			}
-			for j := range rd {
-				zj := 1.0
-				if j > 0 && j < r {
-					zj = 0
-				} else if j >= r {
-					zj = m.delta[j-r]
-				}
-				v += zi * zj * P[i+rd*j]
+		arimaPredictCov(m, P, Pnew, mm, nzPhi, nzDelta, q)
+		P, Pnew = Pnew, P
+		v := P[0]
+		for _, k := range nzDelta {
+			v += 2 * m.delta[k] * P[r+k]
+			for _, k2 := range nzDelta {
+				v += m.delta[k] * m.delta[k2] * P[(r+k)*rd+r+k2]
 			}
 		}
 		variance[l] = v

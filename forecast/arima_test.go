@@ -6,8 +6,6 @@ import (
 	"math"
 	"os"
 	"testing"
-
-	"github.com/crmkit/crmkit"
 )
 
 // arimaRefCase is one fit from testdata/arima_ref.R (R 4, forecast 8.20).
@@ -184,18 +182,18 @@ func TestFitARIMAErrors(t *testing.T) {
 		opts    *ARIMAOptions
 		wantErr error
 	}{
-		{"empty", "no data", nil, 1, Order{P: 1}, nil, crmkit.ErrMissing},
-		{"all NaN", "nothing observed", []float64{math.NaN(), math.NaN()}, 1, Order{}, nil, crmkit.ErrMissing},
-		{"inf", "infinite values are rejected, not treated as missing", []float64{1, math.Inf(1), 2}, 1, Order{}, nil, crmkit.ErrInvalid},
-		{"negative order", "orders are non-negative", y, 1, Order{P: -1}, nil, crmkit.ErrInvalid},
-		{"period 0", "period must be at least 1", y, 0, Order{}, nil, crmkit.ErrInvalid},
-		{"seasonal order without period", "R would silently drop it", y, 1, Order{SP: 1}, nil, crmkit.ErrInvalid},
-		{"drift with d=2", "drift needs d+D<=1", y, 1, Order{D: 2}, &ARIMAOptions{IncludeDrift: true}, crmkit.ErrInvalid},
-		{"too short for differencing", "n <= d + D*m", y, 12, Order{SD: 1}, nil, ErrARIMAFit},
-		{"huge state", "Gardner's Q0 would need too much memory", y, 60, Order{SP: 2}, nil, crmkit.ErrInvalid},
-		{"regressor length", "regressor must line up with y", y, 1, Order{}, &ARIMAOptions{Regressors: []Regressor{{Name: "x", Values: []float64{1}}}}, crmkit.ErrInvalid},
-		{"reserved name", "drift is a reserved coefficient name", y, 1, Order{}, &ARIMAOptions{Regressors: []Regressor{{Name: "drift", Values: y}}}, crmkit.ErrInvalid},
-		{"bad method", "unknown method", y, 1, Order{}, &ARIMAOptions{Method: "LS"}, crmkit.ErrInvalid},
+		{"empty", "no data", nil, 1, Order{P: 1}, nil, ErrTooShort},
+		{"all NaN", "nothing observed", []float64{math.NaN(), math.NaN()}, 1, Order{}, nil, ErrTooShort},
+		{"inf", "infinite values are rejected, not treated as missing", []float64{1, math.Inf(1), 2}, 1, Order{}, nil, ErrInvalid},
+		{"negative order", "orders are non-negative", y, 1, Order{P: -1}, nil, ErrInvalid},
+		{"period 0", "period must be at least 1", y, 0, Order{}, nil, ErrInvalid},
+		{"seasonal order without period", "R would silently drop it", y, 1, Order{SP: 1}, nil, ErrInvalid},
+		{"drift with d=2", "drift needs d+D<=1", y, 1, Order{D: 2}, &ARIMAOptions{IncludeDrift: true}, ErrInvalid},
+		{"too short for differencing", "n <= d + D*m", y, 12, Order{SD: 1}, nil, ErrTooShort},
+		{"huge state", "Gardner's Q0 would need too much memory", y, 60, Order{SP: 2}, nil, ErrInvalid},
+		{"regressor length", "regressor must line up with y", y, 1, Order{}, &ARIMAOptions{Regressors: []Regressor{{Name: "x", Values: []float64{1}}}}, ErrInvalid},
+		{"reserved name", "drift is a reserved coefficient name", y, 1, Order{}, &ARIMAOptions{Regressors: []Regressor{{Name: "drift", Values: y}}}, ErrInvalid},
+		{"bad method", "unknown method", y, 1, Order{}, &ARIMAOptions{Method: "LS"}, ErrInvalid},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -61,7 +61,9 @@ type ETSOptions struct {
 // candidate failing). It is wrapped in an [*ETSError].
 var ErrETSFit = errors.New("ETS estimation failed")
 
-// ETSError reports why fitting or forecasting an ETS model failed. Err wraps
+// ETSError reports why fitting or forecasting an ETS or Theta model failed
+// (the zero value has a nil Err and should not be used; values are safe for
+// concurrent reads). Err wraps
 // [ErrETSFit], crmkit.ErrInvalid (bad spec, options or values: infinite
 // value, fixed parameter out of bounds, multiplicative model for
 // non-positive data, series too short, level outside (0,100)) or
@@ -95,7 +97,8 @@ func etsErrf(kind error, format string, args ...any) error {
 }
 
 // ETS is a fitted exponential smoothing state space model (Hyndman, Koehler,
-// Ord & Snyder 2008) as R's forecast::ets fits it. Read it through its
+// Ord & Snyder 2008) as R's forecast::ets fits it (see
+// docs/decisions/0180-ets-r-parity.md for the few deliberate differences). Read it through its
 // methods; it marshals to JSON as a summary. The zero value is not a usable
 // model: obtain one from [FitETS]. An *ETS is immutable and safe for
 // concurrent use.
@@ -104,7 +107,6 @@ type ETS struct {
 	damped              bool
 	m                   int // period of the recursion (1 without season)
 	period              int // period given by the caller
-	y                   []float64
 	alpha, beta, gamma  float64
 	phi                 float64
 	states              []float64 // (n+1)×p
@@ -116,13 +118,13 @@ type ETS struct {
 	npar                int // parameters counted in the information criteria
 	seed                uint64
 	npaths              int
-	hasBeta, hasGamma   bool
 	constantFallback    bool
 }
 
 // ETSParams are the smoothing parameters of an [ETS] model. Beta, Gamma and
 // Phi are zero when the model has no trend, no season or no damping (Phi is
-// then 1 in the recursions).
+// then 1 in the recursions); the zero value means no parameter at all. It is
+// a plain value, safe to copy and share.
 type ETSParams struct {
 	Alpha float64 `json:"alpha"`
 	Beta  float64 `json:"beta,omitempty"`
@@ -170,6 +172,10 @@ func (f *ETS) Sigma2() float64 { return f.sigma2 }
 
 // MSE is the in-sample mean squared one-step error in the data's units.
 func (f *ETS) MSE() float64 { return f.mse }
+
+// AMSE is the in-sample mean squared error averaged over horizons 1..NMSE,
+// as R's fit$amse.
+func (f *ETS) AMSE() float64 { return f.amse }
 
 // Params returns the smoothing parameters.
 func (f *ETS) Params() ETSParams {
@@ -329,6 +335,9 @@ func etsParseSpec(spec string) (etsSpec, error) {
 // falls back to Holt-Winters there). A constant series with a Z spec gives
 // ETS(A,N,N) with alpha = 0.99999 and the constant as level, as R's ets()
 // does for constant data.
+//
+// FitETS keeps no state between calls and may be called concurrently; it
+// only reads y and the model keeps no reference to it.
 func FitETS(y []float64, period int, spec string, opts *ETSOptions) (*ETS, error) {
 	fit, err := etsFit(y, period, spec, opts)
 	if err != nil {
@@ -618,7 +627,7 @@ func etsFit(y []float64, period int, spec string, opts *ETSOptions) (*ETS, error
 // smoothing with alpha = 0.99999 started at the constant.
 func etsConstant(y []float64, period int) *ETS {
 	n := len(y)
-	f := &ETS{errT: etsAdd, m: 1, period: period, y: y, alpha: 0.99999, phi: 1, p: 1,
+	f := &ETS{errT: etsAdd, m: 1, period: period, alpha: 0.99999, phi: 1, p: 1,
 		states: make([]float64, n+1), fitted: make([]float64, n), resid: make([]float64, n),
 		loglik: math.Inf(1), aic: math.Inf(-1), aicc: math.Inf(-1), bic: math.Inf(-1), npar: 2,
 		constantFallback: true, npaths: 5000}

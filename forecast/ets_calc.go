@@ -86,12 +86,16 @@ func (k *etsKernel) run(x0 []float64, alpha, beta, gamma, phi float64, crit etsC
 	if tr != nil && tr.states != nil {
 		copy(tr.states[:p], x0[:p])
 	}
-	var sse, sumLog, sae, sseAdd float64
+	var sse, sae, sseAdd float64
+	// Σlog|ŷ| as a product of mantissas and a sum of exponents: one Frexp
+	// per step instead of one Log.
+	prodMant, expSum := 1.0, 0
 	if tr != nil && tr.amse != nil {
 		clear(tr.amse)
 	}
 	var fbuf [30]float64
 	phiOne := math.Abs(phi-1) < etsTol
+	bOverA := beta / alpha
 	for i := 0; i < n; i++ {
 		yi := y[i]
 		oldl, oldb := l, b
@@ -131,7 +135,12 @@ func (k *etsKernel) run(x0 []float64, alpha, beta, gamma, phi float64, crit etsC
 		}
 		sse += e * e
 		if errT == etsMult {
-			sumLog += math.Log(math.Abs(f))
+			prodMant *= math.Abs(f)
+			if !(prodMant < 1e100 && prodMant > 1e-100) {
+				fm, fe := math.Frexp(prodMant)
+				prodMant = fm
+				expSum += fe
+			}
 		}
 		switch crit {
 		case etsCritMSE:
@@ -179,7 +188,7 @@ func (k *etsKernel) run(x0 []float64, alpha, beta, gamma, phi float64, crit etsC
 			} else {
 				r = l / oldl
 			}
-			b = phib + (beta/alpha)*(r-phib)
+			b = phib + bOverA*(r-phib)
 		}
 		// season
 		if seasT != etsNone {
@@ -221,7 +230,7 @@ func (k *etsKernel) run(x0 []float64, alpha, beta, gamma, phi float64, crit etsC
 	}
 	lik = float64(n) * math.Log(sse)
 	if errT == etsMult {
-		lik += 2 * sumLog
+		lik += 2 * (math.Log(prodMant) + float64(expSum)*math.Ln2)
 	}
 	switch crit {
 	case etsCritMSE:

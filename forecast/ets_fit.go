@@ -76,10 +76,9 @@ func etsAdmissible(alpha, beta, gamma, phi float64, m int, hasBeta, hasGamma boo
 // (decreasing powers) has modulus below r, by the Schur-Cohn (Levinson
 // step-down) test on the polynomial scaled to the unit circle.
 func etsRootsWithin(c []float64, r float64) bool {
-	var abuf, tbuf [26]float64
+	var abuf [26]float64
 	d := len(c) - 1
 	a := abuf[:d+1]
-	t := tbuf[:d+1]
 	sc := 1.0
 	for i := range a {
 		a[i] = c[i] * sc
@@ -90,11 +89,14 @@ func etsRootsWithin(c []float64, r float64) bool {
 		if !(math.Abs(k) < 1) {
 			return false
 		}
-		den := 1 - k*k
-		for i := 1; i < p; i++ {
-			t[i] = (a[i] - k*a[p-i]) / den
+		inv := 1 / (1 - k*k)
+		// a'[i] = (a[i] − k·a[p−i]) / (1 − k²), computed in symmetric pairs
+		// so that it can run in place.
+		for i, j := 1, p-1; i <= j; i, j = i+1, j-1 {
+			ai, aj := a[i], a[j]
+			a[i] = (ai - k*aj) * inv
+			a[j] = (aj - k*ai) * inv
 		}
-		copy(a[1:p], t[1:p])
 	}
 	return true
 }
@@ -190,7 +192,6 @@ func etsFitModel(w *etsWork, y []float64, period, errT, trendT, seasT int, dampe
 	if err != nil {
 		return nil, err
 	}
-	nstate := len(init)
 	npar := len(par)
 	par = append(par, init...)
 	np := len(par)
@@ -254,7 +255,12 @@ func etsFitModel(w *etsWork, y []float64, period, errT, trendT, seasT int, dampe
 				}
 			}
 		}
-		lik, mse := w.k.run(state, a, b, g, ph, crit, nmse, tr)
+		var lik, mse float64
+		if crit == etsCritLik || crit == etsCritMSE {
+			lik, mse = w.k.lik(state, a, b, g, ph)
+		} else {
+			lik, mse = w.k.run(state, a, b, g, ph, crit, nmse, tr)
+		}
 		lik = max(lik, -1e10)
 		if math.IsNaN(lik) {
 			return math.Inf(1)
@@ -308,7 +314,6 @@ func etsFitModel(w *etsWork, y []float64, period, errT, trendT, seasT int, dampe
 	if err != nil {
 		return nil, err
 	}
-	_ = nstate
 	return f, nil
 }
 
@@ -358,9 +363,9 @@ func etsFinish(y []float64, m, errT, trendT, seasT int, damped bool, alpha, beta
 	if math.IsNaN(lik) {
 		return nil, etsErrf(etsErrFit, "likelihood not finite")
 	}
-	f := &ETS{errT: errT, trendT: trendT, seasT: seasT, damped: damped, m: m, y: y,
+	f := &ETS{errT: errT, trendT: trendT, seasT: seasT, damped: damped, m: m,
 		alpha: alpha, beta: beta, gamma: gamma, phi: phi, states: tr.states, p: p,
-		fitted: tr.fits, resid: tr.e, npar: npIC, hasBeta: trendT != etsNone, hasGamma: seasT != etsNone}
+		fitted: tr.fits, resid: tr.e, npar: npIC}
 	f.loglik = -0.5 * lik
 	fnp, fn := float64(npIC), float64(n)
 	f.aic = lik + 2*fnp

@@ -116,10 +116,10 @@ type fnlGroup struct {
 	cycle                              fnlHist
 	stages                             []fnlStageAgg
 	snaps                              []fnlSnapCell // [snapshot*nStages + stage]
-	periods                            map[int32]*fnlPeriodAgg
+	periods                            fnlDense[fnlPeriodAgg]
 	lostBy                             map[uint64]*fnlCountAmt // reason<<16 | stage
-	wonByMonth                         map[int32]fnlSum
-	openByClose                        map[int32][]fnlSum // expected-close month → per stage
+	wonByMonth                         fnlDense[fnlSum]
+	openByClose                        fnlDense[[]fnlSum] // expected-close month → per stage
 	changes, skips, backward, reopened int64
 	staleN                             int64
 	staleAmt                           fnlSum
@@ -152,8 +152,7 @@ type fnlCountAmt struct {
 func (a *Accumulator) newGroup(pi int) *fnlGroup {
 	ns := len(a.cfg.pipes[pi].p.Stages)
 	return &fnlGroup{stages: make([]fnlStageAgg, ns), snaps: make([]fnlSnapCell, ns*len(a.cfg.snaps)),
-		periods: map[int32]*fnlPeriodAgg{}, lostBy: map[uint64]*fnlCountAmt{}, wonByMonth: map[int32]fnlSum{},
-		openByClose: map[int32][]fnlSum{}}
+		lostBy: map[uint64]*fnlCountAmt{}}
 }
 
 func (a *Accumulator) group(pi uint16, rep int32) *fnlGroup {
@@ -170,14 +169,7 @@ func (a *Accumulator) group(pi uint16, rep int32) *fnlGroup {
 	return g
 }
 
-func (g *fnlGroup) period(i int32) *fnlPeriodAgg {
-	p := g.periods[i]
-	if p == nil {
-		p = &fnlPeriodAgg{}
-		g.periods[i] = p
-	}
-	return p
-}
+func (g *fnlGroup) period(i int32) *fnlPeriodAgg { return g.periods.at(i) }
 
 func (a *Accumulator) rep(name string) int32 {
 	if i, ok := a.reps[name]; ok {
@@ -336,7 +328,7 @@ func (a *Accumulator) checkChange(d *fnlDeal, st *fnlChain, c *StageChange, idx 
 		return out, e("to", crmkit.ErrUnknownRef, "stage %q not in pipeline %q", c.To, pp.p.ID)
 	}
 	if st.n > 0 {
-		if c.From == st.prev.From && c.To == st.prev.To && c.Time.Equal(st.prev.Time) {
+		if t == st.prevT && c.From == st.prev.From && c.To == st.prev.To {
 			return out, e("", crmkit.ErrDuplicate, "same change as the previous record")
 		}
 		if t < st.prevT {
@@ -488,6 +480,9 @@ func (a *Accumulator) Add(h History) error {
 	records := 1 + len(h.Changes) + len(h.Amounts) + len(h.CloseDates)
 	cur := a.currency
 	d, err := a.convDeal(&h.Deal, -1)
+	if a.ids.full() {
+		return crmkit.Errorf("deal", -1, h.Deal.ID, "", crmkit.ErrInvalid, "more than %d deals in one accumulator", fnlMaxIDs)
+	}
 	if err == nil && a.ids.find(h.Deal.ID) >= 0 {
 		err = crmkit.Errorf("deal", -1, h.Deal.ID, "id", crmkit.ErrDuplicate, "deal already added")
 	}
@@ -621,12 +616,11 @@ func (a *Accumulator) addDeal(d *fnlDeal, id string, idx int32, ch []fnlChange, 
 		g.openAmt.add(d.amount)
 		if d.expClose != fnlNone {
 			m := fnlMonth(d.expClose, cfg.loc)
-			row := g.openByClose[m]
-			if row == nil {
-				row = make([]fnlSum, len(pp.p.Stages))
-				g.openByClose[m] = row
+			row := g.openByClose.at(m)
+			if *row == nil {
+				*row = make([]fnlSum, len(pp.p.Stages))
 			}
-			row[d.stage].add(d.amount)
+			(*row)[d.stage].add(d.amount)
 		}
 		if thr := pp.staleS[d.stage]; thr > 0 {
 			touch := max(last.start, d.lastAct)
@@ -641,9 +635,7 @@ func (a *Accumulator) addDeal(d *fnlDeal, id string, idx int32, ch []fnlChange, 
 		}
 	case fnlWon:
 		m := fnlMonth(d.closed, cfg.loc)
-		s := g.wonByMonth[m]
-		s.add(d.amount)
-		g.wonByMonth[m] = s
+		g.wonByMonth.at(m).add(d.amount)
 		if a.inWindow(d.closed) {
 			g.won++
 			g.wonAmt.add(d.amount)
@@ -798,6 +790,9 @@ func (a *Accumulator) Merge(b *Accumulator) error {
 			return crmkit.Errorf("deal", -1, id, "id", crmkit.ErrDuplicate, "deal in both accumulators")
 		}
 	}
+	if a.ids.len()+b.ids.len() > fnlMaxIDs {
+		return crmkit.Errorf("accumulator", -1, "", "", crmkit.ErrInvalid, "more than %d deals in one accumulator", fnlMaxIDs)
+	}
 	for i := int32(0); int(i) < b.ids.len(); i++ {
 		a.ids.insert(b.ids.id(i))
 	}
@@ -862,7 +857,11 @@ func (g *fnlGroup) merge(o *fnlGroup, reasonMap []int32) {
 		g.snaps[i].n += o.snaps[i].n
 		g.snaps[i].amt.addSum(o.snaps[i].amt)
 	}
-	for k, p := range o.periods {
+	for _, k := range o.periods.keys() {
+		p := o.periods.get(k)
+		if *p == (fnlPeriodAgg{}) {
+			continue
+		}
 		q := g.period(k)
 		q.created += p.created
 		q.won += p.won
@@ -885,19 +884,22 @@ func (g *fnlGroup) merge(o *fnlGroup, reasonMap []int32) {
 		c.n += ca.n
 		c.amt.addSum(ca.amt)
 	}
-	for m, s := range o.wonByMonth {
-		t := g.wonByMonth[m]
-		t.addSum(s)
-		g.wonByMonth[m] = t
+	for _, m := range o.wonByMonth.keys() {
+		if s := o.wonByMonth.get(m); *s != (fnlSum{}) {
+			g.wonByMonth.at(m).addSum(*s)
+		}
 	}
-	for m, row := range o.openByClose {
-		r := g.openByClose[m]
-		if r == nil {
-			r = make([]fnlSum, len(row))
-			g.openByClose[m] = r
+	for _, m := range o.openByClose.keys() {
+		row := *o.openByClose.get(m)
+		if row == nil {
+			continue
+		}
+		r := g.openByClose.at(m)
+		if *r == nil {
+			*r = make([]fnlSum, len(row))
 		}
 		for i := range row {
-			r[i].addSum(row[i])
+			(*r)[i].addSum(row[i])
 		}
 	}
 	g.changes += o.changes

@@ -156,13 +156,11 @@ func (a *Accumulator) metrics(pi int, g *fnlGroup, level, team, rep string) Metr
 			m.TimeInStage = append(m.TimeInStage, StageTime{Stage: pp.p.Stages[si].ID, Days: fnlDurations(h)})
 		}
 	}
-	keys := make([]int32, 0, len(g.periods))
-	for k := range g.periods {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
-		p := g.periods[k]
+	for _, k := range g.periods.keys() {
+		p := g.periods.get(k)
+		if *p == (fnlPeriodAgg{}) {
+			continue
+		}
 		start, end := fnlPeriodBounds(cfg.period, k, cfg.loc)
 		if cfg.conv[2] && p.cCreated > 0 {
 			m.Conversion.Cohorts = append(m.Conversion.Cohorts, Cohort{Start: start, End: end, Created: int(p.cCreated),
@@ -298,8 +296,14 @@ func (a *Accumulator) target(t Target) TargetResult {
 		w += g.won
 		l += g.lost
 		for mo := m0; mo < m1; mo++ {
-			won.addSum(g.wonByMonth[mo])
-			for si, s := range g.openByClose[mo] {
+			if s := g.wonByMonth.get(mo); s != nil {
+				won.addSum(*s)
+			}
+			var row []fnlSum
+			if r := g.openByClose.get(mo); r != nil {
+				row = *r
+			}
+			for si, s := range row {
 				open.addSum(s)
 				weighted = weighted.Add(fnlWeighted(s, cfg.pipes[p].prob[si]))
 			}

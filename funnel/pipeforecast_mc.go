@@ -29,8 +29,11 @@ const pipeChunk = 1024
 type pipeSimDeal struct {
 	value float64 // added to the period's total when the deal is won
 	first int     // first horizon period with mass
-	// cond[j] is the 64-bit fixed-point probability that the deal is won in
-	// period first+j given that it was not won in periods first..first+j-1.
+	// won is the 64-bit fixed-point probability that the deal is won in
+	// the horizon; cond[j] the probability that a won deal closes in period
+	// first+j given that it did not close in first..first+j-1 (the last is
+	// always 1).
+	won  uint64
 	cond []uint64
 }
 
@@ -53,24 +56,29 @@ func pipeFixed(p float64) (f uint64, full bool) {
 // pipeNewSimDeal builds a deal from its unconditional probabilities of being
 // won in periods first, first+1, … (their sum is at most 1).
 func pipeNewSimDeal(value float64, first int, probs []float64, cond []uint64) pipeSimDeal {
-	rem := 1.0
-	cond = cond[:0]
+	tot := 0.0
 	for _, pk := range probs {
-		c := 0.0
-		if rem > 0 {
+		tot += pk
+	}
+	wf, full := pipeFixed(tot)
+	if full {
+		wf = math.MaxUint64
+	}
+	rem := tot
+	cond = cond[:0]
+	for j, pk := range probs {
+		c := 1.0
+		if j < len(probs)-1 && rem > 0 {
 			c = pk / rem
 		}
 		f, full := pipeFixed(c)
-		if full {
-			f = math.MaxUint64 // marker for certainty, see pipeBernMask
+		if full || j == len(probs)-1 {
+			f = math.MaxUint64 // certainty, see pipeBernMask
 		}
 		cond = append(cond, f)
 		rem -= pk
-		if rem < 0 {
-			rem = 0
-		}
 	}
-	return pipeSimDeal{value: value, first: first, cond: cond}
+	return pipeSimDeal{value: value, first: first, won: wf, cond: cond}
 }
 
 // pipeBernMask returns a subset of lanes in which each lane is included
@@ -89,14 +97,12 @@ func pipeBernMask(r *rand.PCG, f uint64, lanes uint64) uint64 {
 	stop := bits.TrailingZeros64(f)
 	for bit := 63; bit >= stop && und != 0; bit-- {
 		w := r.Uint64()
-		if f>>uint(bit)&1 == 1 {
-			// A lane whose uniform has 0 here is below f: won.
-			won |= und &^ w
-			und &= w
-		} else {
-			// A lane whose uniform has 1 here is above f: lost.
-			und &^= w
-		}
+		// m is all ones where f has a 1 at this bit. There, a lane whose
+		// uniform has 0 is below f (won) and one with 1 stays undecided;
+		// where f has 0, a lane with 1 is above f (lost). Branch-free.
+		m := -(f >> uint(bit) & 1)
+		won |= und &^ w & m
+		und &^= w ^ m
 	}
 	// Lanes still undecided equal f on every bit that matters: u ≥ f, lost.
 	return won
@@ -132,16 +138,17 @@ func pipeSimGroup(ctx context.Context, deals []pipeSimDeal, acc []float64, perio
 				if n := hi - base; n < 64 {
 					lanes = 1<<uint(n) - 1
 				}
+				lanes = pipeBernMask(r, d.won, lanes)
 				for j, f := range d.cond {
+					if lanes == 0 {
+						break
+					}
 					m := pipeBernMask(r, f, lanes)
 					lanes &^= m
 					row := acc[(d.first+j)*draws+base:]
 					for m != 0 {
 						row[bits.TrailingZeros64(m)] += d.value
 						m &= m - 1
-					}
-					if lanes == 0 {
-						break
 					}
 				}
 			}

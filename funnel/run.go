@@ -76,6 +76,9 @@ func (r *fnlRunner) run(in Input) error {
 		if err := r.tick(i); err != nil {
 			return err
 		}
+		if a.ids.full() {
+			return crmkit.Errorf("deal", i, d.ID, "", crmkit.ErrInvalid, "more than %d deals in one call", fnlMaxIDs)
+		}
 		cd, err := a.convDeal(&d, i)
 		if err == nil {
 			if _, existed := a.ids.insert(d.ID); existed {

@@ -118,6 +118,9 @@ func New(o Options) *Book {
 func (b *Book) orders(rng *rand.Rand, c customer.Customer) {
 	rate := rng.ExpFloat64() * 1.5 / 30 // purchases per day while active
 	spend := 40 + rng.ExpFloat64()*250
+	// Customers differ in how likely they are to lapse after a purchase
+	// (mean about 0.09), as the BG/NBD model assumes.
+	lapse := math.Pow(rng.Float64(), 3) * 0.35
 	t := c.Created
 	for n := 0; ; n++ {
 		season := 1 + 0.6*math.Cos(2*math.Pi*float64(t.YearDay()-350)/365)
@@ -127,7 +130,7 @@ func (b *Book) orders(rng *rand.Rand, c customer.Customer) {
 			Amount: decimal.NewFromFloat(amt).Round(2), Currency: "USD",
 			Quantity: float64(1 + rng.IntN(3)), Product: products[rng.IntN(len(products))],
 		})
-		if rng.Float64() < 0.08 { // lapsed
+		if rng.Float64() < lapse {
 			return
 		}
 		gap := rng.ExpFloat64() / rate // days; can be huge for a slow buyer
