@@ -79,8 +79,9 @@ func TestAggregate(t *testing.T) {
 		{"empty stream", "no points and no range: empty series", nil, nil, []float64{}, []int{}, time.Time{}, 0, nil},
 		{"nan value", "a NaN amount is a record error", []Point{{fcoreUTC(2024, 1, 1, 0, 0), nan}}, nil, nil, nil, time.Time{}, 0, crmkit.ErrInvalid},
 		{"zero time", "a zero time is a record error", []Point{{time.Time{}, 1}}, nil, nil, nil, time.Time{}, 0, crmkit.ErrInvalid},
-		{"too many periods", "a stray year-9999 timestamp in a daily series is refused, not allocated",
-			[]Point{{fcoreUTC(2024, 1, 1, 0, 0), 1}, {fcoreUTC(9999, 1, 1, 0, 0), 1}}, &AggregateOptions{Freq: Daily}, nil, nil, time.Time{}, 0, ErrTooManyPeriods},
+		{"too many periods", "a stray year-9000 timestamp in a daily series is refused, not allocated",
+			[]Point{{fcoreUTC(2024, 1, 1, 0, 0), 1}, {fcoreUTC(9000, 1, 1, 0, 0), 1}}, &AggregateOptions{Freq: Daily}, nil, nil, time.Time{}, 0, ErrTooManyPeriods},
+		{"year 10000", "a period start beyond year 9999 could not be written as JSON", []Point{{time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC), 1}}, nil, nil, nil, time.Time{}, 0, crmkit.ErrInvalid},
 		{"bad range", "From must precede To", orders, &AggregateOptions{From: fcoreUTC(2024, 1, 1, 0, 0), To: fcoreUTC(2024, 1, 1, 0, 0)}, nil, nil, time.Time{}, 0, ErrInvalid},
 		{"bad fixed", "a fixed frequency needs a duration", orders, &AggregateOptions{Freq: Frequency{Unit: Fixed}}, nil, nil, time.Time{}, 0, ErrInvalid},
 		{"overflow", "sums beyond float64 are an error, not Inf", []Point{{fcoreUTC(2024, 1, 1, 0, 0), math.MaxFloat64}, {fcoreUTC(2024, 1, 2, 0, 0), math.MaxFloat64}}, nil, nil, nil, time.Time{}, 0, ErrInvalid},
@@ -187,13 +188,15 @@ func TestSeriesTime(t *testing.T) {
 		{"day across DST", Series{Start: time.Date(2024, 3, 9, 0, 0, 0, 0, ny), Freq: Daily}, 2, time.Date(2024, 3, 11, 0, 0, 0, 0, ny)},
 		{"hours", Series{Start: fcoreUTC(2024, 1, 1, 0, 30), Freq: Frequency{Unit: Fixed, Every: time.Hour}}, 25, fcoreUTC(2024, 1, 2, 1, 30)},
 		{"index", Series{Values: []float64{1}}, 3, time.Time{}},
+		{"hours overflow", Series{Start: fcoreUTC(2024, 1, 1, 0, 0), Freq: Frequency{Unit: Fixed, Every: time.Hour}}, 1 << 30, time.Time{}},
+		{"far", Series{Start: fcoreUTC(2024, 1, 1, 0, 0), Freq: Monthly}, 1 << 40, time.Time{}},
 	}
 	for _, tt := range tests {
 		got := tt.s.Time(tt.i)
 		if !got.Equal(tt.want) {
 			t.Errorf("%s: Time(%d) = %v, want %v", tt.name, tt.i, got, tt.want)
 		}
-		if tt.s.Freq.Unit != Index {
+		if tt.s.Freq.Unit != Index && !tt.want.IsZero() {
 			if idx, ok := tt.s.Index(got); !ok || idx != tt.i {
 				t.Errorf("%s: Index(Time(%d)) = %d, %v", tt.name, tt.i, idx, ok)
 			}

@@ -41,7 +41,8 @@ type BacktestOptions struct {
 // BacktestResult is the accuracy of one model over rolling origins. Errors
 // are pooled over every (origin, step) pair with an actual value; MASE
 // scales each error by its own training set's scale. Measures that are not
-// defined are NaN in Go and −1 in JSON (see [Accuracy.Finite]).
+// defined are NaN in Go and −1 in JSON (see [Accuracy.Finite]). A plain
+// value, safe for concurrent reads; the zero value means no backtest ran.
 type BacktestResult struct {
 	// Model is the model's String() at the last successful origin.
 	Model string `json:"model"`
@@ -50,6 +51,11 @@ type BacktestResult struct {
 	Origins    int    `json:"origins"`
 	Failed     int    `json:"failed"`
 	FirstError string `json:"first_error,omitempty"`
+	// NoIntervals counts origins whose model gave a point forecast but
+	// not the requested intervals (too little data for an error variance,
+	// or a model without intervals such as Croston); coverage pools the
+	// other origins.
+	NoIntervals int `json:"no_intervals,omitempty"`
 	// Overall pools every step; ByHorizon[k] covers step k+1 only.
 	Overall   Accuracy   `json:"overall"`
 	ByHorizon []Accuracy `json:"by_horizon"`
@@ -90,7 +96,9 @@ func fcoreFiniteInterval(iv IntervalAccuracy) IntervalAccuracy {
 // Missing actual values are skipped.
 //
 // An origin whose fit or forecast fails is counted in Failed and the
-// backtest goes on; if every origin fails, the first error is returned.
+// backtest goes on; if every origin fails, the first error is returned. A
+// model that cannot give the requested intervals at an origin still
+// contributes its point forecast (counted in NoIntervals).
 // Backtest checks ctx between origins. It returns [ErrTooShort] when no
 // origin fits in y and [ErrHorizon] or [ErrInvalid] for bad options.
 func Backtest(ctx context.Context, y []float64, fit FitFunc, opts *BacktestOptions) (*BacktestResult, error) {
@@ -135,6 +143,9 @@ func Backtest(ctx context.Context, y []float64, fit FitFunc, opts *BacktestOptio
 			a, f := y[t+k], fc.fc.Mean[k]
 			all.add(a, f, scale)
 			byH[k].add(a, f, scale)
+		}
+		if len(o.Levels) > 0 && len(fc.fc.Intervals) != len(o.Levels) {
+			res.NoIntervals++
 		}
 		if len(fc.fc.Intervals) == len(o.Levels) && len(o.Levels) > 0 {
 			gotIntervals = true
@@ -225,6 +236,11 @@ func fcoreFitForecast(fit FitFunc, train []float64, h int, levels []float64) (ou
 		return out, fmt.Errorf("%w: fit returned a nil model", ErrInvalid)
 	}
 	fc, err := m.Forecast(h, levels...)
+	if err != nil && len(levels) > 0 {
+		// No intervals at this origin (too little data to estimate the
+		// error variance, say): keep the point forecast.
+		fc, err = m.Forecast(h)
+	}
 	if err != nil {
 		return out, err
 	}
@@ -333,7 +349,8 @@ func (a *fcoreIntervalAccum) result(level float64) IntervalAccuracy {
 	return r
 }
 
-// Candidate is a named model for [Compare].
+// Candidate is a named model for [Compare]. A zero Candidate (nil Fit) gets
+// a failed row.
 type Candidate struct {
 	Name string
 	Fit  FitFunc
@@ -348,7 +365,7 @@ type Comparison struct {
 }
 
 // ComparisonRow is one model's line of a [Comparison]. Err is set (and
-// Result nil) when the model could not be backtested at all.
+// Result nil) when the model could not be backtested at all. A plain value.
 type ComparisonRow struct {
 	Name   string          `json:"name"`
 	Result *BacktestResult `json:"result,omitempty"`

@@ -213,6 +213,8 @@ func (m *Baseline) Sigma() float64 {
 // (percent). Intervals need an error estimate: with too few observations
 // (one for Mean and Naive, one season for SeasonalNaive, two for Drift)
 // asking for levels returns [ErrTooShort]; the point forecast alone works.
+// Data so large that a forecast or bound overflows float64 give
+// [ErrInvalid].
 func (m *Baseline) Forecast(h int, levels ...float64) (Forecast, error) {
 	if m == nil || len(m.future) == 0 {
 		return Forecast{}, fmt.Errorf("%w: forecast from an unfitted Baseline", ErrInvalid)
@@ -238,7 +240,7 @@ func (m *Baseline) Forecast(h int, levels ...float64) (Forecast, error) {
 				fc.Intervals[i].Upper[j] = fc.Mean[j] + w
 			}
 		}
-		return fc, nil
+		return fc, fcoreFiniteForecast(m.String(), fc)
 	}
 	for j := range h {
 		steps := float64(j/m.lag + 1)
@@ -249,7 +251,30 @@ func (m *Baseline) Forecast(h int, levels ...float64) (Forecast, error) {
 		}
 	}
 	fcoreNormalIntervals(&fc, se, levels)
-	return fc, nil
+	return fc, fcoreFiniteForecast(m.String(), fc)
+}
+
+// fcoreFiniteForecast returns an error when data near the float64 limit made
+// a forecast or bound overflow, so a Forecast is always finite (and
+// marshals to JSON).
+func fcoreFiniteForecast(model string, fc Forecast) error {
+	bad := func(v []float64) bool {
+		for _, x := range v {
+			if math.IsNaN(x) || math.IsInf(x, 0) {
+				return true
+			}
+		}
+		return false
+	}
+	if bad(fc.Mean) {
+		return &CheckError{Model: model, Index: -1, Err: ErrInvalid, Detail: "forecast overflows float64"}
+	}
+	for _, iv := range fc.Intervals {
+		if bad(iv.Lower) || bad(iv.Upper) {
+			return &CheckError{Model: model, Index: -1, Err: ErrInvalid, Detail: "prediction interval overflows float64"}
+		}
+	}
+	return nil
 }
 
 // fcoreNormalIntervals adds mean ± z·se intervals for each level.

@@ -24,7 +24,8 @@ type BatchOptions struct {
 
 // ItemError is the error of one item of a [Batch]: its position in the
 // input, its key, and what went wrong (a model's typed error, a recovered
-// panic, or ctx.Err() for items not started before cancellation).
+// panic, or ctx.Err() for items not started before cancellation). Safe for
+// concurrent reads; the zero value wraps no error.
 type ItemError struct {
 	Index int
 	Key   string
@@ -40,7 +41,8 @@ func (e *ItemError) Error() string {
 func (e *ItemError) Unwrap() error { return e.Err }
 
 // BatchResult is the outcome of one item: Value when Err is nil. Err is an
-// [*ItemError] that names the item.
+// [*ItemError] that names the item. A plain value; it marshals to JSON with
+// the error as a string.
 type BatchResult[R any] struct {
 	Key   string
 	Value R
@@ -143,7 +145,8 @@ feed:
 }
 
 // Holdout is one series split into a training part and the actual values
-// that followed, as in a forecasting competition.
+// that followed, as in a forecasting competition. A zero Holdout (no Test)
+// fails in [Evaluate] with [ErrLength]; Evaluate only reads the slices.
 type Holdout struct {
 	Key    string    `json:"key"`
 	Train  []float64 `json:"train"`
@@ -156,7 +159,7 @@ type Holdout struct {
 type SeasonalFitFunc func(y []float64, period int) (Model, error)
 
 // HoldoutAccuracy is the accuracy of one series' forecast in an
-// [Evaluation].
+// [Evaluation]; Err is set (and Accuracy zero) when the series failed.
 type HoldoutAccuracy struct {
 	Key      string   `json:"key"`
 	Accuracy Accuracy `json:"accuracy"`
@@ -168,6 +171,7 @@ type HoldoutAccuracy struct {
 // each series' measure over its whole horizon (series whose measure is
 // undefined are left out of that mean; MASECount says how many remain).
 // Elapsed is wall-clock time for fitting and forecasting, a measurement only.
+// A plain value, safe for concurrent reads.
 type Evaluation struct {
 	Model      string            `json:"model"`
 	Series     int               `json:"series"`

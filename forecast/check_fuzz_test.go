@@ -3,6 +3,7 @@ package forecast
 import (
 	"context"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"math"
 	"testing"
@@ -70,12 +71,15 @@ func FuzzCheck(f *testing.F) {
 	f.Add(fcoreFuzzSeed(1, 2, 3, 4, 5, 6, 7, 8, 9, 10), 1500, 3.0, 5.0, 1<<40)
 	f.Fuzz(func(t *testing.T, b []byte, period int, outTh, shiftTh float64, window int) {
 		y := fcoreFuzzFloats(b)
-		r, err := Check(y, &CheckOptions{Period: period % 2000, OutlierThreshold: outTh, ShiftThreshold: shiftTh, ShiftWindow: window})
+		r, err := Check(y, &CheckOptions{Period: period % 2000, OutlierThreshold: outTh, ShiftThreshold: shiftTh, ShiftWindow: window, Log: window%2 != 0})
 		if err != nil {
 			if !errors.Is(err, ErrInvalid) {
 				t.Fatalf("unexpected error %v", err)
 			}
 			return
+		}
+		if _, err := json.Marshal(r); err != nil {
+			t.Fatalf("report does not marshal: %v", err)
 		}
 		if r.Observed+len(r.Missing)+len(r.Infinite) != len(y) || r.N != len(y) {
 			t.Fatalf("counts do not add up: %+v", r)
@@ -129,6 +133,9 @@ func FuzzAggregate(f *testing.F) {
 		if err != nil {
 			return
 		}
+		if _, err := json.Marshal(agg); err != nil {
+			t.Fatalf("aggregation does not marshal: %v", err)
+		}
 		if agg.Points+agg.OutOfRange+agg.Skipped != n {
 			t.Fatalf("points %d + out %d + skipped %d != %d", agg.Points, agg.OutOfRange, agg.Skipped, n)
 		}
@@ -175,6 +182,9 @@ func FuzzBaselines(f *testing.F) {
 			if err != nil {
 				continue
 			}
+			if _, err := json.Marshal(fc); err != nil {
+				t.Fatalf("%s: forecast does not marshal: %v", m, err)
+			}
 			if len(fc.Mean) != h%1000 {
 				t.Fatalf("%s: %d forecasts for h %d", m, len(fc.Mean), h%1000)
 			}
@@ -203,6 +213,9 @@ func FuzzBacktest(f *testing.F) {
 		if err != nil {
 			return
 		}
+		if _, err := json.Marshal(res); err != nil {
+			t.Fatalf("result does not marshal: %v", err)
+		}
 		if res.Failed >= res.Origins || res.Origins > len(y) || len(res.ByHorizon) > len(y) {
 			t.Fatalf("origins %d failed %d by-horizon %d for %d values", res.Origins, res.Failed, len(res.ByHorizon), len(y))
 		}
@@ -217,6 +230,23 @@ func FuzzBacktest(f *testing.F) {
 			if iv.N > 0 && (iv.Coverage < 0 || iv.Coverage > 1) {
 				t.Fatalf("coverage %v", iv.Coverage)
 			}
+		}
+	})
+}
+
+func FuzzSeriesTime(f *testing.F) {
+	f.Add(int64(1704067200), 3, int64(0), 13)
+	f.Add(int64(-62135596800), 6, int64(time.Hour), -5)
+	f.Add(int64(1710054000), 1, int64(0), 1<<31)
+	f.Fuzz(func(t *testing.T, start int64, unit int, every int64, i int) {
+		s := Series{Start: time.Unix(start, 0).UTC(), Freq: Frequency{Unit: Unit(unit % 8), Every: time.Duration(every)}}
+		got := s.Time(i)
+		if got.IsZero() || got.Year() < -100000 || got.Year() > 100000 || s.Start.Year() < -100000 || s.Start.Year() > 100000 {
+			return
+		}
+		// Round trip: the start of period i lies in period i.
+		if j, ok := s.Index(got); ok && j != i {
+			t.Fatalf("%v: Index(Time(%d) = %v) = %d", s.Freq, i, got, j)
 		}
 	})
 }

@@ -20,6 +20,12 @@ type CheckOptions struct {
 	// windows before and after an index beyond which it is a level shift;
 	// 0 means 5 (high, because every index is tested).
 	ShiftThreshold float64 `json:"shift_threshold,omitempty"`
+	// Log searches outliers and level shifts on the logarithm of the
+	// values, for multiplicative seasonality (a seasonal swing that grows
+	// with the level) and shifts in percent; non-positive values are left
+	// out of that search. Expected, Before and After are reported back on
+	// the original scale.
+	Log bool `json:"log,omitempty"`
 	// ShiftWindow is the number of observations on each side compared for
 	// a level shift; 0 means max(Period, 6). Windows are capped at
 	// [MaxCheckWindow].
@@ -61,9 +67,11 @@ type Report struct {
 	LevelShifts     []LevelShift `json:"level_shifts,omitempty"`
 }
 
-// Outlier is an observation far from its robust expectation (local median
+// Outlier (a plain value) is an observation far from its robust expectation (local median
 // trend plus median seasonal effect). Expected is a suggested replacement;
 // Score is the residual in robust standard deviations (IQR/1.349).
+// Values that overflow float64 (data near ±1.8e308) are clamped to
+// ±math.MaxFloat64 so the report always marshals.
 type Outlier struct {
 	Index    int     `json:"index"`
 	Value    float64 `json:"value"`
@@ -71,7 +79,7 @@ type Outlier struct {
 	Score    float64 `json:"score"`
 }
 
-// LevelShift is a lasting change in level starting at Index: Before and
+// LevelShift (a plain value) is a lasting change in level starting at Index: Before and
 // After are the medians of the (deseasonalised) windows on each side.
 type LevelShift struct {
 	Index  int     `json:"index"`
@@ -87,18 +95,25 @@ type LevelShift struct {
 // [ErrInvalid] only for bad options.
 //
 // Outliers are found without STL: the trend is a running median over one
-// season (the 6 neighbours when non-seasonal), the seasonal effect the median
-// detrended value of each season position (then the trend is recomputed on
-// the deseasonalised series), and, as in R's tsoutliers, an observation is
-// an outlier when its residual lies more than OutlierThreshold interquartile
-// ranges beyond the quartiles of all residuals. Level shifts are searched on
-// the deseasonalised series: at each index the median
-// of the ShiftWindow values after it is compared with the median of those
-// before, less the trend over the window (the median of the differences at
-// lag ShiftWindow, which a single shift barely moves), and scaled by the
-// noise level estimated from the MAD of the first differences; the
-// strongest non-overlapping changes above ShiftThreshold are reported, each
-// placed at the split that best separates the two levels.
+// season (the 6 neighbours when non-seasonal) after removing a robust
+// slope; a point's seasonal effect is the median detrended value at the same
+// season position in the three cycles on each side, leaving the point out
+// (then the trend is recomputed on the deseasonalised series); and, as in
+// R's tsoutliers, an observation is an outlier when its residual lies more
+// than OutlierThreshold interquartile ranges beyond the quartiles of all
+// residuals. Level shifts are searched on the deseasonalised series: at each
+// index the median of the ShiftWindow values after it is compared with the
+// median of those before, less the trend over the window (the median of the
+// differences at lag ShiftWindow, which a single shift barely moves), and
+// scaled by the noise level estimated from the MAD of the first differences
+// or, if larger (a wandering series), of the lag-ShiftWindow differences;
+// the strongest non-overlapping changes above ShiftThreshold are reported,
+// each placed at the split that best separates the two levels. Outliers are
+// then searched again with the shifts removed.
+//
+// On the series of testdata/check_ref.R, Check finds every injected outlier,
+// as R's tsoutliers does, with at most two other flags that R does not
+// raise.
 func Check(y []float64, opts *CheckOptions) (*Report, error) {
 	var o CheckOptions
 	if opts != nil {
@@ -157,6 +172,15 @@ func Check(y []float64, opts *CheckOptions) (*Report, error) {
 		return r, nil
 	}
 	r.OutliersChecked = true
+	if o.Log {
+		for i, v := range x {
+			x[i] = math.NaN()
+			if v > 0 {
+				x[i] = math.Log(v)
+			}
+		}
+		defer fcoreExpReport(r, y)
+	}
 	period := o.Period
 	if period > MaxCheckWindow || r.FullSeasons < 2 {
 		period = 1
@@ -189,7 +213,7 @@ func Check(y []float64, opts *CheckOptions) (*Report, error) {
 	_, _, outliers, _ = fcoreOutlierPass(adj, period, o.OutlierThreshold)
 	for q := range outliers {
 		outliers[q].Value = x[outliers[q].Index]
-		outliers[q].Expected += offset[outliers[q].Index]
+		outliers[q].Expected = fcoreClamp(outliers[q].Expected + offset[outliers[q].Index])
 	}
 	r.Outliers = outliers
 	return r, nil
@@ -231,26 +255,41 @@ func fcoreOutlierPass(x []float64, period int, threshold float64) (season, trend
 	season = make([]float64, n)
 	if period > 1 {
 		// Seasonal effect of each point: the median detrended value of
-		// the other points in its season position (leaving the point out,
-		// so an outlier cannot hide in its own seasonal effect), centred
-		// by the median of the positions' full medians.
+		// the same season position in the fcoreSeasonYears cycles on
+		// each side, leaving the point out (so an outlier cannot hide in
+		// its own seasonal effect) and following a pattern that changes
+		// over the years; centred by the median of the positions' overall
+		// medians.
 		eff := make([]float64, period)
-		vals := make([]float64, 0, n/period+1)
+		sub := make([]float64, 0, n/period+1)
+		vals := make([]float64, 0, 2*fcoreSeasonYears)
 		for j := range period {
-			vals = vals[:0]
+			sub = sub[:0]
 			for i := j; i < n; i += period {
-				if d := flat[i] - trend[i]; !math.IsNaN(d) {
+				sub = append(sub, flat[i]-trend[i])
+			}
+			for q := range sub {
+				vals = vals[:0]
+				for r := max(0, q-fcoreSeasonYears); r < min(len(sub), q+fcoreSeasonYears+1); r++ {
+					if r != q && !math.IsNaN(sub[r]) {
+						vals = append(vals, sub[r])
+					}
+				}
+				season[j+q*period] = fcoreMedian(vals)
+			}
+			vals = vals[:0]
+			for _, d := range sub {
+				if !math.IsNaN(d) {
 					vals = append(vals, d)
 				}
 			}
-			eff[j] = fcoreMedian(vals) // sorts vals
+			eff[j] = fcoreMedian(vals)
 			if math.IsNaN(eff[j]) {
 				eff[j] = 0
 			}
-			for i := j; i < n; i += period {
-				season[i] = eff[j]
-				if d := flat[i] - trend[i]; !math.IsNaN(d) && len(vals) > 1 {
-					season[i] = fcoreMedianWithout(vals, d)
+			for q := range sub {
+				if math.IsNaN(season[j+q*period]) {
+					season[j+q*period] = eff[j]
 				}
 			}
 		}
@@ -289,13 +328,14 @@ func fcoreOutlierPass(x []float64, period int, threshold float64) (season, trend
 		}
 		e := x[i] - trend[i] - season[i]
 		if e < q1-threshold*iqr || e > q3+threshold*iqr {
-			outliers = append(outliers, Outlier{Index: i, Value: x[i], Expected: trend[i] + season[i], Score: (e - q2) / (iqr / 1.349)})
+			outliers = append(outliers, Outlier{Index: i, Value: x[i], Expected: fcoreClamp(trend[i] + season[i]), Score: fcoreClamp((e - q2) / (iqr / 1.349))})
 		}
 	}
 	return season, trend, outliers, clean
 }
 
-// fcoreShiftPass finds level shifts in the deseasonalised series clean with windows of k on each side.
+// fcoreShiftPass finds level shifts in the deseasonalised series clean with
+// windows of k on each side.
 func fcoreShiftPass(clean []float64, k int, threshold float64) []LevelShift {
 	n := len(clean)
 	steps := make([]float64, 0, n)
@@ -321,6 +361,13 @@ func fcoreShiftPass(clean []float64, k int, threshold float64) []LevelShift {
 		}
 	}
 	slope := fcoreMedian(steps) / float64(k)
+	// Wandering series (random walks, strong autocorrelation) move far
+	// over k steps without any single shift: the spread of the lag-k
+	// differences, which a lone shift barely affects, raises the noise
+	// level for them, while for white noise it equals the first-difference
+	// estimate.
+	_, lagScale := fcoreRobustScale(steps)
+	noise = max(noise, lagScale/math.Sqrt2)
 	if noise == 0 || math.IsNaN(noise) || math.IsInf(noise, 0) || math.IsNaN(slope) {
 		return nil
 	}
@@ -381,7 +428,7 @@ func fcoreShiftPass(clean []float64, k int, threshold float64) []LevelShift {
 			}
 		}
 		if !near {
-			out = append(out, LevelShift{Index: at, Before: c.before, After: c.after, Score: c.score, step: c.after - c.before - slope*float64(k)})
+			out = append(out, LevelShift{Index: at, Before: fcoreClamp(c.before), After: fcoreClamp(c.after), Score: fcoreClamp(c.score), step: c.after - c.before - slope*float64(k)})
 		}
 	}
 	slices.SortFunc(out, func(p, q LevelShift) int { return p.Index - q.Index })
@@ -493,22 +540,36 @@ func fcoreRunningMedian(x []float64, a, b int, excl bool) []float64 {
 	return out
 }
 
-// fcoreMedianWithout returns the median of the sorted values s with one
-// element equal to v removed.
-func fcoreMedianWithout(s []float64, v float64) float64 {
-	r, _ := slices.BinarySearch(s, v)
-	at := func(k int) float64 {
-		if k >= r {
-			return s[k+1]
-		}
-		return s[k]
+// fcoreExpReport maps a report searched on log values back to the scale of
+// y.
+func fcoreExpReport(r *Report, y []float64) {
+	for q := range r.Outliers {
+		r.Outliers[q].Value = y[r.Outliers[q].Index]
+		r.Outliers[q].Expected = fcoreClamp(math.Exp(r.Outliers[q].Expected))
 	}
-	m := len(s) - 1
-	if m%2 == 1 {
-		return at(m / 2)
+	for q := range r.LevelShifts {
+		r.LevelShifts[q].Before = fcoreClamp(math.Exp(r.LevelShifts[q].Before))
+		r.LevelShifts[q].After = fcoreClamp(math.Exp(r.LevelShifts[q].After))
 	}
-	return (at(m/2-1) + at(m/2)) / 2
 }
+
+// fcoreClamp keeps report values JSON-safe when data near the float64 limit
+// overflow: ±Inf becomes ±MaxFloat64 and NaN becomes 0.
+func fcoreClamp(v float64) float64 {
+	switch {
+	case math.IsNaN(v):
+		return 0
+	case math.IsInf(v, 1):
+		return math.MaxFloat64
+	case math.IsInf(v, -1):
+		return -math.MaxFloat64
+	}
+	return v
+}
+
+// fcoreSeasonYears is the number of seasonal cycles on each side whose
+// values at the same position estimate a point's seasonal effect.
+const fcoreSeasonYears = 3
 
 // fcoreMedian returns the median of v, reordering v; NaN if empty.
 func fcoreMedian(v []float64) float64 {

@@ -97,8 +97,9 @@
 //
 // The package works in float64. Money enters through [AggregateFunc]'s
 // accessor (convert decimal amounts with crmkit.ToFloat) and is summed with
-// compensated (Neumaier) summation, so ten million amounts add up to the
-// cent; forecasts of money go back through crmkit.FromFloat in the caller.
+// compensated (Neumaier) summation — a million amounts of 0.01 sum to 10,000
+// within 1e-9 — and forecasts of money go back through crmkit.FromFloat in
+// the caller.
 //
 // # Concurrency
 //

@@ -145,10 +145,14 @@ func (s Series) SeasonalPeriod() int {
 }
 
 // Time returns the start of period i (i may be negative or beyond the data,
-// e.g. for forecast dates), in Start's location. For [Index] series it
-// returns the zero time.
+// e.g. for forecast dates), in Start's location. For [Index] series, and
+// for |i| > 2³¹ or a fixed-duration offset beyond ±292 years (which
+// time.Duration cannot hold), it returns the zero time.
 func (s Series) Time(i int) time.Time {
-	if s.Freq.Unit == Index || s.Freq.Validate() != nil {
+	if s.Freq.Unit == Index || s.Freq.Validate() != nil || i > 1<<31 || i < -(1<<31) {
+		return time.Time{}
+	}
+	if s.Freq.Unit == Fixed && (int64(i) > math.MaxInt64/int64(s.Freq.Every) || int64(i) < math.MinInt64/int64(s.Freq.Every)) {
 		return time.Time{}
 	}
 	c := fcoreCalendar{freq: s.Freq, loc: s.Start.Location(), weekStart: s.Start.Weekday(), anchor: s.Start}
