@@ -1,6 +1,7 @@
 package forecast
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -482,3 +483,34 @@ func (m *ARIMA) ForecastWith(h int, xreg []Regressor, levels ...float64) (Foreca
 
 // arimaQnorm is the standard normal quantile.
 func arimaQnorm(p float64) float64 { return -math.Sqrt2 * math.Erfcinv(2*p) }
+
+// MarshalJSON encodes the fitted model as a summary: its name, order,
+// period, coefficients, standard errors and fit statistics. Undefined values
+// (the AIC of a CSS fit, a NaN standard error) are omitted.
+func (m *ARIMA) MarshalJSON() ([]byte, error) {
+	fin := func(v float64) *float64 {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return nil
+		}
+		return &v
+	}
+	se := map[string]float64{}
+	for k, v := range m.StdErr() {
+		if !math.IsNaN(v) && !math.IsInf(v, 0) {
+			se[k] = v
+		}
+	}
+	return json.Marshal(struct {
+		Model  string             `json:"model"`
+		Order  Order              `json:"order"`
+		Period int                `json:"period"`
+		Coef   map[string]float64 `json:"coef"`
+		StdErr map[string]float64 `json:"stderr,omitempty"`
+		LogLik *float64           `json:"loglik,omitempty"`
+		AIC    *float64           `json:"aic,omitempty"`
+		AICc   *float64           `json:"aicc,omitempty"`
+		BIC    *float64           `json:"bic,omitempty"`
+		Sigma2 *float64           `json:"sigma2,omitempty"`
+		NObs   int                `json:"nobs"`
+	}{m.String(), m.order, m.period, m.Coef(), se, fin(m.LogLik()), fin(m.AIC()), fin(m.AICc()), fin(m.BIC()), fin(m.Sigma2()), m.NObs()})
+}

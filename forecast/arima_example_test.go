@@ -78,3 +78,42 @@ func ExampleAutoARIMA() {
 	// ARIMA(1,1,1)
 	// AICc 514.55
 }
+
+func ExampleFitCombination() {
+	// Twelve years of monthly sales with trend and season.
+	y := make([]float64, 144)
+	for i := range y {
+		y[i] = 200 + 2*float64(i) + 30*[]float64{0, 1, 3, 4, 3, 1, 0, -1, -3, -4, -3, -1}[i%12] + float64((i*37)%11)
+	}
+	cm, err := forecast.FitCombination(y, 12, nil)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fc, err := cm.Forecast(12, 80)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(len(cm.Members()), "members")
+	fmt.Printf("next month %.0f, 80%% interval [%.0f, %.0f]\n", fc.Mean[0], fc.Intervals[0].Lower[0], fc.Intervals[0].Upper[0])
+	// Output:
+	// 3 members
+	// next month 496, 80% interval [487, 506]
+}
+
+func ExampleCombine() {
+	a, _ := forecast.FitARIMA(lh, 1, forecast.Order{P: 1}, &forecast.ARIMAOptions{IncludeMean: true})
+	b, _ := forecast.FitARIMA(lh, 1, forecast.Order{P: 3}, &forecast.ARIMAOptions{IncludeMean: true})
+	cm, err := forecast.Combine(a, b)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fc, _ := cm.Forecast(1)
+	fmt.Println(cm)
+	fmt.Printf("%.3f\n", fc.Mean[0])
+	// Output:
+	// Combination(ARIMA(1,0,0) with non-zero mean, ARIMA(3,0,0) with non-zero mean)
+	// 2.576
+}

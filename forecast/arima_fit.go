@@ -452,9 +452,11 @@ func arimaFitCore(sp arimaFitSpec) (*arimaFitResult, error) {
 			if err != nil {
 				return nil, err
 			}
-			if fastOK && len(delta) > 0 {
+			if fastOK && len(delta) > 0 && math.Abs(armafnExact(pOpt, transform)-value) > 1e-7 {
 				// Polish with R's filter: its finite diffuse prior shifts
-				// the optimum slightly (see arimaLikeStationary).
+				// the optimum slightly (see arimaLikeStationary). When the
+				// two objectives agree to 1e-7 at the optimum the shift is
+				// below the optimiser's tolerance and polishing is skipped.
 				po := newOpt(func(p []float64) float64 { return armafnExact(p, transform) })
 				if p2, _, _, err2 := po.minimize(pOpt); err2 == nil {
 					pOpt = p2

@@ -78,3 +78,24 @@ func BenchmarkAutoARIMAM3Monthly(b *testing.B) {
 		})
 	}
 }
+
+// TestCombinationM3Monthly checks the ETS+ARIMA+Theta combination on the M3
+// monthly series against the published figure for the same combination
+// with R's forecast package: sMAPE ≤ 13.53 (MASE logged; R: 0.828).
+func TestCombinationM3Monthly(t *testing.T) {
+	arimaNeedM3(t)
+	set := arimaM3Monthly(t)
+	ev, err := Evaluate(context.Background(), set, func(y []float64, p int) (Model, error) {
+		return FitCombination(y, p, nil)
+	}, &BatchOptions{Workers: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("Combination on M3 monthly: %d series, %d failed, sMAPE %.3f, MASE %.4f, %v", ev.Series, ev.Failed, ev.SMAPE, ev.MASE, ev.Elapsed)
+	if ev.Failed > 0 {
+		t.Errorf("%d series failed, first: %s", ev.Failed, ev.FirstError)
+	}
+	if ev.SMAPE > 13.53 {
+		t.Errorf("sMAPE %.3f > 13.53 (R's combination)", ev.SMAPE)
+	}
+}

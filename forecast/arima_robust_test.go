@@ -201,3 +201,33 @@ func FuzzAutoARIMA(f *testing.F) {
 		}
 	})
 }
+
+// TestAutoARIMAExhaustiveWorkers checks that the parallel exhaustive search
+// picks the same model whatever the number of workers, and that it is at
+// least as good by AICc as the stepwise search on the same differencing.
+func TestAutoARIMAExhaustiveWorkers(t *testing.T) {
+	var y []float64
+	for _, c := range arimaLoadRef(t) {
+		if c.Name == "WWWusage (1,1,1)" {
+			y = arimaFloats(c.Y)
+		}
+	}
+	one, err := AutoARIMA(y, 1, &AutoARIMAOptions{Exhaustive: true, Workers: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	four, err := AutoARIMA(y, 1, &AutoARIMAOptions{Exhaustive: true, Workers: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if one.String() != four.String() || one.AICc() != four.AICc() {
+		t.Errorf("1 worker: %v %v; 4 workers: %v %v", one, one.AICc(), four, four.AICc())
+	}
+	step, err := AutoARIMA(y, 1, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if one.Order().D == step.Order().D && one.AICc() > step.AICc()+1e-9 {
+		t.Errorf("exhaustive %v AICc %v worse than stepwise %v AICc %v", one, one.AICc(), step, step.AICc())
+	}
+}

@@ -208,3 +208,27 @@ func TestFitARIMAErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestARIMAMarshalJSON(t *testing.T) {
+	m, err := FitARIMA([]float64{1, 3, 2, 4, 3, 5, 4, 6, 5, 7, 6, 8}, 1, Order{P: 1}, &ARIMAOptions{IncludeMean: true, Method: ARIMAMethodCSS})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got map[string]any
+	if err := json.Unmarshal(b, &got); err != nil {
+		t.Fatal(err)
+	}
+	if got["model"] != "ARIMA(1,0,0) with non-zero mean" {
+		t.Errorf("model = %v", got["model"])
+	}
+	if _, ok := got["aic"]; ok {
+		t.Errorf("CSS fit has no AIC, but JSON has %v", got["aic"])
+	}
+	if _, ok := got["coef"].(map[string]any)["ar1"]; !ok {
+		t.Errorf("coef lacks ar1: %s", b)
+	}
+}
