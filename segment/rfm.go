@@ -148,7 +148,8 @@ type RFMResult struct {
 // (older last order for R, fewer orders for F, less money for M) among n.
 // Equal values always get equal scores, so heavily tied measures (most
 // customers order once) leave some scores unused rather than splitting
-// equals arbitrarily.
+// equals arbitrarily; with fewer customers than levels the top levels are
+// not reached either.
 //
 // Errors: [ErrOptions], [ErrNoData] when no order falls in [From, AsOf],
 // [*crmkit.RecordError] for a bad order.
