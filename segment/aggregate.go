@@ -119,6 +119,15 @@ func aggregate(ctx context.Context, orders iter.Seq2[customer.Order, error], fro
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	slices.SortFunc(aggs, func(a, b custAgg) int { return cmp.Compare(a.id, b.id) })
-	return aggs, nil
+	// Sort small indices rather than the ~100-byte aggregates.
+	order := make([]int32, len(aggs))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortFunc(order, func(a, b int32) int { return cmp.Compare(aggs[a].id, aggs[b].id) })
+	sorted := make([]custAgg, len(aggs))
+	for i, k := range order {
+		sorted[i] = aggs[k]
+	}
+	return sorted, nil
 }

@@ -229,39 +229,45 @@ func bgNegLL(d *patternData, modified bool) negLL {
 			lT[k] = math.Log(alpha + t)
 			iT[k] = 1 / (alpha + t)
 		}
-		var ll, gr, galpha, ga, gb float64
-		for i, w := range d.w {
-			xk, tk, txk := d.xi[i], d.ti[i], d.txi[i]
-			x := d.xu[xk]
-			base := lgR[xk] - lgr0 + r*lalpha + lgab0 + lgB[xk] - lgb0 - lgAB[xk]
-			a3 := -(r + x) * lT[tk]
-			w3, li := 1.0, base+a3
-			if x > 0 || modified {
-				a4 := la - lbx[xk] - (r+x)*lTx[txk]
-				if a3 >= a4 {
-					e := math.Exp(a4 - a3)
-					li += math.Log1p(e)
-					w3 = 1 / (1 + e)
-				} else {
-					e := math.Exp(a3 - a4)
-					li = base + a4 + math.Log1p(e)
-					w3 = e / (1 + e)
+		grad0 := grad != nil
+		sums := chunkedSum(len(d.w), 5, func(lo, hi int, out []float64) {
+			var ll, gr, galpha, ga, gb float64
+			for i := lo; i < hi; i++ {
+				w := d.w[i]
+				xk, tk, txk := d.xi[i], d.ti[i], d.txi[i]
+				x := d.xu[xk]
+				base := lgR[xk] - lgr0 + r*lalpha + lgab0 + lgB[xk] - lgb0 - lgAB[xk]
+				a3 := -(r + x) * lT[tk]
+				w3, li := 1.0, base+a3
+				if x > 0 || modified {
+					a4 := la - lbx[xk] - (r+x)*lTx[txk]
+					if a3 >= a4 {
+						e := math.Exp(a4 - a3)
+						li += math.Log1p(e)
+						w3 = 1 / (1 + e)
+					} else {
+						e := math.Exp(a3 - a4)
+						li = base + a4 + math.Log1p(e)
+						w3 = e / (1 + e)
+					}
 				}
+				ll += w * li
+				if !grad0 {
+					continue
+				}
+				w4 := 1 - w3
+				gr += w * (psR[xk] - psr0 + lalpha - w3*lT[tk] - w4*lTx[txk])
+				galpha += w * (r/alpha - (r+x)*(w3*iT[tk]+w4*iTx[txk]))
+				ga += w * (psab0 - psAB[xk] + w4/a)
+				gbi := psab0 + psB[xk] - psb0 - psAB[xk]
+				if w4 != 0 {
+					gbi -= w4 * ibx[xk] // ibx is +Inf for x = 0 under BG/NBD, where w4 = 0
+				}
+				gb += w * gbi
 			}
-			ll += w * li
-			if grad == nil {
-				continue
-			}
-			w4 := 1 - w3
-			gr += w * (psR[xk] - psr0 + lalpha - w3*lT[tk] - w4*lTx[txk])
-			galpha += w * (r/alpha - (r+x)*(w3*iT[tk]+w4*iTx[txk]))
-			ga += w * (psab0 - psAB[xk] + w4/a)
-			gbi := psab0 + psB[xk] - psb0 - psAB[xk]
-			if w4 != 0 {
-				gbi -= w4 * ibx[xk] // ibx is +Inf for x = 0 under BG/NBD, where w4 = 0
-			}
-			gb += w * gbi
-		}
+			out[0], out[1], out[2], out[3], out[4] = ll, gr, galpha, ga, gb
+		})
+		ll, gr, galpha, ga, gb := sums[0], sums[1], sums[2], sums[3], sums[4]
 		if grad != nil {
 			// Chain rule to log-parameters, sign for minimisation, per unit weight.
 			grad[0] = -gr * r / d.total
