@@ -51,6 +51,7 @@ func BenchmarkScoreRFM(b *testing.B) {
 			asOf := day(2025, 1, 1)
 			b.ReportAllocs()
 			var segs int
+			cpu0 := processCPU()
 			for b.Loop() {
 				res, err := ScoreRFM(context.Background(), orders, RFMOptions{AsOf: asOf})
 				if err != nil {
@@ -58,6 +59,7 @@ func BenchmarkScoreRFM(b *testing.B) {
 				}
 				segs = len(res.Counts)
 			}
+			reportCPU(b, cpu0)
 			b.ReportMetric(float64(segs), "segments")
 		})
 	}
@@ -69,6 +71,7 @@ func BenchmarkTiers(b *testing.B) {
 			orders := synthOrders(n, max(1, n/10), 2)
 			b.ReportAllocs()
 			var a int
+			cpu0 := processCPU()
 			for b.Loop() {
 				vals, err := CustomerValues(context.Background(), orders, ValuesOptions{To: day(2025, 1, 1)})
 				if err != nil {
@@ -80,6 +83,7 @@ func BenchmarkTiers(b *testing.B) {
 				}
 				a = t.Tiers[0].Customers
 			}
+			reportCPU(b, cpu0)
 			b.ReportMetric(float64(a), "A-customers")
 		})
 	}
@@ -103,6 +107,7 @@ func BenchmarkFitBGNBD(b *testing.B) {
 			s := daySummaries(n, 3)
 			b.ReportAllocs()
 			var r float64
+			cpu0 := processCPU()
 			for b.Loop() {
 				m, err := FitBGNBD(s, nil)
 				if err != nil {
@@ -110,6 +115,7 @@ func BenchmarkFitBGNBD(b *testing.B) {
 				}
 				r = m.Params().R
 			}
+			reportCPU(b, cpu0)
 			b.ReportMetric(r, "r")
 		})
 	}
@@ -125,6 +131,7 @@ func BenchmarkKMeans(b *testing.B) {
 			data := blobs(centers, n/8, 4)
 			b.ReportAllocs()
 			var it int
+			cpu0 := processCPU()
 			for b.Loop() {
 				c, err := KMeans(context.Background(), data, 3, KMeansOptions{K: 8, Seed: 1})
 				if err != nil {
@@ -132,7 +139,15 @@ func BenchmarkKMeans(b *testing.B) {
 				}
 				it = c.Iterations
 			}
+			reportCPU(b, cpu0)
 			b.ReportMetric(float64(it), "iterations")
 		})
+	}
+}
+
+// reportCPU adds the process CPU time per op (all goroutines) since cpu0.
+func reportCPU(b *testing.B, cpu0 time.Duration) {
+	if c := processCPU() - cpu0; c > 0 {
+		b.ReportMetric(float64(c)/float64(b.N)/1e9, "cpu-s/op")
 	}
 }
