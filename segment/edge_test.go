@@ -1,0 +1,61 @@
+package segment
+
+import (
+	"context"
+	"encoding/json"
+	"math"
+	"testing"
+
+	"github.com/shopspring/decimal"
+)
+
+// TestHugeHorizon: a horizon of a billion periods gives finite answers, not
+// a hang or NaN: E[Y(t)] grows towards its finite limit (BG/NBD: customers
+// eventually die) and probabilities stay in [0, 1].
+func TestHugeHorizon(t *testing.T) {
+	bg, _ := NewBGNBD(BGNBDParams{R: 0.243, Alpha: 4.414, A: 0.793, B: 2.426})
+	mbg, _ := NewMBGNBD(BGNBDParams{R: 0.243, Alpha: 4.414, A: 0.793, B: 2.426})
+	pn, _ := NewParetoNBD(ParetoNBDParams{R: 0.553, Alpha: 10.578, S: 0.606, Beta: 11.669})
+	for name, m := range map[string]PurchaseModel{"bg": bg, "mbg": mbg, "pareto": pn} {
+		prev := 0.0
+		for _, h := range []float64{1, 1e3, 1e6, 1e9} {
+			e := m.ExpectedPurchases(h, 2, 30.43, 38.86)
+			if math.IsNaN(e) || math.IsInf(e, 0) || e < prev-1e-9 {
+				t.Errorf("%s: E[Y(%g)] = %v after %v", name, h, e, prev)
+			}
+			prev = e
+			p := m.PurchaseProb(0, h)
+			if !(p >= 0 && p <= 1) {
+				t.Errorf("%s: P(X(%g)=0) = %v", name, h, p)
+			}
+		}
+	}
+	gg, _ := NewGammaGamma(GammaGammaParams{P: 6.25, Q: 3.74, Gamma: 15.44})
+	s := []Summary{{CustomerID: "a", Frequency: 2, Recency: 30.43, T: 38.86, Monetary: decimal.NewFromInt(20)}}
+	if _, err := LifetimeValues(context.Background(), bg, gg, s, ValueOptions{Horizon: 1e9}); err == nil {
+		t.Error("1e9 one-unit steps accepted")
+	}
+	v, err := LifetimeValues(context.Background(), bg, gg, s, ValueOptions{Horizon: 1e9, Step: 1e7, DiscountRate: 0.01})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := json.Marshal(v); err != nil {
+		t.Errorf("marshal: %v", err)
+	}
+}
+
+// TestPMFSumsToOne: P(X(t)=k) over k sums to 1 for every model (k up to 400).
+func TestPMFSumsToOne(t *testing.T) {
+	bg, _ := NewBGNBD(BGNBDParams{R: 0.243, Alpha: 4.414, A: 0.793, B: 2.426})
+	mbg, _ := NewMBGNBD(BGNBDParams{R: 0.243, Alpha: 4.414, A: 0.793, B: 2.426})
+	pn, _ := NewParetoNBD(ParetoNBDParams{R: 0.553, Alpha: 10.578, S: 0.606, Beta: 11.669})
+	for name, m := range map[string]PurchaseModel{"bg": bg, "mbg": mbg, "pareto": pn} {
+		sum := 0.0
+		for k := 0; k <= 400; k++ {
+			sum += m.PurchaseProb(k, 39)
+		}
+		if math.Abs(sum-1) > 1e-6 {
+			t.Errorf("%s: pmf sums to %v", name, sum)
+		}
+	}
+}
