@@ -59,3 +59,23 @@ func TestPMFSumsToOne(t *testing.T) {
 		}
 	}
 }
+
+// TestExpectationMatchesPMF: for a customer just acquired (x = 0, t_x = 0,
+// T = 0) the conditional expectation E[Y(t)] (hypergeometric or closed
+// form) must equal Σ k·P(X(t)=k) from the independently derived pmf.
+func TestExpectationMatchesPMF(t *testing.T) {
+	bg, _ := NewBGNBD(BGNBDParams{R: 0.243, Alpha: 4.414, A: 0.793, B: 2.426})
+	mbg, _ := NewMBGNBD(BGNBDParams{R: 0.243, Alpha: 4.414, A: 0.793, B: 2.426})
+	pn, _ := NewParetoNBD(ParetoNBDParams{R: 0.553, Alpha: 10.578, S: 0.606, Beta: 11.669})
+	for name, m := range map[string]PurchaseModel{"bg": bg, "mbg": mbg, "pareto": pn} {
+		for _, h := range []float64{5, 39} {
+			mean := 0.0
+			for k := 1; k <= 400; k++ { // tail beyond 400 < 1e-15 at these parameters
+				mean += float64(k) * m.PurchaseProb(k, h)
+			}
+			if e := m.ExpectedPurchases(h, 0, 0, 0); math.Abs(e-mean) > 1e-6*math.Max(1, mean) {
+				t.Errorf("%s t=%v: E[Y] %v, pmf mean %v", name, h, e, mean)
+			}
+		}
+	}
+}
