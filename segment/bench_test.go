@@ -42,7 +42,7 @@ func synthOrders(n, nc int, seed uint64) iter.Seq2[customer.Order, error] {
 	}
 }
 
-var benchSizes = []int{1_000, 100_000, 10_000_000}
+var benchSizes = []int{1_000, 100_000, 1_000_000, 10_000_000}
 
 func BenchmarkScoreRFM(b *testing.B) {
 	for _, n := range benchSizes {

@@ -192,9 +192,9 @@ func ScoreRFM(ctx context.Context, orders iter.Seq2[customer.Order, error], opts
 	for i, a := range aggs {
 		c := &res.Customers[i]
 		c.CustomerID = a.id
-		c.Recency = float64(opts.AsOf.Sub(a.last)) / float64(24*time.Hour)
+		c.Recency = float64(opts.AsOf.Sub(a.last())) / float64(24*time.Hour)
 		c.Frequency = a.orders
-		c.Monetary = a.revenue.value()
+		c.Monetary = a.revenue()
 		if mon == MonetaryMean {
 			c.Monetary = c.Monetary.DivRound(decimal.NewFromInt(int64(a.orders)), crmkit.MoneyPlaces+12).RoundBank(crmkit.MoneyPlaces)
 		}

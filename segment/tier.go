@@ -68,7 +68,7 @@ func CustomerValues(ctx context.Context, orders iter.Seq2[customer.Order, error]
 		out[i].CustomerID = a.id
 		switch m {
 		case MeasureRevenue:
-			out[i].Value = a.revenue.value()
+			out[i].Value = a.revenue()
 		case MeasureOrders:
 			out[i].Value = decimal.NewFromInt(int64(a.orders))
 		case MeasureQuantity:
