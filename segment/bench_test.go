@@ -151,3 +151,24 @@ func reportCPU(b *testing.B, cpu0 time.Duration) {
 		b.ReportMetric(float64(c)/float64(b.N)/1e9, "cpu-s/op")
 	}
 }
+
+// BenchmarkMachineCalibration measures one random lookup in a map of 10⁶
+// string keys, the dominant cost of streaming RFM and tiers, so that figures
+// from a loaded machine can be scaled (an idle 2020s x86 core: ~50–100 ns).
+func BenchmarkMachineCalibration(b *testing.B) {
+	ids := make([]string, 1_000_000)
+	m := make(map[string]int32, len(ids))
+	for i := range ids {
+		ids[i] = fmt.Sprintf("C%07d", i)
+		m[ids[i]] = int32(i)
+	}
+	rng := rand.New(rand.NewPCG(1, 1))
+	var s int32
+	b.ReportAllocs()
+	for b.Loop() {
+		s += m[ids[rng.IntN(len(ids))]]
+	}
+	if s == -1 {
+		b.Log(s)
+	}
+}
