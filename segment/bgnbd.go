@@ -59,7 +59,7 @@ func index[K comparable](m map[K]int32, k K, vals *[]float64, v float64) int32 {
 // alive a customer buys at Poisson rate λ ~ Gamma(R, Alpha) per time unit;
 // after each purchase (and, in MBG/NBD, also at the start) the customer
 // drops out with probability p ~ Beta(A, B). Alpha is in the summaries' time
-// unit.
+// unit. The zero value is invalid (all parameters must be positive).
 type BGNBDParams struct {
 	R     float64 `json:"r"`
 	Alpha float64 `json:"alpha"`
@@ -79,8 +79,8 @@ type BGNBD struct {
 // MBGNBD is a fitted MBG/NBD model (Batislam, Denizel and Filiztekin 2007):
 // BG/NBD in which a customer may also drop out right after the first
 // purchase, so customers without repeat purchases are not assumed alive.
-// Immutable and safe for concurrent use; build with [FitMBGNBD],
-// [FitMBGNBDPatterns] or [NewMBGNBD].
+// Immutable and safe for concurrent use; the zero value is not usable: build
+// one with [FitMBGNBD], [FitMBGNBDPatterns] or [NewMBGNBD].
 type MBGNBD struct {
 	bgCommon
 }

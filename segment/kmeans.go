@@ -16,7 +16,7 @@ import (
 // standard deviation 1 before clustering (a constant dimension is only
 // centred), so that revenue in dollars does not drown out order counts.
 // Workers bounds the goroutines (zero: GOMAXPROCS); the result does not
-// depend on it.
+// depend on it. The zero value is not usable (K missing).
 type KMeansOptions struct {
 	K             int    `json:"k"`
 	Seed          uint64 `json:"seed"`
@@ -27,7 +27,8 @@ type KMeansOptions struct {
 
 // Clustering is the result of [KMeans]. Labels[i] in 0..K−1 is point i's
 // cluster; Centers are in the input's units; Sizes count points per
-// cluster; Inertia is the within-cluster sum of squared distances in the
+// cluster (plain data, safe to read concurrently); Inertia is the
+// within-cluster sum of squared distances in the
 // clustering space (standardised unless Raw). Converged says no label
 // changed in the last iteration or no center moved by more than 1e-6
 // standard deviations; then Labels are the nearest centers and Centers
@@ -354,7 +355,8 @@ func samplePoint(w []float64, u float64) int {
 // (zero: 2 and 10, capped at the number of points). SampleSize bounds the
 // points used for silhouettes, which cost O(s²) (zero: 2000); larger inputs
 // are sampled without replacement using Seed, which also seeds each k-means
-// run. Raw disables standardisation as in [KMeansOptions].
+// run. Raw disables standardisation as in [KMeansOptions]. The zero value
+// means the defaults with seed 0.
 type ChooseKOptions struct {
 	KMin       int    `json:"k_min,omitempty"`
 	KMax       int    `json:"k_max,omitempty"`
@@ -363,7 +365,8 @@ type ChooseKOptions struct {
 	Raw        bool   `json:"raw,omitempty"`
 }
 
-// KCandidate is one k's k-means inertia and mean silhouette (−1..1).
+// KCandidate is one k's k-means inertia and mean silhouette (−1..1). Plain
+// data.
 type KCandidate struct {
 	K          int     `json:"k"`
 	Inertia    float64 `json:"inertia"`
@@ -374,7 +377,7 @@ type KCandidate struct {
 // (ties: the smaller k); Elbow is the k whose (k, inertia) point lies
 // farthest below the chord from the first to the last candidate (the
 // "kneedle" rule on inertias scaled to [0, 1]). Sampled says silhouettes used
-// a sample.
+// a sample. Plain data.
 type KChoice struct {
 	Best       int          `json:"best"`
 	Elbow      int          `json:"elbow"`

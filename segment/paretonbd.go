@@ -13,7 +13,7 @@ import (
 // ParetoNBDParams are the parameters of the Pareto/NBD model (Schmittlein,
 // Morrison and Colombo 1987): while alive a customer buys at Poisson rate
 // λ ~ Gamma(R, Alpha) and dies at exponential rate μ ~ Gamma(S, Beta). Alpha
-// and Beta are in the summaries' time unit.
+// and Beta are in the summaries' time unit. The zero value is invalid.
 type ParetoNBDParams struct {
 	R     float64 `json:"r"`
 	Alpha float64 `json:"alpha"`
