@@ -334,14 +334,26 @@ func (m *bgCommon) ExpectedPurchases(t float64, x int, tx, T float64) float64 {
 		return 0
 	}
 	p := m.p
+	// At a = 1 the formula is 0/0 (removable); interpolate across it.
+	const da = 1e-4
+	if math.Abs(p.A-1) < da {
+		lo := m.expectedAt(1-da, t, x, tx, T)
+		hi := m.expectedAt(1+da, t, x, tx, T)
+		return lo + (hi-lo)*(p.A-(1-da))/(2*da)
+	}
+	return m.expectedAt(p.A, t, x, tx, T)
+}
+
+func (m *bgCommon) expectedAt(a, t float64, x int, tx, T float64) float64 {
+	p := m.p
 	xf := float64(x)
 	mm := 0.0
 	if m.modified {
 		mm = 1
 	}
 	z := t / (p.Alpha + T + t)
-	hyp := mathext.Hypergeo(p.R+xf, p.B+xf+mm, p.A+p.B+xf-1+mm, z)
-	num := (p.A + p.B + xf - 1 + mm) / (p.A - 1) * (1 - math.Exp((p.R+xf)*math.Log((p.Alpha+T)/(p.Alpha+T+t)))*hyp)
+	hyp := mathext.Hypergeo(p.R+xf, p.B+xf+mm, a+p.B+xf-1+mm, z)
+	num := (a + p.B + xf - 1 + mm) / (a - 1) * (1 - math.Exp((p.R+xf)*math.Log((p.Alpha+T)/(p.Alpha+T+t)))*hyp)
 	return num * m.ProbAlive(x, tx, T)
 }
 

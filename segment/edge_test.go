@@ -3,6 +3,7 @@ package segment
 import (
 	"context"
 	"encoding/json"
+	"github.com/crmkit/crmkit"
 	"math"
 	"testing"
 
@@ -76,6 +77,51 @@ func TestExpectationMatchesPMF(t *testing.T) {
 			if e := m.ExpectedPurchases(h, 0, 0, 0); math.Abs(e-mean) > 1e-6*math.Max(1, mean) {
 				t.Errorf("%s t=%v: E[Y] %v, pmf mean %v", name, h, e, mean)
 			}
+		}
+	}
+}
+
+// TestExpectedPurchasesAtAEqualOne: the BG/NBD expectation is 0/0 at a = 1;
+// the value there must lie between its neighbours at a = 1 ± 1e-3.
+func TestExpectedPurchasesAtAEqualOne(t *testing.T) {
+	at := func(a float64, modified bool) float64 {
+		p := BGNBDParams{R: 0.5, Alpha: 5, A: a, B: 2}
+		if modified {
+			m, _ := NewMBGNBD(p)
+			return m.ExpectedPurchases(39, 3, 20, 38)
+		}
+		m, _ := NewBGNBD(p)
+		return m.ExpectedPurchases(39, 3, 20, 38)
+	}
+	for _, mod := range []bool{false, true} {
+		lo, mid, hi := at(0.999, mod), at(1, mod), at(1.001, mod)
+		if math.IsNaN(mid) || mid < math.Min(lo, hi) || mid > math.Max(lo, hi) {
+			t.Errorf("modified=%v: E at a=0.999, 1, 1.001: %v %v %v", mod, lo, mid, hi)
+		}
+	}
+}
+
+// TestFitsFromRawCDNOW: the whole path from raw transactions — Summarize,
+// then fit — gives the published BG/NBD and Gamma-Gamma estimates.
+func TestFitsFromRawCDNOW(t *testing.T) {
+	s, err := Summarize(context.Background(), crmkit.Stream(cdnowOrders(t)), cdnowOpts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bg, err := FitBGNBD(s, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gg, err := FitGammaGamma(s, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, q := bg.Params(), gg.Params()
+	got := []float64{round(p.R, 3), round(p.Alpha, 3), round(p.A, 3), round(p.B, 3), round(bg.LogLik(), 1), round(q.P, 2), round(q.Q, 2), round(q.Gamma, 2)}
+	want := []float64{0.243, 4.414, 0.793, 2.426, -9582.4, 6.25, 3.74, 15.44}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("estimate %d: %v, published %v", i, got[i], want[i])
 		}
 	}
 }
