@@ -3,10 +3,10 @@ package segment
 import (
 	"context"
 	"encoding/json"
-	"github.com/crmkit/crmkit"
 	"math"
 	"testing"
 
+	"github.com/crmkit/crmkit"
 	"github.com/shopspring/decimal"
 )
 
