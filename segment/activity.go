@@ -14,14 +14,15 @@ import (
 // ActivityOptions configure [ActivityIndex]. AsOf is required: orders after
 // it are errors. Unit (zero: 7×24h) is the unit of the reported gaps; Grain
 // (zero: 24h, whole seconds) merges orders into purchases as in
-// [SummaryOptions].
+// [SummaryOptions]. The zero value is not usable (AsOf missing).
 type ActivityOptions struct {
 	AsOf  time.Time     `json:"as_of"`
 	Unit  time.Duration `json:"unit,omitempty"`
 	Grain time.Duration `json:"grain,omitempty"`
 }
 
-// Activity is one customer's customer activity index (CAI; Gupta and
+// Activity (plain data; the zero value is an empty entry) is one customer's
+// customer activity index (CAI; Gupta and
 // Lehmann 2005, Kumar and Reinartz 2012): with inter-purchase gaps g_1..g_n
 // (oldest first), MeanGap = Σg_j/n, WeightedGap = Σ j·g_j / Σ j, and
 // Index = (MeanGap − WeightedGap)/MeanGap. Recent gaps weigh more, so

@@ -59,7 +59,7 @@ func index[K comparable](m map[K]int32, k K, vals *[]float64, v float64) int32 {
 // alive a customer buys at Poisson rate λ ~ Gamma(R, Alpha) per time unit;
 // after each purchase (and, in MBG/NBD, also at the start) the customer
 // drops out with probability p ~ Beta(A, B). Alpha is in the summaries' time
-// unit.
+// unit. The zero value is invalid (all parameters must be positive).
 type BGNBDParams struct {
 	R     float64 `json:"r"`
 	Alpha float64 `json:"alpha"`
@@ -79,8 +79,8 @@ type BGNBD struct {
 // MBGNBD is a fitted MBG/NBD model (Batislam, Denizel and Filiztekin 2007):
 // BG/NBD in which a customer may also drop out right after the first
 // purchase, so customers without repeat purchases are not assumed alive.
-// Immutable and safe for concurrent use; build with [FitMBGNBD],
-// [FitMBGNBDPatterns] or [NewMBGNBD].
+// Immutable and safe for concurrent use; the zero value is not usable: build
+// one with [FitMBGNBD], [FitMBGNBDPatterns] or [NewMBGNBD].
 type MBGNBD struct {
 	bgCommon
 }
@@ -229,39 +229,45 @@ func bgNegLL(d *patternData, modified bool) negLL {
 			lT[k] = math.Log(alpha + t)
 			iT[k] = 1 / (alpha + t)
 		}
-		var ll, gr, galpha, ga, gb float64
-		for i, w := range d.w {
-			xk, tk, txk := d.xi[i], d.ti[i], d.txi[i]
-			x := d.xu[xk]
-			base := lgR[xk] - lgr0 + r*lalpha + lgab0 + lgB[xk] - lgb0 - lgAB[xk]
-			a3 := -(r + x) * lT[tk]
-			w3, li := 1.0, base+a3
-			if x > 0 || modified {
-				a4 := la - lbx[xk] - (r+x)*lTx[txk]
-				if a3 >= a4 {
-					e := math.Exp(a4 - a3)
-					li += math.Log1p(e)
-					w3 = 1 / (1 + e)
-				} else {
-					e := math.Exp(a3 - a4)
-					li = base + a4 + math.Log1p(e)
-					w3 = e / (1 + e)
+		grad0 := grad != nil
+		sums := chunkedSum(len(d.w), 5, func(lo, hi int, out []float64) {
+			var ll, gr, galpha, ga, gb float64
+			for i := lo; i < hi; i++ {
+				w := d.w[i]
+				xk, tk, txk := d.xi[i], d.ti[i], d.txi[i]
+				x := d.xu[xk]
+				base := lgR[xk] - lgr0 + r*lalpha + lgab0 + lgB[xk] - lgb0 - lgAB[xk]
+				a3 := -(r + x) * lT[tk]
+				w3, li := 1.0, base+a3
+				if x > 0 || modified {
+					a4 := la - lbx[xk] - (r+x)*lTx[txk]
+					if a3 >= a4 {
+						e := math.Exp(a4 - a3)
+						li += math.Log1p(e)
+						w3 = 1 / (1 + e)
+					} else {
+						e := math.Exp(a3 - a4)
+						li = base + a4 + math.Log1p(e)
+						w3 = e / (1 + e)
+					}
 				}
+				ll += w * li
+				if !grad0 {
+					continue
+				}
+				w4 := 1 - w3
+				gr += w * (psR[xk] - psr0 + lalpha - w3*lT[tk] - w4*lTx[txk])
+				galpha += w * (r/alpha - (r+x)*(w3*iT[tk]+w4*iTx[txk]))
+				ga += w * (psab0 - psAB[xk] + w4/a)
+				gbi := psab0 + psB[xk] - psb0 - psAB[xk]
+				if w4 != 0 {
+					gbi -= w4 * ibx[xk] // ibx is +Inf for x = 0 under BG/NBD, where w4 = 0
+				}
+				gb += w * gbi
 			}
-			ll += w * li
-			if grad == nil {
-				continue
-			}
-			w4 := 1 - w3
-			gr += w * (psR[xk] - psr0 + lalpha - w3*lT[tk] - w4*lTx[txk])
-			galpha += w * (r/alpha - (r+x)*(w3*iT[tk]+w4*iTx[txk]))
-			ga += w * (psab0 - psAB[xk] + w4/a)
-			gbi := psab0 + psB[xk] - psb0 - psAB[xk]
-			if w4 != 0 {
-				gbi -= w4 * ibx[xk] // ibx is +Inf for x = 0 under BG/NBD, where w4 = 0
-			}
-			gb += w * gbi
-		}
+			out[0], out[1], out[2], out[3], out[4] = ll, gr, galpha, ga, gb
+		})
+		ll, gr, galpha, ga, gb := sums[0], sums[1], sums[2], sums[3], sums[4]
 		if grad != nil {
 			// Chain rule to log-parameters, sign for minimisation, per unit weight.
 			grad[0] = -gr * r / d.total
@@ -328,14 +334,26 @@ func (m *bgCommon) ExpectedPurchases(t float64, x int, tx, T float64) float64 {
 		return 0
 	}
 	p := m.p
+	// At a = 1 the formula is 0/0 (removable); interpolate across it.
+	const da = 1e-4
+	if math.Abs(p.A-1) < da {
+		lo := m.expectedAt(1-da, t, x, tx, T)
+		hi := m.expectedAt(1+da, t, x, tx, T)
+		return lo + (hi-lo)*(p.A-(1-da))/(2*da)
+	}
+	return m.expectedAt(p.A, t, x, tx, T)
+}
+
+func (m *bgCommon) expectedAt(a, t float64, x int, tx, T float64) float64 {
+	p := m.p
 	xf := float64(x)
 	mm := 0.0
 	if m.modified {
 		mm = 1
 	}
 	z := t / (p.Alpha + T + t)
-	hyp := mathext.Hypergeo(p.R+xf, p.B+xf+mm, p.A+p.B+xf-1+mm, z)
-	num := (p.A + p.B + xf - 1 + mm) / (p.A - 1) * (1 - math.Exp((p.R+xf)*math.Log((p.Alpha+T)/(p.Alpha+T+t)))*hyp)
+	hyp := mathext.Hypergeo(p.R+xf, p.B+xf+mm, a+p.B+xf-1+mm, z)
+	num := (a + p.B + xf - 1 + mm) / (a - 1) * (1 - math.Exp((p.R+xf)*math.Log((p.Alpha+T)/(p.Alpha+T+t)))*hyp)
 	return num * m.ProbAlive(x, tx, T)
 }
 

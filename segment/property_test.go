@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"testing"
 	"time"
 
 	"github.com/crmkit/crmkit"
 	"github.com/crmkit/crmkit/customer"
+	"github.com/google/go-cmp/cmp"
 	"github.com/shopspring/decimal"
 )
 
@@ -133,5 +135,28 @@ func TestAssignmentsAccountForEveryone(t *testing.T) {
 				t.Errorf("trial %d: label %d", trial, l)
 			}
 		}
+	}
+}
+
+// TestAggregateParallelEqualsSerial: routing orders to several workers gives
+// exactly the single-worker result (amounts, counts, float quantities).
+func TestAggregateParallelEqualsSerial(t *testing.T) {
+	rng := rand.New(rand.NewPCG(8, 9))
+	orders := randomOrders(rng, 3000) // > one batch per worker
+	run := func(procs int) []CustomerValue {
+		old := runtime.GOMAXPROCS(procs)
+		defer runtime.GOMAXPROCS(old)
+		v, err := CustomerValues(context.Background(), crmkit.Stream(orders), ValuesOptions{To: day(2025, 1, 1), Measure: MeasureQuantity})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := CustomerValues(context.Background(), crmkit.Stream(orders), ValuesOptions{To: day(2025, 1, 1)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return append(v, r...)
+	}
+	if d := cmp.Diff(run(1), run(4), decEq); d != "" {
+		t.Errorf("(-serial +parallel):\n%s", d)
 	}
 }

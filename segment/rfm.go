@@ -91,7 +91,7 @@ func DefaultSegments() []SegmentRule {
 	}
 }
 
-// Monetary chooses the M of RFM.
+// Monetary chooses the M of RFM; "" means [MonetaryTotal].
 type Monetary string
 
 // Monetary measures.
@@ -105,7 +105,8 @@ const (
 // Q is the number of score levels (zero: 5; 2..100). Monetary zero means
 // [MonetaryTotal]. Segments nil means [DefaultSegments]; the default map is
 // written for 5 levels, so with another Q the scores are first mapped to
-// 1..5 by s5 = 1 + ⌊5(s−1)/Q⌋ for the lookup only.
+// 1..5 by s5 = 1 + ⌊5(s−1)/Q⌋ for the lookup only. The zero value is not
+// usable (AsOf missing).
 type RFMOptions struct {
 	AsOf     time.Time     `json:"as_of"`
 	From     time.Time     `json:"from,omitzero"`
@@ -118,6 +119,7 @@ type RFMOptions struct {
 // 1..Q (Q best: most recent, most frequent, highest spend) and segment.
 // Recency is in days from the last order to AsOf; Frequency counts orders.
 // Rule is the index of the matching segment rule, −1 when none matched.
+// Plain data.
 type RFM struct {
 	CustomerID string          `json:"customer_id"`
 	Recency    float64         `json:"recency_days"`
@@ -131,13 +133,15 @@ type RFM struct {
 }
 
 // RFMResult holds every customer's RFM (sorted by CustomerID), the levels
-// and rules used, and the customer count per segment.
+// and rules used, and the customer count per segment. Rescaled says scores
+// were mapped to 1..5 for the default map (see [RFMOptions]). Plain data,
+// safe to read concurrently.
 type RFMResult struct {
 	Q         int            `json:"q"`
 	Segments  []SegmentRule  `json:"segments"`
 	Customers []RFM          `json:"customers"`
 	Counts    map[string]int `json:"counts"`
-	rescale   bool
+	Rescaled  bool           `json:"rescaled,omitempty"`
 }
 
 // ScoreRFM computes RFM values, quantile scores and segments from an order
@@ -148,7 +152,8 @@ type RFMResult struct {
 // (older last order for R, fewer orders for F, less money for M) among n.
 // Equal values always get equal scores, so heavily tied measures (most
 // customers order once) leave some scores unused rather than splitting
-// equals arbitrarily.
+// equals arbitrarily; with fewer customers than levels the top levels are
+// not reached either.
 //
 // Errors: [ErrOptions], [ErrNoData] when no order falls in [From, AsOf],
 // [*crmkit.RecordError] for a bad order.
@@ -184,16 +189,16 @@ func ScoreRFM(ctx context.Context, orders iter.Seq2[customer.Order, error], opts
 	if n == 0 {
 		return nil, fmt.Errorf("%w: no orders", ErrNoData)
 	}
-	res := &RFMResult{Q: q, Segments: rules, Customers: make([]RFM, n), Counts: make(map[string]int), rescale: rescale}
+	res := &RFMResult{Q: q, Segments: rules, Customers: make([]RFM, n), Counts: make(map[string]int), Rescaled: rescale}
 	rec := make([]float64, n)
 	freq := make([]float64, n)
 	money := make([]float64, n)
 	for i, a := range aggs {
 		c := &res.Customers[i]
 		c.CustomerID = a.id
-		c.Recency = float64(opts.AsOf.Sub(a.last)) / float64(24*time.Hour)
+		c.Recency = float64(opts.AsOf.Sub(a.last())) / float64(24*time.Hour)
 		c.Frequency = a.orders
-		c.Monetary = a.revenue.value()
+		c.Monetary = a.revenue()
 		if mon == MonetaryMean {
 			c.Monetary = c.Monetary.DivRound(decimal.NewFromInt(int64(a.orders)), crmkit.MoneyPlaces+12).RoundBank(crmkit.MoneyPlaces)
 		}
@@ -224,7 +229,7 @@ func ScoreRFM(ctx context.Context, orders iter.Seq2[customer.Order, error], opts
 }
 
 func (res *RFMResult) lookupScores(r, f, m int) (int, int, int) {
-	if !res.rescale {
+	if !res.Rescaled {
 		return r, f, m
 	}
 	s5 := func(s int) int { return 1 + 5*(s-1)/res.Q }
@@ -269,7 +274,7 @@ func (res *RFMResult) Explain(i int) string {
 	c := res.Customers[i]
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s: R=%d (last order %.1f days ago), F=%d (%d orders), M=%d (%s) → FM=%d", c.CustomerID, c.R, c.Recency, c.F, c.Frequency, c.M, c.Monetary.StringFixed(2), (c.F+c.M+1)/2)
-	if res.rescale {
+	if res.Rescaled {
 		r, f, m := res.lookupScores(c.R, c.F, c.M)
 		fmt.Fprintf(&b, "; on the 1..5 scale of the default map R=%d F=%d M=%d FM=%d", r, f, m, (f+m+1)/2)
 	}

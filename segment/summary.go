@@ -99,7 +99,8 @@ type Summary struct {
 }
 
 // Bucket is one purchase bucket of an [Accumulator]: the Grain bucket's
-// index counted from the Unix epoch and the sum of its orders' amounts.
+// index counted from the Unix epoch and the sum of its orders' amounts. The
+// zero value is the bucket starting at the epoch with amount 0.
 type Bucket struct {
 	Index  int64           `json:"index"`
 	Amount decimal.Decimal `json:"amount"`

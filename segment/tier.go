@@ -17,13 +17,15 @@ import (
 )
 
 // CustomerValue is one customer's value for tiers and concentration:
-// revenue, margin, an order count — any non-negative amount.
+// revenue, margin, an order count — any non-negative amount. The zero value
+// has no ID, which the analyses reject.
 type CustomerValue struct {
 	CustomerID string          `json:"customer_id"`
 	Value      decimal.Decimal `json:"value"`
 }
 
-// Measure names what [CustomerValues] adds up per customer.
+// Measure names what [CustomerValues] adds up per customer; "" means
+// [MeasureRevenue].
 type Measure string
 
 // Measures.
@@ -36,7 +38,8 @@ const (
 // ValuesOptions configure [CustomerValues]. To is required; the window is
 // [From, To) (From zero: from the first order). Orders outside the window
 // are not part of the analysis and are passed over, but they are still
-// validated. Measure zero means [MeasureRevenue].
+// validated. Measure zero means [MeasureRevenue]. The zero value is not
+// usable (To missing).
 type ValuesOptions struct {
 	From    time.Time `json:"from,omitzero"`
 	To      time.Time `json:"to"`
@@ -68,7 +71,7 @@ func CustomerValues(ctx context.Context, orders iter.Seq2[customer.Order, error]
 		out[i].CustomerID = a.id
 		switch m {
 		case MeasureRevenue:
-			out[i].Value = a.revenue.value()
+			out[i].Value = a.revenue()
 		case MeasureOrders:
 			out[i].Value = decimal.NewFromInt(int64(a.orders))
 		case MeasureQuantity:
@@ -90,7 +93,7 @@ type TierOptions struct {
 
 // TierAssignment is one customer's tier. Rank is the 1-based position in
 // the value order; Share the customer's own share of the total value;
-// Before the cumulative share of all customers ranked above.
+// Before the cumulative share of all customers ranked above. Plain data.
 type TierAssignment struct {
 	CustomerID string          `json:"customer_id"`
 	Tier       string          `json:"tier"`
@@ -100,7 +103,7 @@ type TierAssignment struct {
 	Before     float64         `json:"before"`
 }
 
-// TierSummary sums one tier.
+// TierSummary sums one tier. Plain data.
 type TierSummary struct {
 	Tier          string          `json:"tier"`
 	Customers     int             `json:"customers"`
@@ -111,7 +114,8 @@ type TierSummary struct {
 
 // Tiers is the result of [AssignTiers]: one assignment per input customer,
 // in rank order, and one summary per tier (tiers without customers
-// included).
+// included). Plain data, safe to read concurrently; the zero value is an
+// empty result.
 type Tiers struct {
 	Total       decimal.Decimal  `json:"total"`
 	Assignments []TierAssignment `json:"assignments"`
@@ -250,14 +254,14 @@ func rankValues(values []CustomerValue) ([]int, []float64, moneySum, error) {
 }
 
 // LorenzPoint is a point of the Lorenz curve: the poorest Customers share of
-// customers brings the Value share of the total.
+// customers brings the Value share of the total. Plain data.
 type LorenzPoint struct {
 	Customers float64 `json:"customers"`
 	Value     float64 `json:"value"`
 }
 
 // TopShare says that the top Customers share of customers brings the Value
-// share of the total, and says it in words.
+// share of the total, and says it in words. Plain data.
 type TopShare struct {
 	Customers float64 `json:"customers"`
 	Value     float64 `json:"value"`
@@ -274,7 +278,8 @@ type ConcentrationOptions struct {
 // Concentration describes how value concentrates among customers. Gini is
 // the Gini coefficient (0: everybody brings the same; → 1: one customer
 // brings everything). Pareto is the "top 20% of customers bring X%"
-// statement as data; Top holds the other requested shares.
+// statement as data; Top holds the other requested shares. Plain data, safe
+// to read concurrently; the zero value is an empty result.
 type Concentration struct {
 	Customers int             `json:"customers"`
 	Total     decimal.Decimal `json:"total"`

@@ -25,7 +25,8 @@ type PurchaseModel interface {
 	PurchaseProb(k int, t float64) float64
 }
 
-// Risk is a churn-risk tier derived from P(alive).
+// Risk is a churn-risk tier derived from P(alive); the zero value "" means
+// not assessed.
 type Risk string
 
 // Churn-risk tiers.
@@ -100,7 +101,9 @@ func (o ValueOptions) RiskOf(pAlive float64) Risk {
 // expected number of purchases within the horizon (undiscounted); Spend the
 // expected value per purchase (Gamma-Gamma); CLV the discounted expected
 // value within the horizon; ValueIfAlive = CLV / ProbAlive, the value the
-// customer brings if still active (0 when ProbAlive is 0).
+// customer brings if still active (0 when ProbAlive is 0). The zero value is
+// an empty result; like every result type it is plain data, safe to read
+// concurrently.
 type LifetimeValue struct {
 	CustomerID   string          `json:"customer_id"`
 	ProbAlive    float64         `json:"prob_alive"`
@@ -206,7 +209,8 @@ type RetentionOptions struct {
 //     KeepCheaper says it is below AcquisitionCost: keeping this customer
 //     costs less than winning a new one.
 //
-// Rank is 1 for the customer to call first.
+// Rank is 1 for the customer to call first. Plain data; the zero value is an
+// empty entry.
 type RetentionPriority struct {
 	CustomerID  string           `json:"customer_id"`
 	Rank        int              `json:"rank"`
