@@ -21,15 +21,18 @@ type DuplicateOptions struct {
 	// [NormalizeEmail]). Off by default.
 	FoldEmail bool
 	// MinScore is the lowest score reported as a likely duplicate; 0 means
-	// 0.6: with the default weights, any one piece of evidence (a shared
-	// phone or e-mail, or a name similarity of at least 0.8) is enough, and
-	// the score ranks the pairs for review.
+	// 0.6. With the default weights a shared phone or e-mail is enough on
+	// its own, and a similar name only corroborates: identical names are
+	// common (there are many 张伟 and many John Smiths), so name alone
+	// (at most NameWeight) stays below MinScore. Lower MinScore below
+	// NameWeight to also get pairs that share only a similar name; only then
+	// does FindDuplicates block on name tokens, which costs more work.
 	MinScore float64
 	// NameThreshold is the lowest [NameSimilarity] that counts as evidence;
 	// 0 means 0.85.
 	NameThreshold float64
 	// PhoneWeight, EmailWeight and NameWeight are how much each kind of
-	// evidence weighs, in (0, 1]; 0 means 0.9, 0.9 and 0.75; a negative
+	// evidence weighs, in (0, 1]; 0 means 0.9, 0.9 and 0.5; a negative
 	// weight ignores that kind of evidence. The score of a pair is
 	// 1 - Π(1 - weight·similarity) over its evidence: independent pieces of
 	// evidence add up without exceeding 1.
@@ -125,7 +128,7 @@ func FindDuplicates(ctx context.Context, customers iter.Seq2[Customer, error], o
 	o.NameThreshold = def(o.NameThreshold, 0.85)
 	o.PhoneWeight = def(o.PhoneWeight, 0.9)
 	o.EmailWeight = def(o.EmailWeight, 0.9)
-	o.NameWeight = def(o.NameWeight, 0.75)
+	o.NameWeight = def(o.NameWeight, 0.5)
 	if o.MaxBlock <= 1 {
 		o.MaxBlock = 64
 	}
@@ -136,6 +139,9 @@ func FindDuplicates(ctx context.Context, customers iter.Seq2[Customer, error], o
 		*w = min(*w, 1)
 	}
 
+	// A pair can reach MinScore on its name alone only when NameWeight does;
+	// otherwise it must share a phone or an e-mail, and names need no blocks.
+	nameBlocks := o.NameWeight > 0 && o.NameWeight >= o.MinScore
 	res := &Duplicates{}
 	keyID := map[string]int32{}
 	var keyCount []int32
@@ -204,7 +210,7 @@ func FindDuplicates(ctx context.Context, customers iter.Seq2[Customer, error], o
 			if r.email != "" {
 				addKey(&r, "e"+r.email)
 			}
-			if o.NameWeight > 0 {
+			if nameBlocks {
 				for _, t := range r.name.tokens {
 					r0, _ := utf8.DecodeRuneInString(t)
 					if custaIsHan(r0) {
