@@ -139,6 +139,24 @@ func BenchmarkCustaGenerate(b *testing.B) {
 			custaReport(b, sz.customers+sz.orders, nil, &m0, cpu0)
 		})
 	}
+	for _, n := range []int{1_000, 100_000} {
+		b.Run(fmt.Sprintf("people=%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			var m0 runtime.MemStats
+			runtime.ReadMemStats(&m0)
+			cpu0 := custaCPU()
+			k := 0
+			for b.Loop() {
+				for c := range custaBenchPeople(n) {
+					k += len(c.Name)
+				}
+			}
+			if k == 0 {
+				b.Fatal("nothing generated")
+			}
+			custaReport(b, n, nil, &m0, cpu0)
+		})
+	}
 }
 
 func BenchmarkValidate(b *testing.B) {

@@ -92,6 +92,8 @@ type Duplicates struct {
 
 type custaDupRec struct {
 	phone, email string
+	rawName      string
+	prepared     bool // name and sortName are set
 	name         custaName
 	sortName     string
 	keys         []int32 // sorted key IDs
@@ -196,14 +198,13 @@ func FindDuplicates(ctx context.Context, customers iter.Seq2[Customer, error], o
 			}
 			seen[c.ID] = struct{}{}
 			res.Accepted++
-			r := custaDupRec{name: custaPrepareName(c.Name)}
+			r := custaDupRec{rawName: c.Name}
 			if o.PhoneWeight > 0 {
 				r.phone = NormalizePhone(c.Phone, o.DefaultCountry)
 			}
 			if o.EmailWeight > 0 {
 				r.email = NormalizeEmail(c.Email, o.FoldEmail)
 			}
-			r.sortName = string(r.name.latin) + string(r.name.tokens0Han())
 			if r.phone != "" {
 				addKey(&r, "p"+r.phone)
 			}
@@ -211,6 +212,7 @@ func FindDuplicates(ctx context.Context, customers iter.Seq2[Customer, error], o
 				addKey(&r, "e"+r.email)
 			}
 			if nameBlocks {
+				r.prepare()
 				for _, t := range r.name.tokens {
 					r0, _ := utf8.DecodeRuneInString(t)
 					if custaIsHan(r0) {
@@ -323,6 +325,9 @@ func FindDuplicates(ctx context.Context, customers iter.Seq2[Customer, error], o
 		}
 		res.LargeBlocks++
 		buf = append(buf[:0], m...)
+		for _, r := range buf {
+			recs[r].prepare()
+		}
 		slices.SortFunc(buf, func(p, q int32) int {
 			return cmp.Or(strings.Compare(recs[p].sortName, recs[q].sortName), cmp.Compare(p, q))
 		})
@@ -368,6 +373,8 @@ func custaScorePair(a, b *custaDupRec, o *DuplicateOptions) (DuplicatePair, bool
 		miss *= 1 - o.EmailWeight
 	}
 	if o.NameWeight > 0 {
+		a.prepare()
+		b.prepare()
 		if s := custaNameSim(&a.name, &b.name); s >= o.NameThreshold && s > 0 {
 			ev = append(ev, Evidence{Field: "name", Similarity: s, A: a.name.display(), B: b.name.display()})
 			miss *= 1 - o.NameWeight*s
@@ -378,6 +385,17 @@ func custaScorePair(a, b *custaDupRec, o *DuplicateOptions) (DuplicatePair, bool
 		return DuplicatePair{}, false
 	}
 	return DuplicatePair{Score: score, Evidence: ev}, true
+}
+
+// prepare folds the name once, when a comparison first needs it: with the
+// default options most customers share no key and are never prepared.
+func (r *custaDupRec) prepare() {
+	if r.prepared {
+		return
+	}
+	r.prepared = true
+	r.name = custaPrepareName(r.rawName)
+	r.sortName = string(r.name.latin) + r.name.tokens0Han()
 }
 
 // display is the folded name as compared.

@@ -240,7 +240,7 @@ func TestFindDuplicatesAgainstBruteForce(t *testing.T) {
 		o.DefaultCountry, o.NameThreshold, o.PhoneWeight, o.EmailWeight, o.NameWeight = "86", 0.85, 0.9, 0.9, 0.5
 		recs := make([]custaDupRec, len(book))
 		for i, c := range book {
-			recs[i] = custaDupRec{phone: NormalizePhone(c.Phone, "86"), email: NormalizeEmail(c.Email, false), name: custaPrepareName(c.Name)}
+			recs[i] = custaDupRec{phone: NormalizePhone(c.Phone, "86"), email: NormalizeEmail(c.Email, false), rawName: c.Name}
 		}
 		gotSet := map[[2]int]float64{}
 		for _, p := range got.Pairs {
