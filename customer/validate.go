@@ -670,7 +670,10 @@ func custaDaysIn(year, month int) int {
 	return 31
 }
 
+// custaEmailShapeOK accepts what NormalizeEmail accepts: surrounding white
+// space is trimmed, inner white space is not allowed.
 func custaEmailShapeOK(s string) bool {
+	s = strings.TrimSpace(s)
 	at := strings.LastIndexByte(s, '@')
 	return at > 0 && at < len(s)-1 && !strings.ContainsAny(s, " \t\r\n")
 }

@@ -4,6 +4,7 @@ go 1.24.0
 
 require (
 	github.com/crmkit/crmkit v0.0.0
+	github.com/google/go-cmp v0.7.0
 	github.com/shopspring/decimal v1.6.0
 )
 
