@@ -15,7 +15,8 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// Metric names what a [Condition] measures about a customer.
+// Metric names what a [Condition] measures about a customer. The zero value
+// "" is not a metric; [ValidateRules] rejects it.
 type Metric string
 
 // Metrics a [Condition] can test. Windows count back from the AsOf passed to
@@ -53,12 +54,14 @@ const (
 	MetricAttribute Metric = "attribute"
 )
 
-// Op is a comparison operator: "<", "<=", "==", "!=", ">=" or ">".
+// Op is a comparison operator: "<", "<=", "==", "!=", ">=" or ">". The zero
+// value "" is not an operator; [ValidateRules] rejects it.
 type Op string
 
 // Condition is one test on a customer, declared as data so that hosts can
 // keep rules in configuration (it marshals to and from JSON). The zero value
-// is invalid; [ValidateRules] says why.
+// is invalid; [ValidateRules] says why. Conditions are only read, so a rule
+// set may be shared by concurrent calls.
 type Condition struct {
 	Metric Metric `json:"metric"`
 	Op     Op     `json:"op"`
@@ -88,7 +91,7 @@ type Rule struct {
 }
 
 // ClassifyOptions tunes [Classify]. A nil pointer or the zero value means the
-// defaults documented on each field.
+// defaults documented on each field. Only read, so it may be shared.
 type ClassifyOptions struct {
 	// Currency is the currency all orders must be in; "" means the currency
 	// of the first order that names one. Orders with no currency are taken
@@ -102,7 +105,7 @@ type ClassifyOptions struct {
 }
 
 // Assignment is the classification of one customer. Every assignment names
-// the rule it came from.
+// the rule it came from. A plain value; the zero value assigns nothing.
 type Assignment struct {
 	CustomerID string `json:"customer_id"`
 	// Level is the level the rules assign, "" when no matching rule sets
@@ -117,7 +120,7 @@ type Assignment struct {
 	Matched []string `json:"matched,omitempty"`
 }
 
-// TagAssignment is one tag and the rule that gave it.
+// TagAssignment is one tag and the rule that gave it. A plain value.
 type TagAssignment struct {
 	Tag  string `json:"tag"`
 	Rule string `json:"rule"`
@@ -125,6 +128,7 @@ type TagAssignment struct {
 
 // Classification is the result of [Classify]: one [Assignment] per accepted
 // customer, in customer stream order. The zero value is an empty result.
+// Classify does not keep it: the caller owns it.
 type Classification struct {
 	AsOf        time.Time      `json:"as_of"`
 	Currency    string         `json:"currency,omitempty"`

@@ -12,7 +12,8 @@ import (
 )
 
 // DuplicateOptions tunes [FindDuplicates]. A nil pointer or the zero value
-// means the defaults documented on each field.
+// means the defaults documented on each field. Only read, so it may be
+// shared by concurrent calls.
 type DuplicateOptions struct {
 	// DefaultCountry is the calling code for phone numbers written without
 	// one (see [NormalizePhone]); "" means "86".
@@ -54,7 +55,7 @@ type DuplicateOptions struct {
 }
 
 // Evidence is one reason two customers look alike. A and B are the
-// normalised values compared.
+// normalised values compared. A plain value.
 type Evidence struct {
 	Field      string  `json:"field"` // "phone", "email" or "name"
 	Similarity float64 `json:"similarity"`
@@ -64,7 +65,7 @@ type Evidence struct {
 
 // DuplicatePair is two customers that are likely the same. A is the one
 // that came first in the stream; AIndex and BIndex are stream positions.
-// Score is in [0, 1].
+// Score is in [0, 1]. A plain value; the zero value pairs nobody.
 type DuplicatePair struct {
 	A        string     `json:"a"`
 	B        string     `json:"b"`
@@ -77,8 +78,8 @@ type DuplicatePair struct {
 // Duplicates is the result of [FindDuplicates]. Pairs are sorted by score,
 // highest first, then by AIndex and BIndex. Clusters, when asked for, list
 // customer IDs in stream order, clusters ordered by their first customer.
-// Customers == Accepted + len(skipped records); the zero value is an empty
-// result.
+// Customers == Accepted + len(Skipped); the zero value is an empty result.
+// FindDuplicates does not keep it: the caller owns it.
 type Duplicates struct {
 	Customers   int             `json:"customers"`
 	Accepted    int             `json:"accepted"`
