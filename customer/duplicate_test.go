@@ -32,6 +32,7 @@ func TestNormalizePhone(t *testing.T) {
 		{"short", "too few digits is no evidence", "12345", "86", ""},
 		{"empty", "nothing in, nothing out", "", "86", ""},
 		{"letters", "no digits", "n/a", "86", ""},
+		{"dotted capital I", "an extension after letters that grow when lowered (Ⱥ is 2 bytes, ⱥ 3)", "ȺȺȺȺ 138 0013 8000 EXT 12", "86", "+8613800138000"},
 		{"no default", "without a default code national numbers stay bare", "0138 0013 8000", "", "13800138000"},
 	}
 	for _, tt := range tests {

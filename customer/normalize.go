@@ -27,10 +27,8 @@ import (
 // of Europe); a North American "011" is read as a national number.
 func NormalizePhone(raw, defaultCountry string) string {
 	s := raw
+	// Cutting at "x" also cuts "ext" and "Ext." (the "e" left is no digit).
 	if i := strings.IndexAny(s, "xX#;转"); i >= 0 {
-		s = s[:i]
-	}
-	if i := strings.Index(strings.ToLower(s), "ext"); i >= 0 {
 		s = s[:i]
 	}
 	s = strings.ReplaceAll(s, "(0)", "")
