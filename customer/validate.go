@@ -217,8 +217,12 @@ type custaValidator struct {
 // an unknown customer, by themselves or in a ring, negative amounts, timestamps after
 // asOf, mixed currencies, impossible birthdays (a Gregorian date that does
 // not exist, Feb 29 included when the year is known and not leap; a lunar
-// month outside 1..12 or day outside 1..30) and malformed e-mail addresses
-// and phone numbers (no "@", no digits). A nil stream is skipped; without
+// month outside 1..12 or day outside 1..30; a year before 1800, or a
+// birthday after asOf; a calendar other than Gregorian or Lunar) and
+// malformed e-mail addresses
+// and phone numbers (no "@", no digits), order quantities that are negative
+// or not finite, and next-contact times before their interaction. A nil
+// stream is skipped; without
 // customers, references are not checked.
 //
 // Every record read is either accepted or reported: the [Report] counts them
