@@ -94,8 +94,7 @@ type Duplicates struct {
 type custaDupRec struct {
 	phone, email string
 	rawName      string
-	prepared     bool // name and sortName are set
-	name         custaName
+	name         *custaName // nil until prepare; a pointer keeps records small
 	sortName     string
 	keys         []int32 // sorted key IDs
 }
@@ -207,10 +206,10 @@ func FindDuplicates(ctx context.Context, customers iter.Seq2[Customer, error], o
 				r.email = NormalizeEmail(c.Email, o.FoldEmail)
 			}
 			if r.phone != "" {
-				addKey(&r, "p"+r.phone)
+				addKey(&r, r.phone) // starts with "+" or a digit
 			}
 			if r.email != "" {
-				addKey(&r, "e"+r.email)
+				addKey(&r, r.email) // holds "@"; name keys (h…, t…) never do
 			}
 			if nameBlocks {
 				r.prepare()
@@ -376,7 +375,7 @@ func custaScorePair(a, b *custaDupRec, o *DuplicateOptions) (DuplicatePair, bool
 	if o.NameWeight > 0 {
 		a.prepare()
 		b.prepare()
-		if s := custaNameSim(&a.name, &b.name); s >= o.NameThreshold && s > 0 {
+		if s := custaNameSim(a.name, b.name); s >= o.NameThreshold && s > 0 {
 			ev = append(ev, Evidence{Field: "name", Similarity: s, A: a.name.display(), B: b.name.display()})
 			miss *= 1 - o.NameWeight*s
 		}
@@ -391,11 +390,11 @@ func custaScorePair(a, b *custaDupRec, o *DuplicateOptions) (DuplicatePair, bool
 // prepare folds the name once, when a comparison first needs it: with the
 // default options most customers share no key and are never prepared.
 func (r *custaDupRec) prepare() {
-	if r.prepared {
+	if r.name != nil {
 		return
 	}
-	r.prepared = true
-	r.name = custaPrepareName(r.rawName)
+	n := custaPrepareName(r.rawName)
+	r.name = &n
 	r.sortName = string(r.name.latin) + r.name.tokens0Han()
 }
 
