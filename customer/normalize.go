@@ -56,17 +56,17 @@ func NormalizePhone(raw, defaultCountry string) string {
 		intl = true
 		d = d[2:]
 	}
+	d = strings.TrimLeft(d, "0")
+	if !intl && cc != "" && strings.HasPrefix(d, cc) && len(d)-len(cc) >= 10 {
+		intl = true // "8613812345678": the code without "+"
+	}
 	switch {
 	case intl:
-		d = strings.TrimLeft(d, "0")
 		if cc != "" && strings.HasPrefix(d, cc) {
 			d = cc + strings.TrimLeft(d[len(cc):], "0")
 		}
-	default:
-		d = strings.TrimLeft(d, "0")
-		if cc != "" && !(strings.HasPrefix(d, cc) && len(d)-len(cc) >= 10) {
-			d = cc + d
-		}
+	case cc != "":
+		d = cc + d
 	}
 	sig := len(d)
 	if intl || cc != "" {
