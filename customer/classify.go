@@ -15,7 +15,8 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// Metric names what a [Condition] measures about a customer.
+// Metric names what a [Condition] measures about a customer. The zero value
+// "" is not a metric; [ValidateRules] rejects it.
 type Metric string
 
 // Metrics a [Condition] can test. Windows count back from the AsOf passed to
@@ -53,12 +54,14 @@ const (
 	MetricAttribute Metric = "attribute"
 )
 
-// Op is a comparison operator: "<", "<=", "==", "!=", ">=" or ">".
+// Op is a comparison operator: "<", "<=", "==", "!=", ">=" or ">". The zero
+// value "" is not an operator; [ValidateRules] rejects it.
 type Op string
 
 // Condition is one test on a customer, declared as data so that hosts can
 // keep rules in configuration (it marshals to and from JSON). The zero value
-// is invalid; [ValidateRules] says why.
+// is invalid; [ValidateRules] says why. Conditions are only read, so a rule
+// set may be shared by concurrent calls.
 type Condition struct {
 	Metric Metric `json:"metric"`
 	Op     Op     `json:"op"`
@@ -88,7 +91,7 @@ type Rule struct {
 }
 
 // ClassifyOptions tunes [Classify]. A nil pointer or the zero value means the
-// defaults documented on each field.
+// defaults documented on each field. Only read, so it may be shared.
 type ClassifyOptions struct {
 	// Currency is the currency all orders must be in; "" means the currency
 	// of the first order that names one. Orders with no currency are taken
@@ -102,7 +105,7 @@ type ClassifyOptions struct {
 }
 
 // Assignment is the classification of one customer. Every assignment names
-// the rule it came from.
+// the rule it came from. A plain value; the zero value assigns nothing.
 type Assignment struct {
 	CustomerID string `json:"customer_id"`
 	// Level is the level the rules assign, "" when no matching rule sets
@@ -117,7 +120,7 @@ type Assignment struct {
 	Matched []string `json:"matched,omitempty"`
 }
 
-// TagAssignment is one tag and the rule that gave it.
+// TagAssignment is one tag and the rule that gave it. A plain value.
 type TagAssignment struct {
 	Tag  string `json:"tag"`
 	Rule string `json:"rule"`
@@ -125,6 +128,7 @@ type TagAssignment struct {
 
 // Classification is the result of [Classify]: one [Assignment] per accepted
 // customer, in customer stream order. The zero value is an empty result.
+// Classify does not keep it: the caller owns it.
 type Classification struct {
 	AsOf        time.Time      `json:"as_of"`
 	Currency    string         `json:"currency,omitempty"`
@@ -257,12 +261,21 @@ func (s *custaSum) value() decimal.Decimal {
 	return s.big.Add(decimal.New(s.small, -4))
 }
 
-// custaFacts are what Classify keeps per customer: bounded by customers.
+// custaFacts are what Classify keeps per customer, as flat arrays indexed
+// by customer (and window): memory is bounded by the number of customers.
 type custaFacts struct {
-	lastOrder, lastContact int64 // Unix seconds; math.MinInt64 when none
-	spend                  []custaSum
-	orders                 []int64
-	referrals              []int64
+	lastOrder, lastContact, created []int64    // Unix seconds; math.MinInt64 when none
+	spend                           []custaSum // customer*windows + window
+	orders                          []int64    // customer*windows + window
+	referrals                       []int32    // customer*refWindows + window
+	windows, refWindows             int
+}
+
+// custaClassRec is the part of a customer that rules read.
+type custaClassRec struct {
+	ID, Level, Source string
+	Tags              []string
+	Attributes        map[string]string
 }
 
 // Classify applies rules to every customer of the stream, using its orders
@@ -338,11 +351,18 @@ func Classify(ctx context.Context, asOf time.Time, rules []Rule, customers iter.
 		refCut[i] = cutoff(w)
 	}
 
+	var records, accepted [3]int // customer, order, interaction
+	defer func() {
+		for i, k := range []string{KindCustomer, KindOrder, KindInteraction} {
+			if records[i] > 0 {
+				res.Records[k], res.Accepted[k] = records[i], accepted[i]
+			}
+		}
+	}()
 	index := map[string]int32{}
-	var cust []Customer
-	var facts []custaFacts
+	var cust []custaClassRec
 	var referredBy []string
-	var created []int64
+	facts := &custaFacts{windows: len(windows), refWindows: len(refWindows)}
 	i := -1
 	if customers != nil {
 		for c, err := range customers {
@@ -352,7 +372,7 @@ func Classify(ctx context.Context, asOf time.Time, rules []Rule, customers iter.
 					return nil, cerr
 				}
 			}
-			res.Records[KindCustomer]++
+			records[0]++
 			var e *crmkit.RecordError
 			switch {
 			case err != nil:
@@ -370,21 +390,26 @@ func Classify(ctx context.Context, asOf time.Time, rules []Rule, customers iter.
 				}
 				continue
 			}
-			res.Accepted[KindCustomer]++
+			accepted[0]++
 			index[c.ID] = int32(len(cust))
 			// Keep only what the rules read; Attributes and Tags are
 			// shared with the host's record, which Classify never writes.
-			cust = append(cust, Customer{ID: c.ID, Level: c.Level, Tags: c.Tags, Source: c.Source, Attributes: c.Attributes})
+			cust = append(cust, custaClassRec{ID: c.ID, Level: c.Level, Tags: c.Tags, Source: c.Source, Attributes: c.Attributes})
 			referredBy = append(referredBy, c.ReferredBy)
 			cr := int64(math.MinInt64)
 			if !c.Created.IsZero() {
 				cr = c.Created.Unix()
 			}
-			created = append(created, cr)
-			facts = append(facts, custaFacts{lastOrder: math.MinInt64, lastContact: math.MinInt64,
-				spend: make([]custaSum, len(windows)), orders: make([]int64, len(windows)), referrals: make([]int64, len(refWindows))})
+			facts.created = append(facts.created, cr)
+			facts.lastOrder = append(facts.lastOrder, math.MinInt64)
+			facts.lastContact = append(facts.lastContact, math.MinInt64)
 		}
 	}
+	n := len(cust)
+	facts.spend = make([]custaSum, n*len(windows))
+	facts.orders = make([]int64, n*len(windows))
+	facts.referrals = make([]int32, n*len(refWindows))
+	created := facts.created
 	for k, ref := range referredBy {
 		if ref == "" {
 			continue
@@ -395,7 +420,7 @@ func Classify(ctx context.Context, asOf time.Time, rules []Rule, customers iter.
 		}
 		for w := range refWindows {
 			if refWindows[w] == 0 || (created[k] != math.MinInt64 && created[k] > refCut[w] && created[k] <= asOfUnix) {
-				facts[p].referrals[w]++
+				facts.referrals[int(p)*len(refWindows)+w]++
 			}
 		}
 	}
@@ -410,7 +435,7 @@ func Classify(ctx context.Context, asOf time.Time, rules []Rule, customers iter.
 					return nil, cerr
 				}
 			}
-			res.Records[KindOrder]++
+			records[1]++
 			var e *crmkit.RecordError
 			p, known := index[ord.CustomerID]
 			cur := strings.TrimSpace(ord.Currency)
@@ -432,19 +457,19 @@ func Classify(ctx context.Context, asOf time.Time, rules []Rule, customers iter.
 				}
 				continue
 			}
-			res.Accepted[KindOrder]++
+			accepted[1]++
 			if currency == "" {
 				currency = cur
 			}
-			f := &facts[p]
 			t := ord.Time.Unix()
-			if t > f.lastOrder {
-				f.lastOrder = t
+			if t > facts.lastOrder[p] {
+				facts.lastOrder[p] = t
 			}
+			base := int(p) * len(windows)
 			for w := range windows {
 				if t > winCut[w] {
-					f.spend[w].add(ord.Amount)
-					f.orders[w]++
+					facts.spend[base+w].add(ord.Amount)
+					facts.orders[base+w]++
 				}
 			}
 		}
@@ -459,7 +484,7 @@ func Classify(ctx context.Context, asOf time.Time, rules []Rule, customers iter.
 					return nil, cerr
 				}
 			}
-			res.Records[KindInteraction]++
+			records[2]++
 			var e *crmkit.RecordError
 			p, known := index[x.CustomerID]
 			switch {
@@ -478,9 +503,9 @@ func Classify(ctx context.Context, asOf time.Time, rules []Rule, customers iter.
 				}
 				continue
 			}
-			res.Accepted[KindInteraction]++
-			if t := x.Time.Unix(); t > facts[p].lastContact {
-				facts[p].lastContact = t
+			accepted[2]++
+			if t := x.Time.Unix(); t > facts.lastContact[p] {
+				facts.lastContact[p] = t
 			}
 		}
 	}
@@ -495,12 +520,12 @@ func Classify(ctx context.Context, asOf time.Time, rules []Rule, customers iter.
 		}
 		spendVals = spendVals[:0]
 		for w := range windows {
-			spendVals = append(spendVals, facts[k].spend[w].value())
+			spendVals = append(spendVals, facts.spend[k*len(windows)+w].value())
 		}
 		a := Assignment{CustomerID: cust[k].ID, PreviousLevel: cust[k].Level}
 		for ri := range compiled {
 			r := &compiled[ri]
-			if !custaMatch(r, &cust[k], &facts[k], spendVals, created[k], asOfUnix) {
+			if !custaMatch(r, &cust[k], facts, k, spendVals, asOfUnix) {
 				continue
 			}
 			a.Matched = append(a.Matched, r.Name)
@@ -530,16 +555,16 @@ func custaWindowIndex(ws *[]int, days int) int {
 	return len(*ws) - 1
 }
 
-func custaMatch(r *custaRule, c *Customer, f *custaFacts, spend []decimal.Decimal, created, asOf int64) bool {
+func custaMatch(r *custaRule, c *custaClassRec, f *custaFacts, k int, spend []decimal.Decimal, asOf int64) bool {
 	for i := range r.conds {
-		if !custaHolds(&r.conds[i], c, f, spend, created, asOf) {
+		if !custaHolds(&r.conds[i], c, f, k, spend, asOf) {
 			return false
 		}
 	}
 	return true
 }
 
-func custaHolds(cd *custaCond, c *Customer, f *custaFacts, spend []decimal.Decimal, created, asOf int64) bool {
+func custaHolds(cd *custaCond, c *custaClassRec, f *custaFacts, k int, spend []decimal.Decimal, asOf int64) bool {
 	days := func(t int64) float64 {
 		if t == math.MinInt64 {
 			return math.Inf(1)
@@ -550,15 +575,15 @@ func custaHolds(cd *custaCond, c *Customer, f *custaFacts, spend []decimal.Decim
 	case MetricSpend:
 		return custaCompare(cd.Op, spend[cd.window].Cmp(cd.dec))
 	case MetricOrders:
-		return custaCompareNum(cd.Op, float64(f.orders[cd.window]), cd.num)
+		return custaCompareNum(cd.Op, float64(f.orders[k*f.windows+cd.window]), cd.num)
 	case MetricReferrals:
-		return custaCompareNum(cd.Op, float64(f.referrals[cd.window]), cd.num)
+		return custaCompareNum(cd.Op, float64(f.referrals[k*f.refWindows+cd.window]), cd.num)
 	case MetricDaysSincePurchase:
-		return custaCompareNum(cd.Op, days(f.lastOrder), cd.num)
+		return custaCompareNum(cd.Op, days(f.lastOrder[k]), cd.num)
 	case MetricDaysSinceContact:
-		return custaCompareNum(cd.Op, days(f.lastContact), cd.num)
+		return custaCompareNum(cd.Op, days(f.lastContact[k]), cd.num)
 	case MetricAgeDays:
-		return custaCompareNum(cd.Op, days(created), cd.num)
+		return custaCompareNum(cd.Op, days(f.created[k]), cd.num)
 	case MetricSource:
 		return (c.Source == cd.Value) == (cd.Op == "==")
 	case MetricLevel:

@@ -291,6 +291,7 @@ func FuzzNormalizePhone(f *testing.F) {
 	}
 	f.Add("(415) 555-2671 ext. 9", "1")
 	f.Add("0000000000000", "")
+	f.Add("ȺȺȺȺȺȺȺȺext 138 0013 8000", "86")
 	f.Fuzz(func(t *testing.T, raw, cc string) {
 		got := NormalizePhone(raw, cc)
 		if got == "" {

@@ -32,6 +32,7 @@ func TestNormalizePhone(t *testing.T) {
 		{"short", "too few digits is no evidence", "12345", "86", ""},
 		{"empty", "nothing in, nothing out", "", "86", ""},
 		{"letters", "no digits", "n/a", "86", ""},
+		{"dotted capital I", "an extension after letters that grow when lowered (Ⱥ is 2 bytes, ⱥ 3)", "ȺȺȺȺ 138 0013 8000 EXT 12", "86", "+8613800138000"},
 		{"no default", "without a default code national numbers stay bare", "0138 0013 8000", "", "13800138000"},
 	}
 	for _, tt := range tests {
@@ -132,24 +133,35 @@ func TestFindDuplicates(t *testing.T) {
 		{ID: "8", Name: "Dave Hill", Email: "Dave@X.io"},
 		{ID: "9", Name: "Someone Else"},
 	}
-	// Hand-computed scores with default weights: phone 0.9, email 0.9, name 0.75.
-	// 1-2: phone and name (similarity 1): 1 - 0.1*0.25 = 0.975.
+	// Hand-computed scores with default weights: phone 0.9, email 0.9, name 0.5.
+	// 1-2: phone and name (similarity 1): 1 - 0.1*0.5 = 0.95.
 	// 1-3: e-mail only: 0.9.  2-3: nothing shared.
-	// 4-5: name 1 after dropping 有限公司: 0.75.
-	// 6-7: phone only: 0.9.   7-8: e-mail and name: 1 - 0.1*0.25 = 0.975.
+	// 4-5: name 1 after dropping 有限公司: 0.5, below the default MinScore 0.6.
+	// 6-7: phone only: 0.9.   7-8: e-mail and name: 1 - 0.1*0.5 = 0.95.
 	want := []DuplicatePair{
-		{A: "1", B: "2", AIndex: 0, BIndex: 1, Score: 0.975, Evidence: []Evidence{{Field: "phone", Similarity: 1, A: "+8613800138000", B: "+8613800138000"}, {Field: "name", Similarity: 1, A: "ann lee", B: "lee ann"}}},
-		{A: "7", B: "8", AIndex: 6, BIndex: 7, Score: 0.975, Evidence: []Evidence{{Field: "email", Similarity: 1, A: "dave@x.io", B: "dave@x.io"}, {Field: "name", Similarity: 1, A: "dave hill", B: "dave hill"}}},
+		{A: "1", B: "2", AIndex: 0, BIndex: 1, Score: 0.95, Evidence: []Evidence{{Field: "phone", Similarity: 1, A: "+8613800138000", B: "+8613800138000"}, {Field: "name", Similarity: 1, A: "ann lee", B: "lee ann"}}},
+		{A: "7", B: "8", AIndex: 6, BIndex: 7, Score: 0.95, Evidence: []Evidence{{Field: "email", Similarity: 1, A: "dave@x.io", B: "dave@x.io"}, {Field: "name", Similarity: 1, A: "dave hill", B: "dave hill"}}},
 		{A: "1", B: "3", AIndex: 0, BIndex: 2, Score: 0.9, Evidence: []Evidence{{Field: "email", Similarity: 1, A: "ann@example.com", B: "ann@example.com"}}},
 		{A: "6", B: "7", AIndex: 5, BIndex: 6, Score: 0.9, Evidence: []Evidence{{Field: "phone", Similarity: 1, A: "+861012345678", B: "+861012345678"}}},
-		{A: "4", B: "5", AIndex: 3, BIndex: 4, Score: 0.75, Evidence: []Evidence{{Field: "name", Similarity: 1, A: "北京华为科技", B: "北京华为科技"}}},
 	}
 	got, err := FindDuplicates(context.Background(), crmkit.Stream(book), &DuplicateOptions{Clusters: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if diff := cmp.Diff(want, got.Pairs, cmpopts.EquateApprox(0, 1e-12)); diff != "" {
-		t.Errorf("pairs (-want +got):\n%s", diff)
+		t.Errorf("default options: pairs (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([][]string{{"1", "2", "3"}, {"6", "7", "8"}}, got.Clusters); diff != "" {
+		t.Errorf("default options: clusters (-want +got):\n%s", diff)
+	}
+	// With MinScore below NameWeight, a shared name alone is reported too.
+	want = append(want, DuplicatePair{A: "4", B: "5", AIndex: 3, BIndex: 4, Score: 0.5, Evidence: []Evidence{{Field: "name", Similarity: 1, A: "北京华为科技", B: "北京华为科技"}}})
+	got, err = FindDuplicates(context.Background(), crmkit.Stream(book), &DuplicateOptions{Clusters: true, MinScore: 0.45})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, got.Pairs, cmpopts.EquateApprox(0, 1e-12)); diff != "" {
+		t.Errorf("MinScore 0.45: pairs (-want +got):\n%s", diff)
 	}
 	wantClusters := [][]string{{"1", "2", "3"}, {"4", "5"}, {"6", "7", "8"}}
 	if diff := cmp.Diff(wantClusters, got.Clusters); diff != "" {
@@ -180,7 +192,7 @@ func TestFindDuplicatesLargeBlock(t *testing.T) {
 		book = append(book, Customer{ID: fmt.Sprint(i), Name: fmt.Sprintf("Wang %c%c%cxyz", 'a'+i%26, 'a'+(i/26)%26, 'a'+(i/676)%26)})
 	}
 	book = append(book, Customer{ID: "dup", Name: "Wang aaaqyz"}) // near "Wang aaaxyz" (i=0), sharing only the block "wang"
-	got, err := FindDuplicates(context.Background(), crmkit.Stream(book), &DuplicateOptions{MaxBlock: 50, Window: 4})
+	got, err := FindDuplicates(context.Background(), crmkit.Stream(book), &DuplicateOptions{MaxBlock: 50, Window: 4, MinScore: 0.4})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -220,16 +232,16 @@ func TestFindDuplicatesAgainstBruteForce(t *testing.T) {
 			}
 			book = append(book, c)
 		}
-		opts := DuplicateOptions{MaxBlock: 5 + round, Window: 3}
+		opts := DuplicateOptions{MaxBlock: 5 + round, Window: 3, MinScore: 0.45}
 		got, err := FindDuplicates(context.Background(), crmkit.Stream(book), &opts)
 		if err != nil {
 			t.Fatal(err)
 		}
 		o := opts
-		o.DefaultCountry, o.MinScore, o.NameThreshold, o.PhoneWeight, o.EmailWeight, o.NameWeight = "86", 0.6, 0.85, 0.9, 0.9, 0.75
+		o.DefaultCountry, o.NameThreshold, o.PhoneWeight, o.EmailWeight, o.NameWeight = "86", 0.85, 0.9, 0.9, 0.5
 		recs := make([]custaDupRec, len(book))
 		for i, c := range book {
-			recs[i] = custaDupRec{phone: NormalizePhone(c.Phone, "86"), email: NormalizeEmail(c.Email, false), name: custaPrepareName(c.Name)}
+			recs[i] = custaDupRec{phone: NormalizePhone(c.Phone, "86"), email: NormalizeEmail(c.Email, false), rawName: c.Name}
 		}
 		gotSet := map[[2]int]float64{}
 		for _, p := range got.Pairs {

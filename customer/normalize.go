@@ -27,10 +27,8 @@ import (
 // of Europe); a North American "011" is read as a national number.
 func NormalizePhone(raw, defaultCountry string) string {
 	s := raw
+	// Cutting at "x" also cuts "ext" and "Ext." (the "e" left is no digit).
 	if i := strings.IndexAny(s, "xX#;转"); i >= 0 {
-		s = s[:i]
-	}
-	if i := strings.Index(strings.ToLower(s), "ext"); i >= 0 {
 		s = s[:i]
 	}
 	s = strings.ReplaceAll(s, "(0)", "")
@@ -58,17 +56,17 @@ func NormalizePhone(raw, defaultCountry string) string {
 		intl = true
 		d = d[2:]
 	}
+	d = strings.TrimLeft(d, "0")
+	if !intl && cc != "" && strings.HasPrefix(d, cc) && len(d)-len(cc) >= 10 {
+		intl = true // "8613812345678": the code without "+"
+	}
 	switch {
 	case intl:
-		d = strings.TrimLeft(d, "0")
 		if cc != "" && strings.HasPrefix(d, cc) {
 			d = cc + strings.TrimLeft(d[len(cc):], "0")
 		}
-	default:
-		d = strings.TrimLeft(d, "0")
-		if cc != "" && !(strings.HasPrefix(d, cc) && len(d)-len(cc) >= 10) {
-			d = cc + d
-		}
+	case cc != "":
+		d = cc + d
 	}
 	sig := len(d)
 	if intl || cc != "" {

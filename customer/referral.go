@@ -29,7 +29,8 @@ var (
 // referred by IDs[1], …, the last by IDs[0] — starting from the customer
 // that came first in the stream; Indexes are their stream positions. A
 // self-referral has one ID. errors.Is matches [ErrSelfReferral] or
-// [ErrReferralCycle], and [crmkit.ErrInvalid].
+// [ErrReferralCycle], and [crmkit.ErrInvalid]. The zero value (no IDs) reads
+// as a cycle with no members; it is only ever built by this package.
 type ReferralError struct {
 	IDs     []string
 	Indexes []int
@@ -66,7 +67,7 @@ func (e *ReferralError) sentinel() error {
 func (e *ReferralError) Unwrap() []error { return []error{e.sentinel(), crmkit.ErrInvalid} }
 
 // UnknownReferrer says what [BuildReferralGraph] does with a ReferredBy that
-// names no customer in the stream.
+// names no customer in the stream. The zero value is [UnknownReferrerError].
 type UnknownReferrer string
 
 const (
@@ -84,7 +85,7 @@ const (
 )
 
 // ReferralOptions tunes [BuildReferralGraph]. A nil pointer or the zero value
-// means the defaults documented on each field.
+// means the defaults documented on each field. Only read.
 type ReferralOptions struct {
 	UnknownReferrer UnknownReferrer
 	// SkipInvalid skips customers without an ID or repeating one, and stream
@@ -290,7 +291,7 @@ func (g *ReferralGraph) Dropped() []string { return slices.Clone(g.dropped) }
 func (g *ReferralGraph) Skipped() []Offender { return slices.Clone(g.skipped) }
 
 // ReferralValueOptions tunes [ReferralGraph.Value]. A nil pointer or the zero
-// value means the defaults documented on each field.
+// value means the defaults documented on each field. Only read.
 type ReferralValueOptions struct {
 	// From starts the window (inclusive); the window ends at asOf
 	// (inclusive). The zero time means all orders up to asOf.
@@ -315,7 +316,8 @@ type ReferralValueOptions struct {
 // ReferralValue is the referral value of one referrer. Levels[k] is the
 // window revenue of the customers it brought at level k+1 (Levels[0]: those
 // it brought directly); Value is Σ Levels[k]·Decay^k. Direct and Network
-// count the customers brought directly and within MaxDepth levels.
+// count the customers brought directly and within MaxDepth levels. A plain
+// value; the zero value is a referrer who brought nobody.
 type ReferralValue struct {
 	CustomerID string            `json:"customer_id"`
 	External   bool              `json:"external,omitempty"`
@@ -327,8 +329,8 @@ type ReferralValue struct {
 
 // ReferralValues is the result of [ReferralGraph.Value]: one entry per node
 // that brought at least one customer, highest Value first, then by ID.
-// Orders == Accepted + OutsideWindow + len(skipped); the zero value is an
-// empty result.
+// Orders == Accepted + OutsideWindow + SkippedOrders; the zero value is an
+// empty result, owned by the caller.
 type ReferralValues struct {
 	AsOf          time.Time       `json:"as_of"`
 	From          time.Time       `json:"from"`

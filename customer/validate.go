@@ -77,7 +77,8 @@ type ValidateOptions struct {
 }
 
 // Report is the data-quality report of [Validate]. It is a plain value that
-// marshals to JSON; the zero value is an empty report.
+// marshals to JSON; the zero value is an empty report. Validate does not
+// keep it, so the caller may read and change it freely.
 //
 // Counts add up: for each kind, Records == Accepted + Rejected, and
 // Problems == the sum over kinds of every FieldQuality's problems plus
@@ -102,7 +103,8 @@ type Report struct {
 	OmittedOffenders int        `json:"omitted_offenders,omitempty"`
 }
 
-// KindReport is the part of a [Report] about one record kind.
+// KindReport is the part of a [Report] about one record kind; the zero
+// value describes an empty stream. A plain value, like Report.
 type KindReport struct {
 	Records  int `json:"records"`
 	Accepted int `json:"accepted"`
@@ -118,7 +120,8 @@ type KindReport struct {
 	Fields []FieldQuality `json:"fields"`
 }
 
-// FieldQuality is the quality of one field over one stream.
+// FieldQuality is the quality of one field over one stream; the zero value
+// is a field never seen. A plain value, like Report.
 type FieldQuality struct {
 	Field string `json:"field"`
 	// Present counts records where the field is non-empty (non-zero time,
@@ -131,7 +134,10 @@ type FieldQuality struct {
 	Problems map[string]int `json:"problems,omitempty"`
 }
 
-// Offender is one problem with one record, as listed in a [Report].
+// Offender is one problem with one record, as listed in a [Report] or in the
+// skipped records of an analysis. Message is the text of the
+// [*crmkit.RecordError]; Problem is its name (ProblemMissing, …). A plain
+// value; the zero value lists nothing.
 type Offender struct {
 	Kind    string `json:"kind"`
 	Index   int    `json:"index"`
@@ -211,8 +217,12 @@ type custaValidator struct {
 // an unknown customer, by themselves or in a ring, negative amounts, timestamps after
 // asOf, mixed currencies, impossible birthdays (a Gregorian date that does
 // not exist, Feb 29 included when the year is known and not leap; a lunar
-// month outside 1..12 or day outside 1..30) and malformed e-mail addresses
-// and phone numbers (no "@", no digits). A nil stream is skipped; without
+// month outside 1..12 or day outside 1..30; a year before 1800, or a
+// birthday after asOf; a calendar other than Gregorian or Lunar) and
+// malformed e-mail addresses
+// and phone numbers (no "@", no digits), order quantities that are negative
+// or not finite, and next-contact times before their interaction. A nil
+// stream is skipped; without
 // customers, references are not checked.
 //
 // Every record read is either accepted or reported: the [Report] counts them
@@ -670,7 +680,10 @@ func custaDaysIn(year, month int) int {
 	return 31
 }
 
+// custaEmailShapeOK accepts what NormalizeEmail accepts: surrounding white
+// space is trimmed, inner white space is not allowed.
 func custaEmailShapeOK(s string) bool {
+	s = strings.TrimSpace(s)
 	at := strings.LastIndexByte(s, '@')
 	return at > 0 && at < len(s)-1 && !strings.ContainsAny(s, " \t\r\n")
 }

@@ -69,7 +69,7 @@ func TestReportRendersInBrowser(t *testing.T) {
 	bin := chromium(t)
 	dir := t.TempDir()
 	var page bytes.Buffer
-	sections, err := Sections(context.Background(), samplebook.New(samplebook.Options{Customers: 800}))
+	sections, err := Sections(context.Background(), samplebook.New(samplebook.Options{Customers: 800, Years: 3, Clean: true}))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -26,7 +26,7 @@ func main() {
 }
 
 func run(ctx context.Context, out string, n int) error {
-	book := samplebook.New(samplebook.Options{Customers: n})
+	book := samplebook.New(samplebook.Options{Customers: n, Years: 3, Clean: true})
 	sections, err := report.Sections(ctx, book)
 	if err != nil {
 		return err

@@ -1,0 +1,103 @@
+package customer
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/crmkit/crmkit"
+	"github.com/google/go-cmp/cmp"
+	"github.com/shopspring/decimal"
+)
+
+// TestReferralValueAgainstNaive checks Value on random forests against a
+// direct recursive sum over each referrer's descendants.
+func TestReferralValueAgainstNaive(t *testing.T) {
+	rng := rand.New(rand.NewPCG(21, 22))
+	for round := range 200 {
+		n := 1 + rng.IntN(25)
+		cs := make([]Customer, n)
+		for i := range cs {
+			cs[i].ID = fmt.Sprint("C", i)
+			if i > 0 && rng.IntN(4) > 0 {
+				cs[i].ReferredBy = cs[rng.IntN(i)].ID // earlier only: a forest
+			}
+		}
+		rng.Shuffle(n, func(a, b int) { cs[a], cs[b] = cs[b], cs[a] })
+		var os []Order
+		for range rng.IntN(60) {
+			os = append(os, Order{CustomerID: cs[rng.IntN(n)].ID, Time: custaAsOf.Add(-time.Duration(rng.IntN(500*24)) * time.Hour),
+				Amount: decimal.New(int64(rng.IntN(100000)), -2)})
+		}
+		opts := ReferralValueOptions{Decay: []float64{0.5, 0.3, 1, 0.25}[rng.IntN(4)], MaxDepth: []int{0, 1, 2, -1}[rng.IntN(4)]}
+		if rng.IntN(2) == 0 {
+			opts.From = custaAsOf.AddDate(0, 0, -rng.IntN(500))
+		}
+		depth := opts.MaxDepth
+		if depth == 0 {
+			depth = 3
+		}
+		if depth < 0 {
+			depth = n
+		}
+		revenue := map[string]decimal.Decimal{}
+		for _, o := range os {
+			if opts.From.IsZero() || !o.Time.Before(opts.From) {
+				revenue[o.CustomerID] = revenue[o.CustomerID].Add(o.Amount)
+			}
+		}
+		kids := map[string][]string{}
+		for _, c := range cs {
+			if c.ReferredBy != "" {
+				kids[c.ReferredBy] = append(kids[c.ReferredBy], c.ID)
+			}
+		}
+		decay := decimal.NewFromFloat(opts.Decay)
+		var want []ReferralValue
+		for _, c := range cs {
+			if len(kids[c.ID]) == 0 {
+				continue
+			}
+			v := ReferralValue{CustomerID: c.ID, Direct: len(kids[c.ID]), Value: decimal.Zero}
+			level, w := kids[c.ID], decimal.NewFromInt(1)
+			for l := 0; l < depth && len(level) > 0; l++ {
+				sum := decimal.Zero
+				var next []string
+				for _, id := range level {
+					sum = sum.Add(revenue[id])
+					next = append(next, kids[id]...)
+				}
+				v.Network += len(level)
+				v.Levels = append(v.Levels, sum)
+				v.Value = v.Value.Add(sum.Mul(w))
+				w = w.Mul(decay)
+				level = next
+			}
+			want = append(want, v)
+		}
+		slices.SortFunc(want, func(a, b ReferralValue) int {
+			if c := b.Value.Cmp(a.Value); c != 0 {
+				return c
+			}
+			return strings.Compare(a.CustomerID, b.CustomerID)
+		})
+		g, err := BuildReferralGraph(context.Background(), crmkit.Stream(cs), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := g.Value(context.Background(), custaAsOf, crmkit.Stream(os), &opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want == nil {
+			want = []ReferralValue{}
+		}
+		if diff := cmp.Diff(want, got.Values, cmp.Comparer(func(a, b decimal.Decimal) bool { return a.Equal(b) })); diff != "" {
+			t.Fatalf("round %d, options %+v (-naive +Value):\n%s", round, opts, diff)
+		}
+	}
+}
