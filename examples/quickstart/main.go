@@ -1,27 +1,50 @@
 // Command quickstart builds a realistic sample customer book with a fixed
-// seed and prints a short report: data quality, monthly revenue, customer
-// levels by rule, likely duplicates and the best referrers. Run it from the
-// repository root:
+// seed, loads it into an embedded SQLite database (the host's storage; see
+// package sqlitehost), streams it back to crmkit from database cursors, and
+// prints a short report: data quality, monthly revenue, customer levels by
+// rule, likely duplicates, the best referrers, the sales funnel, a revenue
+// forecast, customer value, and a rep's handover applied in one transaction.
+// Run it from the repository root:
 //
 //	(cd examples && go run ./quickstart)
+//
+// -db keeps the database file (default: a temporary one, removed at exit).
 package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
-	"github.com/crmkit/crmkit"
 	"github.com/crmkit/crmkit/customer"
 	"github.com/crmkit/crmkit/examples/internal/samplebook"
+	"github.com/crmkit/crmkit/examples/sqlitehost"
 	"github.com/shopspring/decimal"
 )
 
 func main() {
-	if err := run(os.Stdout); err != nil {
+	db := flag.String("db", "", "SQLite file to keep the sample book in (default: temporary)")
+	flag.Parse()
+	path := *db
+	if path == "" {
+		dir, err := os.MkdirTemp("", "crmkit-quickstart-")
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "quickstart:", err)
+			os.Exit(1)
+		}
+		defer os.RemoveAll(dir)
+		path = filepath.Join(dir, "crm.db")
+	} else if _, err := os.Stat(path); err == nil {
+		fmt.Fprintf(os.Stderr, "quickstart: %s exists; give a new file\n", path)
+		os.Exit(2)
+	}
+	if err := run(os.Stdout, path); err != nil {
 		fmt.Fprintln(os.Stderr, "quickstart:", err)
 		os.Exit(1)
 	}
@@ -38,20 +61,32 @@ var rules = []customer.Rule{
 	{Name: "ambassador", Tags: []string{"ambassador"}, When: []customer.Condition{{Metric: customer.MetricReferrals, Op: ">=", Value: "2"}}},
 }
 
-func run(w io.Writer) error {
+func run(w io.Writer, dbPath string) error {
 	ctx := context.Background()
-	book := samplebook.New(samplebook.Options{Seed: 1})
+	book := samplebook.New(samplebook.Options{Seed: 1, Years: 3})
 	asOf := book.AsOf
-	customers := crmkit.Stream(book.Customers)
-	orders := crmkit.Stream(book.Orders)
-	interactions := crmkit.Stream(book.Interactions)
+
+	// The host keeps its data in SQLite; crmkit reads it through cursors.
+	store, err := sqlitehost.Open(ctx, dbPath)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	if err := errors.Join(store.InsertCustomers(ctx, book.Customers), store.InsertOrders(ctx, book.Orders),
+		store.InsertInteractions(ctx, book.Interactions), store.InsertDeals(ctx, book.Deals),
+		store.InsertStageChanges(ctx, book.StageChanges)); err != nil {
+		return err
+	}
+	customers := store.Customers(ctx)
+	orders := store.Orders(ctx)
+	interactions := store.Interactions(ctx)
 
 	total := decimal.Zero
 	for _, o := range book.Orders {
 		total = total.Add(o.Amount)
 	}
-	fmt.Fprintf(w, "Sample book as of %s: %d customers, %d orders, %d interactions, %d reps\n\n",
-		asOf.Format("2006-01-02 15:04 MST"), len(book.Customers), len(book.Orders), len(book.Interactions), len(book.Reps))
+	fmt.Fprintf(w, "Sample book as of %s: %d customers, %d orders, %d interactions, %d deals, %d reps (in SQLite)\n\n",
+		asOf.Format("2006-01-02 15:04 MST"), len(book.Customers), len(book.Orders), len(book.Interactions), len(book.Deals), len(book.Reps))
 
 	// 1. Data quality. Validate reports every problem; the book has a few
 	// planted ones.
@@ -83,7 +118,10 @@ func run(w io.Writer) error {
 	fmt.Fprintln(w, "\nRevenue by month ("+report.Currency+", accepted orders)")
 	monthly := map[string]decimal.Decimal{}
 	from := time.Date(asOf.Year()-1, asOf.Month()+1, 1, 0, 0, 0, 0, asOf.Location())
-	for _, o := range book.Orders {
+	for o, err := range orders {
+		if err != nil {
+			return err
+		}
 		if o.Time.Before(from) || o.Time.After(asOf) || o.Amount.Sign() < 0 || o.Currency != report.Currency {
 			continue
 		}
@@ -159,5 +197,22 @@ func run(w io.Writer) error {
 	for _, v := range vals.Values[:min(3, len(vals.Values))] {
 		fmt.Fprintf(w, "  %s brought %d (%d in all): value %s %s\n", v.CustomerID, v.Direct, v.Network, v.Value.StringFixed(2), vals.Currency)
 	}
-	return nil
+
+	// The analyses below want clean orders: leave out the records Validate
+	// rejected, as a host would after fixing or quarantining them.
+	rejected := map[string]bool{}
+	for _, o := range report.Offenders {
+		rejected[o.Kind+"/"+o.ID] = true
+	}
+	clean := filter(orders, func(o customer.Order) bool { return !rejected["order/"+o.ID] })
+	if err := funnelSection(ctx, w, store, book, asOf); err != nil {
+		return err
+	}
+	if err := forecastSection(ctx, w, clean, asOf); err != nil {
+		return err
+	}
+	if err := valueSection(ctx, w, clean, asOf); err != nil {
+		return err
+	}
+	return handoverSection(ctx, w, store, asOf)
 }
