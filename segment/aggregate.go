@@ -246,6 +246,44 @@ func aggregate(ctx context.Context, orders iter.Seq2[customer.Order, error], fro
 	for _, sh := range shards {
 		all = append(all, sh.aggs...)
 	}
-	slices.SortFunc(all, func(a, b custAgg) int { return cmp.Compare(a.id, b.id) })
-	return all, nil
+	return sortByID(all), nil
+}
+
+// sortByID sorts aggregates by customer ID. It sorts (8-byte ID prefix,
+// index) pairs and compares whole IDs only on equal prefixes, so that most
+// comparisons touch no string memory; with 10⁶ customers that is the
+// difference between a cache miss per comparison and none.
+func sortByID(aggs []custAgg) []custAgg {
+	type key struct {
+		pre uint64
+		i   int32
+	}
+	keys := make([]key, len(aggs))
+	for i := range aggs {
+		keys[i] = key{idPrefix(aggs[i].id), int32(i)}
+	}
+	slices.SortFunc(keys, func(a, b key) int {
+		if c := cmp.Compare(a.pre, b.pre); c != 0 {
+			return c
+		}
+		return cmp.Compare(aggs[a.i].id, aggs[b.i].id)
+	})
+	out := make([]custAgg, len(aggs))
+	for j, k := range keys {
+		out[j] = aggs[k.i]
+	}
+	return out
+}
+
+// idPrefix packs the first 8 bytes of s big-endian (zero padded), so that
+// prefixes order as the strings do.
+func idPrefix(s string) uint64 {
+	var p uint64
+	for i := range 8 {
+		p <<= 8
+		if i < len(s) {
+			p |= uint64(s[i])
+		}
+	}
+	return p
 }

@@ -123,8 +123,9 @@ func (p BGNBDParams) check() error {
 // FitBGNBD fits the BG/NBD model to summaries by maximum likelihood. Equal
 // histories are compressed into weighted patterns first (see [Compress]).
 // Errors: a [*crmkit.RecordError] for an invalid summary, [ErrNoData] for
-// no summaries, [ErrNotConverged] when the likelihood has no interior
-// maximum or BFGS fails.
+// no summaries, [ErrNotConverged] when BFGS fails or the likelihood has no
+// interior maximum (a Hessian that is not positive definite: all customers
+// alike, no repeat purchases at all).
 func FitBGNBD(s []Summary, opts *FitOptions) (*BGNBD, error) {
 	ps, err := Compress(s)
 	if err != nil {
@@ -284,8 +285,8 @@ func (m *bgCommon) Params() BGNBDParams { return m.p }
 
 // StdErr returns the asymptotic standard errors of the parameters (from the
 // inverse Hessian of the log-likelihood at the estimate, delta method from
-// the log scale). It fails for a model built by NewBGNBD or NewMBGNBD or
-// when the Hessian is not positive definite.
+// the log scale). It fails only for a model built by NewBGNBD or NewMBGNBD:
+// a fit whose Hessian is not positive definite is itself an error.
 func (m *bgCommon) StdErr() (BGNBDParams, error) {
 	if m.se == nil {
 		return BGNBDParams{}, fmt.Errorf("%w: standard errors unavailable", ErrNotConverged)

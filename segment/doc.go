@@ -67,7 +67,8 @@
 // [Compress] / [MergePatterns] and [CompressSpend] / [MergeSpendPatterns]
 // form a combine whose result [FitBGNBDPatterns], [FitParetoNBDPatterns],
 // [FitGammaGammaPatterns] fit; [NewBGNBD] and friends rebuild a fitted model
-// from its parameters on the workers that score customers.
+// from its parameters on the workers that score customers; [SegmentOf]
+// applies an RFM segment map to scores computed elsewhere.
 //
 // # Input rules
 //

@@ -443,3 +443,14 @@ func ExampleParetoNBD_PurchaseProb() {
 	fmt.Printf("P(X(39)=0) = %.4f\n", m.PurchaseProb(0, 39))
 	// Output: P(X(39)=0) = 0.5936
 }
+
+func ExampleSegmentOf() {
+	rules := segment.DefaultSegments()
+	fmt.Println(segment.SegmentOf(rules, 5, 5, 4))
+	fmt.Println(segment.SegmentOf(rules, 1, 1, 1))
+	fmt.Println(segment.SegmentOf([]segment.SegmentRule{{Segment: "VIP", M: segment.ScoreRange{Min: 5, Max: 5}}}, 3, 3, 3))
+	// Output:
+	// Champions 0
+	// Lost 9
+	// Other -1
+}

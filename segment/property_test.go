@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"runtime"
+	"slices"
 	"testing"
 	"time"
 
@@ -158,5 +159,24 @@ func TestAggregateParallelEqualsSerial(t *testing.T) {
 	}
 	if d := cmp.Diff(run(1), run(4), decEq); d != "" {
 		t.Errorf("(-serial +parallel):\n%s", d)
+	}
+}
+
+// TestSortByID: the prefix sort orders IDs exactly as string comparison
+// does, including IDs sharing 8-byte prefixes, shorter IDs and NUL bytes.
+func TestSortByID(t *testing.T) {
+	ids := []string{"C0000002", "C00000010", "C0000001", "C000000", "B", "C0000001\x00", "C00000011", "", "\x00", "ZZZ"}
+	aggs := make([]custAgg, len(ids))
+	for i, id := range ids {
+		aggs[i].id = id
+	}
+	var got []string
+	for _, a := range sortByID(aggs) {
+		got = append(got, a.id)
+	}
+	want := append([]string(nil), ids...)
+	slices.Sort(want)
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("(-want +got):\n%s", d)
 	}
 }

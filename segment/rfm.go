@@ -214,18 +214,24 @@ func ScoreRFM(ctx context.Context, orders iter.Seq2[customer.Order, error], opts
 	for i := range res.Customers {
 		c := &res.Customers[i]
 		c.R, c.F, c.M = rs[i], fs[i], ms[i]
-		c.Rule = -1
-		c.Segment = Unsegmented
 		r, f, m := res.lookupScores(c.R, c.F, c.M)
-		for k, rule := range rules {
-			if rule.R.match(r) && rule.F.match(f) && rule.M.match(m) && rule.FM.match((f+m+1)/2) {
-				c.Rule, c.Segment = k, rule.Segment
-				break
-			}
-		}
+		c.Segment, c.Rule = SegmentOf(rules, r, f, m)
 		res.Counts[c.Segment]++
 	}
 	return res, nil
+}
+
+// SegmentOf applies a segment map to scores: the first rule that matches
+// wins; no match gives [Unsegmented] and rule −1. Engines that compute
+// scores themselves (for example from approximate quantiles) use it to
+// segment exactly as [ScoreRFM] does. The default map expects 1..5 scores.
+func SegmentOf(rules []SegmentRule, r, f, m int) (segment string, rule int) {
+	for k, x := range rules {
+		if x.R.match(r) && x.F.match(f) && x.M.match(m) && x.FM.match((f+m+1)/2) {
+			return x.Segment, k
+		}
+	}
+	return Unsegmented, -1
 }
 
 func (res *RFMResult) lookupScores(r, f, m int) (int, int, int) {
