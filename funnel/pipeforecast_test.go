@@ -264,10 +264,11 @@ func TestForecastErrors(t *testing.T) {
 	}
 }
 
-// BenchmarkForecast100k: 100 000 open deals over 100 reps in 10 teams, 10 000
-// draws, 12 monthly periods, close dates spread by a learned slippage.
-func BenchmarkForecast100k(b *testing.B) {
-	hist := pipeOpenDeals(6, 100_000, 100, true)
+// BenchmarkForecast runs the whole forecast: n open deals over 100 reps in
+// 10 teams, 10 000 draws, 12 monthly periods, with close dates spread over
+// about three periods by a learned slippage ("slip") or placed at the
+// expected date ("noslip"). The case is deals=100000/slip.
+func BenchmarkForecast(b *testing.B) {
 	teams := map[string]string{}
 	for i := range 100 {
 		teams[fmt.Sprintf("rep%d", i)] = fmt.Sprintf("T%d", i%10)
@@ -277,21 +278,29 @@ func BenchmarkForecast100k(b *testing.B) {
 	for i := range 200 {
 		delays = append(delays, float64(i%61))
 	}
-	slip := &Slippage{delays: delays}
-	opts := &ForecastOptions{AsOf: pipeFAsOf, Periods: 12, Draws: 10000, Teams: teams, Slippage: slip, Seed: 1, Workers: 2}
-	ctx := context.Background()
-	pl := []Pipeline{pipeGenPipeline}
-	b.ReportAllocs()
-	var f *PipelineForecast
-	for b.Loop() {
-		var err error
-		if f, err = ForecastPipeline(ctx, pl, crmkit.Stream(hist), opts); err != nil {
-			b.Fatal(err)
+	for _, n := range []int{1000, 10_000, 100_000} {
+		hist := pipeOpenDeals(6, n, 100, true)
+		for _, mode := range []string{"slip", "noslip"} {
+			b.Run(fmt.Sprintf("deals=%d/%s", n, mode), func(b *testing.B) {
+				opts := &ForecastOptions{AsOf: pipeFAsOf, Periods: 12, Draws: 10000, Teams: teams, Seed: 1, Workers: 2}
+				if mode == "slip" {
+					opts.Slippage = &Slippage{delays: delays}
+				}
+				ctx := context.Background()
+				pl := []Pipeline{pipeGenPipeline}
+				b.ReportAllocs()
+				var f *PipelineForecast
+				for b.Loop() {
+					var err error
+					if f, err = ForecastPipeline(ctx, pl, crmkit.Stream(hist), opts); err != nil {
+						b.Fatal(err)
+					}
+				}
+				exp, _ := f.Total.Horizon.Expected.Float64()
+				b.ReportMetric(exp, "expected")
+			})
 		}
 	}
-	b.ReportMetric(float64(f.OpenDeals), "deals")
-	exp, _ := f.Total.Horizon.Expected.Float64()
-	b.ReportMetric(exp, "expected")
 }
 
 func pipeDeref(p *float64) any {
