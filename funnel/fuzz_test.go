@@ -124,7 +124,7 @@ func fnlCheckReport(t *testing.T, r *Report) {
 		}
 		for _, d := range p.Diagnostics {
 			for _, s := range d.Stages {
-				if !(s.Low >= 0 && s.Low <= s.Rate+1e-12 && s.Rate <= s.High+1e-12 && s.High <= 1 && s.ProbBelow >= 0 && s.ProbBelow <= 1 && s.Shrunk >= 0 && s.Shrunk <= 1) {
+				if !(s.Low >= 0 && s.Low <= s.Rate+1e-12 && s.Rate <= s.High+1e-12 && s.High <= 1 && s.ProbBelow >= 0 && s.ProbBelow <= 1 && s.Shrunk >= 0 && s.Shrunk <= 1 && s.ShrunkLow >= 0 && s.ShrunkLow <= s.ShrunkHigh && s.ShrunkHigh <= 1) {
 					t.Fatalf("bad diagnostics: %+v", s)
 				}
 			}

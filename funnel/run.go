@@ -14,7 +14,7 @@ import (
 //
 // Run is [NewAccumulator], one [Accumulator.Add] per deal and
 // [Accumulator.Report], done in a single streaming pass: only the compact
-// state of each deal (about 80 bytes including its ID) is held while the
+// state of each deal (about 90 bytes including its ID) is held while the
 // stage changes stream past.
 func Run(ctx context.Context, pipelines []Pipeline, in Input, opts *Options) (*Report, error) {
 	acc, err := NewAccumulator(pipelines, opts)

@@ -96,12 +96,26 @@ func TestBetaPriorHand(t *testing.T) {
 	if math.Abs(a-598.0/63) > 1e-9 || math.Abs(b-299.0/63) > 1e-9 {
 		t.Errorf("prior = (%v, %v), want (%v, %v)", a, b, 598.0/63, 299.0/63)
 	}
-	// Identical rates: no spread between reps, the strongest prior.
+	// Identical rates: no spread between reps; the prior weighs as much as
+	// an average rep's data, 30/2 = 15 deals.
 	a, b = fnlBetaPrior([]int64{5, 10}, []int64{10, 20})
-	if math.Abs(a+b-fnlMaxConc) > 1e-9 || math.Abs(a/(a+b)-0.5) > 1e-9 {
-		t.Errorf("equal rates: prior (%v, %v), want concentration %d at 0.5", a, b, fnlMaxConc)
+	if math.Abs(a+b-15) > 1e-9 || math.Abs(a/(a+b)-0.5) > 1e-9 {
+		t.Errorf("equal rates: prior (%v, %v), want concentration 15 at 0.5", a, b)
 	}
 	if a, b := fnlBetaPrior(nil, nil); a != 1 || b != 1 {
 		t.Errorf("no data: prior (%v, %v), want uniform", a, b)
+	}
+}
+
+// TestTinySamplesNotNamed: two reps with one won deal each used to give
+// a prior Beta(1.998, 0.002) whose density spikes at 1, and the integration
+// then claimed a 98.7% probability that one rep was below the other.
+func TestTinySamplesNotNamed(t *testing.T) {
+	a, b := fnlBetaPrior([]int64{1, 1}, []int64{1, 1})
+	if a < 1 || b < 1 {
+		t.Fatalf("prior (%v, %v) has a parameter below 1", a, b)
+	}
+	if p := fnlProbBelow(a+1, b, 2, 1); p > 0.6 {
+		t.Errorf("P(rep below rest) = %v from one deal each; want no evidence (≤ 0.6)", p)
 	}
 }
