@@ -163,6 +163,8 @@ type pipeFGroup struct {
 // scored by Options.Model and placed in periods by Options.Slippage; deals
 // won in a forecast period count as Closed there. Each open deal's outcome is
 // independent of the others': won in one period, or not won in the horizon.
+// Open deals in the omitted category (by rule or set by the host) are left
+// out of the distribution but shown in Categories.Omitted.
 //
 // Distributions are exact where cheap (see [ForecastOptions.ExactBudget]),
 // otherwise simulated with Options.Draws seeded draws; with the default 10
