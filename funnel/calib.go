@@ -12,11 +12,13 @@ import (
 
 // FitFunc learns a [WinProbability] from the deals in train as of asOf. The
 // shipped fitters wrap [FitStageAge], [FitNaiveBayes] and [FitLogistic];
-// a host passes its own to calibrate its own model.
+// a host passes its own to calibrate its own model. [Calibrate] calls it
+// once, from the calling goroutine; it owns the stream it is given.
 type FitFunc func(ctx context.Context, pipelines []Pipeline, train iter.Seq2[History, error], asOf time.Time) (WinProbability, error)
 
 // CalibrationOptions control [Calibrate]. A nil *CalibrationOptions is
-// invalid because AsOf and Cutoff are required.
+// invalid because AsOf and Cutoff are required; other zero fields mean the
+// documented defaults.
 type CalibrationOptions struct {
 	// Cutoff splits time: the model learns from the deals decided before
 	// it and is tested on the deals created at or after it.
@@ -53,7 +55,8 @@ const (
 
 // ReliabilityBin is one bin of a reliability diagram: the test examples
 // whose predicted probability lies in [Lower, Upper) (the last bin includes
-// 1), their mean prediction and the share that won.
+// 1), their mean prediction and the share that won. The zero value is an
+// empty bin.
 type ReliabilityBin struct {
 	Lower         float64 `json:"lower"`
 	Upper         float64 `json:"upper"`
@@ -67,7 +70,8 @@ type ReliabilityBin struct {
 // error of the predictions, LogLoss the mean negative log-likelihood
 // (predictions clipped to [1e-15, 1−1e-15]); BaseRate is the hold-out's win
 // share and BrierBaseline the Brier score of always predicting the training
-// win share, the bar a useful model beats.
+// win share, the bar a useful model beats. A plain value that marshals to
+// JSON; the zero value is an empty report.
 type CalibrationReport struct {
 	TrainDeals    int              `json:"train_deals"`
 	TestDeals     int              `json:"test_deals"`

@@ -33,6 +33,8 @@ func (f CapacityFunc) Capacity(team string, start, end time.Time) (float64, erro
 // deal's units (a non-negative decimal, rounded to 4 places); "" counts each
 // deal as one unit, as does a deal without the attribute. A nil
 // *CapacityOptions is invalid because AsOf is required.
+//
+// The zero value of Units counts deals.
 type CapacityOptions struct {
 	Forecast ForecastOptions `json:"forecast"`
 	Units    string          `json:"units,omitempty"`
@@ -42,7 +44,7 @@ type CapacityOptions struct {
 // already won in it included) with the capacity: ExpectedUnits is the mean,
 // P90Units the 90th percentile and PExceed the probability that the units
 // won exceed the capacity (P(units ≥ capacity + 0.0001)); 0 when the
-// capacity is unlimited.
+// capacity is unlimited. A plain value; the zero value is an empty row.
 type CapacityPeriod struct {
 	Team          string         `json:"team,omitempty"`
 	Start         time.Time      `json:"start"`

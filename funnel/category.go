@@ -7,7 +7,8 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// Category is a forecast category, as the major CRMs use them.
+// Category is a forecast category, as the major CRMs use them. The zero
+// value "" is no category.
 type Category string
 
 const (

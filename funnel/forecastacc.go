@@ -45,7 +45,7 @@ type ForecastAccuracyReport struct {
 // the amount won in the period (at the amounts the deals closed with);
 // Error = Predicted − Actual. Categories say, per category at Date, the
 // amount of the deals expected in the period and how much of it was won in
-// the period.
+// the period. The zero value is an empty row.
 type AccuracyRow struct {
 	Date           time.Time          `json:"date"`
 	Start          time.Time          `json:"start"`
@@ -64,7 +64,7 @@ type AccuracyRow struct {
 // CategoryAccuracy is what one forecast category held and what came of it:
 // Amount of the deals in the category (expected in the period), Won the
 // part of it won within the period, WonShare = Won ÷ Amount (0 when Amount
-// is 0).
+// is 0). The zero value is an empty category.
 type CategoryAccuracy struct {
 	Category Category        `json:"category"`
 	Amount   decimal.Decimal `json:"amount"`
@@ -75,7 +75,8 @@ type CategoryAccuracy struct {
 // AccuracySummary aggregates a group's rows: MeanError and MeanAbsError of
 // Predicted − Actual; Bias = ΣError ÷ ΣActual (positive: over-forecast; 0
 // when nothing was won); CommitBias and BestCaseBias the same for the
-// rollups; Categories summed over the rows.
+// rollups; Categories summed over the rows. The zero value is an empty
+// summary.
 type AccuracySummary struct {
 	Level        string             `json:"level"`
 	Team         string             `json:"team,omitempty"`

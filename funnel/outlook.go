@@ -13,7 +13,8 @@ import (
 // Outlook sets the pipeline forecast beside a time-series forecast of
 // run-rate revenue, period by period: what the open deals should bring and
 // what the revenue history says the period will bring. Model names the
-// time-series model. The zero value is empty.
+// time-series model. The zero value is empty. A plain value, safe for
+// concurrent reads.
 type Outlook struct {
 	Model   string          `json:"model"`
 	Periods []OutlookPeriod `json:"periods"`
@@ -23,7 +24,8 @@ type Outlook struct {
 // total of the pipeline forecast (expected won amount, P10, P90); RunRate
 // is the time-series point forecast with its intervals; Gap = RunRate −
 // PipelineExpected, the revenue that must come from deals not yet in the
-// pipeline (or from non-pipeline revenue) if the run rate holds.
+// pipeline (or from non-pipeline revenue) if the run rate holds. The zero
+// value is an empty period.
 type OutlookPeriod struct {
 	Start            time.Time         `json:"start"`
 	End              time.Time         `json:"end"`
@@ -35,7 +37,8 @@ type OutlookPeriod struct {
 	Gap              decimal.Decimal   `json:"gap"`
 }
 
-// OutlookInterval is a run-rate prediction interval at Level percent.
+// OutlookInterval is a run-rate prediction interval at Level percent. The
+// zero value is an empty interval.
 type OutlookInterval struct {
 	Level float64         `json:"level"`
 	Lower decimal.Decimal `json:"lower"`

@@ -13,7 +13,8 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// ForecastMethod says how a distribution was computed.
+// ForecastMethod says how a distribution was computed. The zero value is
+// [MethodAuto].
 type ForecastMethod string
 
 const (
@@ -29,7 +30,9 @@ const (
 
 // ForecastOptions control [ForecastPipeline]. A nil *ForecastOptions is
 // invalid because AsOf is required; every other zero field means the
-// documented default.
+// documented default. Options are read, never modified; the same options
+// may serve concurrent calls if Model and Slippage are safe for it (the
+// shipped ones are).
 type ForecastOptions struct {
 	// AsOf is the clock (required). The first forecast period is the one
 	// containing AsOf; records dated after it are errors.
@@ -97,7 +100,8 @@ type PipelineForecast struct {
 }
 
 // GroupForecast is the forecast of one group: Level is "total", "team" or
-// "rep". Horizon covers all Periods together.
+// "rep". Horizon covers all Periods together. A plain value (the zero value
+// is an empty group), safe for concurrent reads.
 type GroupForecast struct {
 	Level   string           `json:"level"`
 	Team    string           `json:"team,omitempty"`
@@ -117,7 +121,8 @@ type GroupForecast struct {
 // says how they were computed. OpenDeals counts the open deals with any
 // chance of closing in the period. Categories sum amounts by forecast
 // category, placing open deals by their expected close date (as CRMs do,
-// without slippage) and closed deals by their close date.
+// without slippage) and closed deals by their close date. A plain value
+// (the zero value is an empty period), safe for concurrent reads.
 type PeriodForecast struct {
 	Start        time.Time        `json:"start"`
 	End          time.Time        `json:"end"`
@@ -158,6 +163,8 @@ type pipeFGroup struct {
 // scored by Options.Model and placed in periods by Options.Slippage; deals
 // won in a forecast period count as Closed there. Each open deal's outcome is
 // independent of the others': won in one period, or not won in the horizon.
+// Open deals in the omitted category (by rule or set by the host) are left
+// out of the distribution but shown in Categories.Omitted.
 //
 // Distributions are exact where cheap (see [ForecastOptions.ExactBudget]),
 // otherwise simulated with Options.Draws seeded draws; with the default 10

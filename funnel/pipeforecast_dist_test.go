@@ -11,7 +11,9 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-func TestPipePoibinPMF(t *testing.T) {
+func TestPipePoissonBinomialCount(t *testing.T) {
+	// With unit amounts the lattice recursion is the Poisson-binomial
+	// distribution of the number of wins.
 	tests := []struct {
 		name, reason string
 		p            []float64
@@ -26,7 +28,11 @@ func TestPipePoibinPMF(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := pipePoibinPMF(tt.p)
+			units := make([]int64, len(tt.p))
+			for i := range units {
+				units[i] = 1
+			}
+			got := pipeLatticePMF(units, tt.p, -1)
 			if d := cmp.Diff(tt.want, got, cmpopts.EquateApprox(0, 1e-12)); d != "" {
 				t.Errorf("%s (-want +got):\n%s", tt.reason, d)
 			}

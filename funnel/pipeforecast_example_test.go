@@ -230,3 +230,42 @@ func ExampleCombineOutlook() {
 	// 2025-03 pipeline 500 run rate 12000 gap 11500
 	// 2025-04 pipeline 12500 run rate 12000 gap -500
 }
+
+func ExampleForecastAccuracy() {
+	// How did the stage-default forecast made on the 1st of each month of
+	// 2024 compare with what closed that month?
+	var dates []time.Time
+	for m := 3; m <= 9; m++ {
+		dates = append(dates, time.Date(2024, time.Month(m), 1, 0, 0, 0, 0, time.UTC))
+	}
+	r, err := funnel.ForecastAccuracy(context.Background(), []funnel.Pipeline{exPipeline}, crmkit.Stream(exHistory()), &funnel.AccuracyOptions{Dates: dates, AsOf: exAsOf})
+	if err != nil {
+		panic(err)
+	}
+	g := r.Groups[0]
+	fmt.Printf("%s: %d forecasts, mean error %s, bias %.2f, commit bias %.2f\n", g.Level, g.Forecasts, g.MeanError.StringFixed(0), g.Bias, g.CommitBias)
+	for _, c := range g.Categories[:2] {
+		fmt.Printf("%s: %s in the category, %.0f%% of it won\n", c.Category, c.Amount, 100*c.WonShare)
+	}
+	// Output:
+	// total: 7 forecasts, mean error -3586, bias -0.28, commit bias -0.96
+	// pipeline: 94000 in the category, 33% of it won
+	// best_case: 103000 in the category, 28% of it won
+}
+
+func ExampleLogisticModel_Coefficients() {
+	m, err := funnel.FitLogistic(context.Background(), []funnel.Pipeline{exPipeline}, crmkit.Stream(exHistory()), &funnel.LogisticOptions{AsOf: exAsOf, Categorical: []string{"source"}})
+	if err != nil {
+		panic(err)
+	}
+	c := m.Coefficients()
+	fmt.Printf("web vs event log-odds: %.2f\n", c["source=web"]-c["source=event"])
+	// Output: web vs event log-odds: 1.64
+}
+
+func ExampleDealState_AgeInStage() {
+	entered := time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)
+	s := funnel.DealState{AsOf: entered.Add(36 * time.Hour), StageEntered: entered}
+	fmt.Println(s.AgeInStage())
+	// Output: 36h0m0s
+}

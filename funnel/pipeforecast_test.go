@@ -2,6 +2,7 @@ package funnel
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -85,40 +86,53 @@ func TestForecastExactAndSimulatedAgree(t *testing.T) {
 			}
 		}
 	}
-	// Detailed check on the total, first period, against a fresh exact
-	// distribution of its cell.
-	pf := fm.Total.Periods[0]
-	exP := fe.Total.Periods[0]
-	t.Logf("total period 0: expected %s, exact P10/50/90 %s/%s/%s, simulated %s/%s/%s", exP.Expected, exP.P10, exP.P50, exP.P90, pf.P10, pf.P50, pf.P90)
-	if pf.P10.GreaterThan(pf.P50) || pf.P50.GreaterThan(pf.P90) {
-		t.Errorf("quantiles out of order: %s %s %s", pf.P10, pf.P50, pf.P90)
-	}
-	for _, pair := range [][2]decimal.Decimal{{exP.P10, pf.P10}, {exP.P50, pf.P50}, {exP.P90, pf.P90}} {
-		e, _ := pair[0].Float64()
-		m, _ := pair[1].Float64()
-		sd := math.Sqrt(pipeVarOfForecast(hist, base))
-		// Quantiles of a sum of 40 deals: 4·SE in probability is about
-		// 4·sqrt(.25/20000)·sd/φ(z) ≲ 0.04·sd.
-		if math.Abs(e-m) > 0.05*sd+1000 {
-			t.Errorf("simulated quantile %v vs exact %v (sd %v)", m, e, sd)
-		}
-	}
-}
-
-// pipeVarOfForecast is the variance of the first period's won amount under
-// stage defaults (deals placed at max(expected close, AsOf), March 2025).
-func pipeVarOfForecast(hist []History, o ForecastOptions) float64 {
-	sd, _ := NewStageDefaults([]Pipeline{pipeGenPipeline})
-	v := 0.0
-	end := time.Date(2025, 4, 1, 0, 0, 0, 0, time.UTC)
-	for _, h := range hist {
-		if h.Deal.Closed.IsZero() && h.Deal.ExpectedClose.Before(end) {
+	// Detailed check on every period of the total: the simulated quantile x̂
+	// at level α must sit where the exact CDF crosses α within sampling
+	// error, F(x̂) ≥ α − 4·SE and F(x̂⁻) ≤ α + 4·SE, SE = sqrt(α(1−α)/draws).
+	// The exact CDF comes from a fresh lattice DP over the period's deals
+	// (stage defaults, closes at max(expected, AsOf)).
+	sd, _ := NewStageDefaults(pl)
+	for k, pf := range fm.Total.Periods {
+		var units []int64
+		var probs []float64
+		for _, h := range hist {
+			at := h.Deal.ExpectedClose
+			if !h.Deal.Closed.IsZero() || at.IsZero() {
+				continue
+			}
+			if at.Before(pipeFAsOf) {
+				at = pipeFAsOf
+			}
+			if at.Before(pf.Start) || !at.Before(pf.End) {
+				continue
+			}
 			p, _ := sd.WinProbability(DealState{Deal: h.Deal})
-			a, _ := h.Deal.Amount.Float64()
-			v += a * a * p * (1 - p)
+			units = append(units, h.Deal.Amount.IntPart()/1000)
+			probs = append(probs, p)
 		}
+		atoms := pipeLatticeAtoms(pipeLatticePMF(units, probs, -1), 1000)
+		closed, _ := pf.Closed.Float64()
+		for qi, q := range []decimal.Decimal{pf.P10, pf.P50, pf.P90} {
+			alpha := pipeQuantileLevels[qi]
+			x, _ := q.Float64()
+			x -= closed
+			fAt, fBelow := 0.0, 0.0
+			for _, at := range atoms {
+				if at.x <= x {
+					fAt += at.p
+				}
+				if at.x < x {
+					fBelow += at.p
+				}
+			}
+			se := math.Sqrt(alpha * (1 - alpha) / float64(base.Draws))
+			if fAt < alpha-4*se || fBelow > alpha+4*se {
+				t.Errorf("period %d α=%v: simulated %v has exact CDF [%v, %v]", k, alpha, x, fBelow, fAt)
+			}
+		}
+		exP := fe.Total.Periods[k]
+		t.Logf("total period %d: expected %s; exact P10/50/90 %s/%s/%s; simulated %s/%s/%s", k, exP.Expected, exP.P10, exP.P50, exP.P90, pf.P10, pf.P50, pf.P90)
 	}
-	return v
 }
 
 func TestForecastMeanIsWeighted(t *testing.T) {
@@ -264,10 +278,11 @@ func TestForecastErrors(t *testing.T) {
 	}
 }
 
-// BenchmarkForecast100k: 100 000 open deals over 100 reps in 10 teams, 10 000
-// draws, 12 monthly periods, close dates spread by a learned slippage.
-func BenchmarkForecast100k(b *testing.B) {
-	hist := pipeOpenDeals(6, 100_000, 100, true)
+// BenchmarkForecast runs the whole forecast: n open deals over 100 reps in
+// 10 teams, 10 000 draws, 12 monthly periods, with close dates spread over
+// about three periods by a learned slippage ("slip") or placed at the
+// expected date ("noslip"). The case is deals=100000/slip.
+func BenchmarkForecast(b *testing.B) {
 	teams := map[string]string{}
 	for i := range 100 {
 		teams[fmt.Sprintf("rep%d", i)] = fmt.Sprintf("T%d", i%10)
@@ -277,21 +292,29 @@ func BenchmarkForecast100k(b *testing.B) {
 	for i := range 200 {
 		delays = append(delays, float64(i%61))
 	}
-	slip := &Slippage{delays: delays}
-	opts := &ForecastOptions{AsOf: pipeFAsOf, Periods: 12, Draws: 10000, Teams: teams, Slippage: slip, Seed: 1, Workers: 2}
-	ctx := context.Background()
-	pl := []Pipeline{pipeGenPipeline}
-	b.ReportAllocs()
-	var f *PipelineForecast
-	for b.Loop() {
-		var err error
-		if f, err = ForecastPipeline(ctx, pl, crmkit.Stream(hist), opts); err != nil {
-			b.Fatal(err)
+	for _, n := range []int{1000, 10_000, 100_000} {
+		hist := pipeOpenDeals(6, n, 100, true)
+		for _, mode := range []string{"slip", "noslip"} {
+			b.Run(fmt.Sprintf("deals=%d/%s", n, mode), func(b *testing.B) {
+				opts := &ForecastOptions{AsOf: pipeFAsOf, Periods: 12, Draws: 10000, Teams: teams, Seed: 1, Workers: 2}
+				if mode == "slip" {
+					opts.Slippage = &Slippage{delays: delays}
+				}
+				ctx := context.Background()
+				pl := []Pipeline{pipeGenPipeline}
+				b.ReportAllocs()
+				var f *PipelineForecast
+				for b.Loop() {
+					var err error
+					if f, err = ForecastPipeline(ctx, pl, crmkit.Stream(hist), opts); err != nil {
+						b.Fatal(err)
+					}
+				}
+				exp, _ := f.Total.Horizon.Expected.Float64()
+				b.ReportMetric(exp, "expected")
+			})
 		}
 	}
-	b.ReportMetric(float64(f.OpenDeals), "deals")
-	exp, _ := f.Total.Horizon.Expected.Float64()
-	b.ReportMetric(exp, "expected")
 }
 
 func pipeDeref(p *float64) any {
@@ -299,4 +322,25 @@ func pipeDeref(p *float64) any {
 		return nil
 	}
 	return *p
+}
+
+func TestForecastJSON(t *testing.T) {
+	// Results are plain values that marshal to JSON and back unchanged.
+	hist := pipeOpenDeals(8, 30, 3, false)
+	f, err := ForecastPipeline(context.Background(), []Pipeline{pipeGenPipeline}, crmkit.Stream(hist), &ForecastOptions{AsOf: pipeFAsOf, Teams: pipeTeams,
+		Targets: []Target{{Team: "A", Period: Month, Start: pipeFAsOf, Amount: decimal.NewFromInt(50000)}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back PipelineForecast
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(f, &back, cmp.Comparer(func(a, b decimal.Decimal) bool { return a.Equal(b) }), cmp.Comparer(func(a, b time.Time) bool { return a.Equal(b) })); d != "" {
+		t.Errorf("JSON round trip (-before +after):\n%s", d)
+	}
 }

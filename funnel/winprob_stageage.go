@@ -34,7 +34,8 @@ type StageAgeOptions struct {
 // they spent there and EffectiveDeals the Kish effective sample size of that
 // time-weighted sample. Raw is the time-weighted share won: the win rate of
 // the deals one would find in this cell on a random day. Probability is Raw
-// shrunk toward StageRate with Strength pseudo-deals.
+// shrunk toward StageRate with Strength pseudo-deals. The zero value is an
+// empty cell.
 type StageAgeCell struct {
 	Pipeline       string  `json:"pipeline"`
 	Stage          string  `json:"stage"`
