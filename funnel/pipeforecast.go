@@ -64,7 +64,7 @@ type ForecastOptions struct {
 	// with an empty Currency are in the call's currency).
 	Currency string `json:"currency,omitempty"`
 	// Draws is the number of Monte Carlo draws; default 10 000, at most
-	// 1 000 000.
+	// 1 000 000, and Periods × Draws at most 10 000 000.
 	Draws int `json:"draws,omitempty"`
 	// Seed seeds the simulation (PCG); the same input and seed give the
 	// same result, whatever Workers is.
@@ -358,6 +358,9 @@ func pipeForecastConfig(pipelines []Pipeline, opts *ForecastOptions) (*pipeFConf
 	}
 	if cfg.draws < 1 || cfg.draws > 1_000_000 {
 		return nil, bad("Draws", crmkit.ErrInvalid, "%d not in [1, 1000000]", cfg.draws)
+	}
+	if int64(cfg.periods)*int64(cfg.draws) > 10_000_000 {
+		return nil, bad("Draws", crmkit.ErrInvalid, "%d periods × %d draws exceeds 10 000 000 (memory is 24 bytes per period and draw)", cfg.periods, cfg.draws)
 	}
 	if cfg.workers < 1 || cfg.budget < 0 {
 		return nil, bad("Workers", crmkit.ErrInvalid, "workers %d, budget %d", cfg.workers, cfg.budget)
