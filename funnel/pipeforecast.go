@@ -100,7 +100,8 @@ type PipelineForecast struct {
 }
 
 // GroupForecast is the forecast of one group: Level is "total", "team" or
-// "rep". Horizon covers all Periods together. A plain value (the zero value
+// "rep". Horizon covers all Periods together; its Target, when any period
+// has one, is the sum of the periods' targets. A plain value (the zero value
 // is an empty group), safe for concurrent reads.
 type GroupForecast struct {
 	Level   string           `json:"level"`
