@@ -23,6 +23,9 @@ type PurchaseModel interface {
 	// PurchaseProb is P(X(t) = k) for a customer picked at random at
 	// acquisition.
 	PurchaseProb(k int, t float64) float64
+	// ConditionalPurchaseProb is P(Y(t) = k | x, t_x, T), purchases in
+	// (T, T+t].
+	ConditionalPurchaseProb(k int, t float64, x int, tx, T float64) float64
 }
 
 // Risk is a churn-risk tier derived from P(alive); the zero value "" means
