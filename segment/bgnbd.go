@@ -325,8 +325,9 @@ func validHistory(x int, tx, T float64) bool {
 
 // ExpectedPurchases returns E[Y(t) | x, t_x, T], the expected number of
 // purchases in the next t time units of a customer with the given history
-// (FHL 2005 eq. 10; Batislam et al. 2007 for MBG/NBD). Invalid arguments or
-// t < 0 give NaN.
+// (FHL 2005 eq. 10; Batislam et al. 2007 for MBG/NBD). For a customer just
+// acquired (x = 0, t_x = 0, T = 0) it is the unconditional E[X(t)]. Invalid
+// arguments or t < 0 give NaN.
 func (m *bgCommon) ExpectedPurchases(t float64, x int, tx, T float64) float64 {
 	if !validHistory(x, tx, T) || badFloat(t) || t < 0 {
 		return math.NaN()

@@ -213,7 +213,8 @@ func (m *ParetoNBD) ProbAlive(x int, tx, T float64) float64 {
 //
 //	(r+x)(β+T) / ((α+T)(s−1)) · [1 − ((β+T)/(β+T+t))^(s−1)] · P(alive),
 //
-// with the s → 1 limit handled. Invalid arguments or t < 0 give NaN.
+// with the s → 1 limit handled; with x = t_x = T = 0 it is the
+// unconditional E[X(t)]. Invalid arguments or t < 0 give NaN.
 func (m *ParetoNBD) ExpectedPurchases(t float64, x int, tx, T float64) float64 {
 	if !validHistory(x, tx, T) || badFloat(t) || t < 0 {
 		return math.NaN()
