@@ -132,7 +132,7 @@ func AggregateFunc[T any](ctx context.Context, records iter.Seq2[T, error], poin
 		o = *opts
 	}
 	if o.Freq.Unit == Index && o.Freq.Every == 0 {
-		o.Freq = Monthly
+		o.Freq = Frequency{Unit: Month}
 	}
 	if err := o.Freq.Validate(); err != nil {
 		return nil, err
