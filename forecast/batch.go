@@ -11,6 +11,7 @@ import (
 
 // BatchOptions configures [Batch] and [Evaluate]. A nil pointer or the zero
 // value means GOMAXPROCS workers and no progress reports.
+// Options are only read, so one value may be shared by concurrent calls.
 type BatchOptions struct {
 	// Workers bounds the goroutines working at once; 0 means
 	// runtime.GOMAXPROCS(0).
@@ -42,6 +43,8 @@ func (e *ItemError) Unwrap() error { return e.Err }
 // BatchResult is the outcome of one item: Value when Err is nil. Err is an
 // [*ItemError] that names the item. A plain value; it marshals to JSON with
 // the error as a string.
+// The zero value holds the zero R and no error; results are
+// safe for concurrent reads.
 type BatchResult[R any] struct {
 	Key   string
 	Value R
@@ -146,6 +149,7 @@ feed:
 // Holdout is one series split into a training part and the actual values
 // that followed, as in a forecasting competition. A zero Holdout (no Test)
 // fails in [Evaluate] with [ErrLength]; Evaluate only reads the slices.
+// Holdouts are plain values, safe for concurrent reads.
 type Holdout struct {
 	Key    string    `json:"key"`
 	Train  []float64 `json:"train"`
@@ -155,10 +159,15 @@ type Holdout struct {
 
 // SeasonalFitFunc fits a model to a training series with its seasonal
 // period, for sets of series whose periods differ.
+// A nil SeasonalFitFunc is an error ([ErrInvalid]) in [Evaluate]; a
+// non-nil one must be safe for concurrent use, because Evaluate calls it
+// from several workers.
 type SeasonalFitFunc func(y []float64, period int) (Model, error)
 
 // HoldoutAccuracy is the accuracy of one series' forecast in an
 // [Evaluation]; Err is set (and Accuracy zero) when the series failed.
+// The zero value is an unnamed series with nothing measured; values are
+// plain and safe for concurrent reads.
 type HoldoutAccuracy struct {
 	Key      string   `json:"key"`
 	Accuracy Accuracy `json:"accuracy"`

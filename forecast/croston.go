@@ -7,6 +7,7 @@ import (
 
 // CrostonOptions configures [Croston]. A nil pointer or the zero value means
 // R's defaults: alpha 0.1 and Croston's original method.
+// Options are only read, so one value may be shared by concurrent calls.
 type CrostonOptions struct {
 	// Alpha is the smoothing parameter for both the demand sizes and the
 	// intervals between demands, in (0, 1]; 0 means 0.1 as in R.

@@ -14,6 +14,7 @@ import (
 // evaluations), select by AICc, restrict to R's stable combinations, no
 // multiplicative trend in automatic selection, and 5000 simulated paths
 // (seed 0) for prediction intervals that have no analytic form.
+// Options are only read, so one value may be shared by concurrent calls.
 type ETSOptions struct {
 	// Alpha, Beta, Gamma and Phi fix a smoothing parameter (R's alpha=,
 	// beta=, gamma=, phi=); nil estimates it. A fixed value must lie inside

@@ -9,6 +9,7 @@ import (
 
 // Unit is the calendar unit of a [Frequency]. The zero value, [Index], means
 // no calendar: observations are only numbered.
+// Units are constants, safe for concurrent use.
 type Unit int
 
 // Units of a [Frequency]. Calendar units follow the local calendar of the

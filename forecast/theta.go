@@ -9,6 +9,7 @@ import (
 
 // ThetaOptions are the options of [Theta]. A nil pointer and the zero value
 // give R's thetaf(): the standard Theta method with a seasonality test.
+// Options are only read, so one value may be shared by concurrent calls.
 type ThetaOptions struct {
 	// Optimized fits the Optimised Theta Model of Fiorucci, Pellegrini,
 	// Louzada, Petropoulos & Koehler (2016, IJF 32(4) 1151–1161), as the
