@@ -111,13 +111,22 @@ func TestDifferencingTestsMatchR(t *testing.T) {
 // TestAutoARIMAMatchesR runs AutoARIMA on every 10th M3 monthly series (143)
 // and 14 classic data sets and compares with R's auto.arima: the same model
 // (orders and constant) on at least 90% of them, and where it differs with
-// the same differencing, an AICc no worse than R's choice (+0.01). With
-// -short only every 4th series runs.
+// the same differencing, an AICc no worse than R's choice (+0.01). By
+// default every 3rd of the 157 runs (53 series), with -short every 8th, and
+// all of them with CRMKIT_M3=1 (measured: 154 of 157 identical; the other
+// three have lower AICc than R's choice).
 func TestAutoARIMAMatchesR(t *testing.T) {
 	ref := arimaLoadAutoRef(t)
 	same, total := 0, 0
 	for i, c := range ref.Series {
-		if testing.Short() && i%4 != 0 {
+		stride := 3
+		if testing.Short() {
+			stride = 8
+		}
+		if os.Getenv("CRMKIT_M3") != "" {
+			stride = 1
+		}
+		if i%stride != 0 {
 			continue
 		}
 		total++

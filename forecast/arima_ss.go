@@ -414,8 +414,12 @@ func arimaLike(y []float64, m *arimaModel, w *arimaWork, resid []float64) (ssq, 
 		if l > 0 && math.Abs(gain-gainPrev) <= 1e-12*gain {
 			scale, diff := 0.0, 0.0
 			for i, v := range Pnew[:rd*rd] {
-				scale = math.Max(scale, math.Abs(v))
-				diff = math.Max(diff, math.Abs(v-w.prev[i]))
+				if av := math.Abs(v); av > scale {
+					scale = av
+				}
+				if dv := math.Abs(v - w.prev[i]); dv > diff {
+					diff = dv
+				}
 			}
 			if diff <= 1e-12*scale {
 				steady = true
@@ -781,6 +785,7 @@ func arimaQ0Fast(phi, theta []float64, buf []float64, firstColumn bool) []float6
 	} else {
 		res = make([]float64, r*r)
 	}
+	clear(res)
 	th := func(j int) float64 { // θ_j with θ_0 = 1
 		if j == 0 {
 			return 1
@@ -799,9 +804,12 @@ func arimaQ0Fast(phi, theta []float64, buf []float64, firstColumn bool) []float6
 	var stack [4 * 64]float64
 	var scratch []float64
 	need := 2*(r+2) + (p+1)*(p+2)
-	if need <= len(stack) {
+	switch {
+	case len(buf) >= r*r+need:
+		scratch = buf[r*r : r*r+need]
+	case need <= len(stack):
 		scratch = stack[:need]
-	} else {
+	default:
 		scratch = make([]float64, need)
 	}
 	psi := scratch[:r+1]
@@ -918,6 +926,12 @@ func arimaQ0Fast(phi, theta []float64, buf []float64, firstColumn bool) []float6
 	return res
 }
 
+// arimaStationaryBuf is the scratch length arimaLikeStationary needs.
+func arimaStationaryBuf(p, q int) int {
+	r := max(p, q+1)
+	return r*r + 2*(r+2) + (p+1)*(p+2) + 3*(r+1)
+}
+
 // arimaLikeStationary evaluates the same likelihood terms as arimaLike for a
 // stationary ARMA model (no differencing) on a series without missing
 // values, by the Chandrasekhar recursions (Morf, Sidhu & Kailath 1974): with
@@ -933,14 +947,16 @@ func arimaQ0Fast(phi, theta []float64, buf []float64, firstColumn bool) []float6
 func arimaLikeStationary(w, phi, theta []float64, buf []float64) (ssq, sumlog float64, nu int, ok bool) {
 	p, q := len(phi), len(theta)
 	r := max(p, q+1)
-	if len(buf) < r*r+3*(r+1) {
-		buf = make([]float64, r*r+3*(r+1))
+	need := arimaStationaryBuf(p, q)
+	if len(buf) < need {
+		buf = make([]float64, need)
 	}
-	c := arimaQ0Fast(phi, theta, buf[:r*r], true)
+	q0n := r*r + 2*(r+2) + (p+1)*(p+2)
+	c := arimaQ0Fast(phi, theta, buf[:q0n], true)
 	if c == nil {
 		return 0, 0, 0, false
 	}
-	rest := buf[r*r:]
+	rest := buf[q0n:]
 	a := rest[:r+1]
 	G := rest[r+1 : 2*(r+1)]
 	W := rest[2*(r+1) : 3*(r+1)]
@@ -962,13 +978,29 @@ func arimaLikeStationary(w, phi, theta []float64, buf []float64) (ssq, sumlog fl
 	copy(W[:r], G[:r])
 	M := -1 / F
 	converged := false
-	logF := math.Log(F)
+	// Non-zero AR coefficients only (seasonal expansions are sparse).
+	var nzbuf [32]int
+	nz := nzbuf[:0]
+	for i := range p {
+		if phi[i] != 0 {
+			nz = append(nz, i)
+		}
+	}
+	// log F is accumulated as a log of products of up to 32 gains (F ≥ 1
+	// for unit innovation variance and F < 1e4 when counted, so products
+	// stay far from overflow).
+	prod, nprod := 1.0, 0
 	for _, y := range w {
 		res := y - a[0]
 		if F < 1e4 {
 			nu++
 			ssq += res * res / F
-			sumlog += logF
+			prod *= F
+			nprod++
+			if nprod == 32 {
+				sumlog += math.Log(prod)
+				prod, nprod = 1, 0
+			}
 		}
 		f := res / F
 		a0 := a[0]
@@ -976,7 +1008,7 @@ func arimaLikeStationary(w, phi, theta []float64, buf []float64) (ssq, sumlog fl
 			a[i] = a[i+1] + G[i]*f
 		}
 		a[r-1] = G[r-1] * f
-		for i := range p {
+		for _, i := range nz {
 			a[i] += phi[i] * a0
 		}
 		if converged {
@@ -987,33 +1019,31 @@ func arimaLikeStationary(w, phi, theta []float64, buf []float64) (ssq, sumlog fl
 		Fnew := F + Mu*u
 		// TW overwrites W in place: TW[i] = phi_i W[0] + W[i+1]
 		w0 := W[0]
-		for i := 0; i < r-1; i++ {
-			W[i] = W[i+1]
-		}
+		copy(W[:r-1], W[1:r])
 		W[r-1] = 0
-		for i := range p {
+		for _, i := range nz {
 			W[i] += phi[i] * w0
 		}
-		for i := range r {
-			G[i] += W[i] * Mu
-		}
 		k := u / Fnew
+		w2 := 0.0
 		for i := range r {
-			W[i] -= G[i] * k
+			g := G[i] + W[i]*Mu
+			G[i] = g
+			wi := W[i] - g*k
+			W[i] = wi
+			if wi*wi > w2 {
+				w2 = wi * wi
+			}
 		}
 		M += Mu * Mu / F
 		F = Fnew
-		logF = math.Log(F)
 		// ΔP = M W W': stop updating once every element is negligible.
-		w2 := 0.0
-		for _, v := range W[:r] {
-			if v*v > w2 {
-				w2 = v * v
-			}
-		}
 		if math.Abs(M)*w2 <= 1e-14*F {
 			converged = true
 		}
+	}
+	if nprod > 0 {
+		sumlog += math.Log(prod)
 	}
 	return ssq, sumlog, nu, true
 }

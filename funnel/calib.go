@@ -34,7 +34,7 @@ type CalibrationOptions struct {
 	// Points chooses when test deals are scored; default ScoreOnDates.
 	Points ScorePoints `json:"points,omitempty"`
 	// Every is the spacing of the scoring dates Cutoff, Cutoff+Every, …;
-	// default 7 days.
+	// default 7 days, at least an hour, and at most 10 000 dates up to AsOf.
 	Every time.Duration `json:"every,omitempty"`
 }
 
@@ -128,6 +128,9 @@ func Calibrate(ctx context.Context, pipelines []Pipeline, histories iter.Seq2[Hi
 	}
 	if every < time.Hour {
 		return nil, fmt.Errorf("funnel: Calibrate: %w: Every %s is under an hour", crmkit.ErrInvalid, every)
+	}
+	if n := opts.AsOf.Sub(opts.Cutoff) / every; n > 10000 {
+		return nil, fmt.Errorf("funnel: Calibrate: %w: %d scoring dates between Cutoff and AsOf, at most 10 000", crmkit.ErrInvalid, n)
 	}
 	pp, err := pipeIndexPipelines(pipelines)
 	if err != nil {

@@ -48,6 +48,24 @@
 // needs. A Report marshals to JSON and renders as text tables
 // ([Report.WriteTo], [Report.String]).
 //
+// # Win probability and pipeline forecasts
+//
+// [WinProbability] scores an open deal ([DealState]); the package ships
+// stage defaults ([StageDefaults]), an empirical stage-and-age model with
+// shrinkage ([FitStageAge]), naive Bayes over deal attributes in the manner
+// of Odoo's lead scoring ([FitNaiveBayes]) and L2 logistic regression
+// ([FitLogistic]); a host plugs in its own through [WinProbabilityFunc].
+// [Calibrate] checks any of them on a time hold-out (Brier score, log loss,
+// reliability bins). [FitSlippage] learns how expected close dates move.
+// [ForecastPipeline] turns open deals into the distribution of won amount
+// per period, team and rep — exact (Poisson-binomial) where that is cheap,
+// seeded Monte Carlo otherwise — with P10/P50/P90, the probability of
+// reaching a target and forecast [Category] rollups. [CheckCapacity]
+// compares expected won units with a host [Capacity]; [CombineOutlook] sets
+// the pipeline forecast beside any forecast.Model of run-rate revenue;
+// [ForecastAccuracy] rebuilds past forecasts and measures their error and
+// bias.
+//
 // # Scale and distributed engines
 //
 // [Run] holds about 90 bytes per deal (a compact deal record and its ID)

@@ -64,7 +64,7 @@ type ForecastOptions struct {
 	// with an empty Currency are in the call's currency).
 	Currency string `json:"currency,omitempty"`
 	// Draws is the number of Monte Carlo draws; default 10 000, at most
-	// 1 000 000.
+	// 1 000 000, and Periods × Draws at most 10 000 000.
 	Draws int `json:"draws,omitempty"`
 	// Seed seeds the simulation (PCG); the same input and seed give the
 	// same result, whatever Workers is.
@@ -100,7 +100,8 @@ type PipelineForecast struct {
 }
 
 // GroupForecast is the forecast of one group: Level is "total", "team" or
-// "rep". Horizon covers all Periods together. A plain value (the zero value
+// "rep". Horizon covers all Periods together; its Target, when any period
+// has one, is the sum of the periods' targets. A plain value (the zero value
 // is an empty group), safe for concurrent reads.
 type GroupForecast struct {
 	Level   string           `json:"level"`
@@ -358,6 +359,9 @@ func pipeForecastConfig(pipelines []Pipeline, opts *ForecastOptions) (*pipeFConf
 	}
 	if cfg.draws < 1 || cfg.draws > 1_000_000 {
 		return nil, bad("Draws", crmkit.ErrInvalid, "%d not in [1, 1000000]", cfg.draws)
+	}
+	if int64(cfg.periods)*int64(cfg.draws) > 10_000_000 {
+		return nil, bad("Draws", crmkit.ErrInvalid, "%d periods × %d draws exceeds 10 000 000 (memory is 24 bytes per period and draw)", cfg.periods, cfg.draws)
 	}
 	if cfg.workers < 1 || cfg.budget < 0 {
 		return nil, bad("Workers", crmkit.ErrInvalid, "workers %d, budget %d", cfg.workers, cfg.budget)

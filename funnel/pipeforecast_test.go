@@ -253,6 +253,10 @@ func TestForecastErrors(t *testing.T) {
 		{"nil", "AsOf is required", hist, nil, crmkit.ErrMissing},
 		{"periods", "horizon bounded", hist, &ForecastOptions{AsOf: pipeFAsOf, Periods: 1000}, crmkit.ErrInvalid},
 		{"draws", "draws bounded", hist, &ForecastOptions{AsOf: pipeFAsOf, Draws: -1}, crmkit.ErrInvalid},
+		{"memory", "periods × draws bounded", hist, &ForecastOptions{AsOf: pipeFAsOf, Periods: 120, Draws: 1_000_000}, crmkit.ErrInvalid},
+		{"method", "unknown method", hist, &ForecastOptions{AsOf: pipeFAsOf, Method: "magic"}, crmkit.ErrInvalid},
+		{"target period", "target per quarter in a monthly forecast", hist, &ForecastOptions{AsOf: pipeFAsOf, Targets: []Target{{Rep: "rep0", Period: Quarter, Start: pipeFAsOf, Amount: decimal.NewFromInt(1)}}}, crmkit.ErrInvalid},
+		{"target twice", "two targets for one group and period", hist, &ForecastOptions{AsOf: pipeFAsOf, Targets: []Target{{Rep: "rep0", Start: pipeFAsOf, Amount: decimal.NewFromInt(1)}, {Rep: "rep0", Start: pipeFAsOf, Amount: decimal.NewFromInt(2)}}}, crmkit.ErrDuplicate},
 		{"currency", "mixed currencies are an error", bad(func(h []History) []History {
 			h[0].Deal.Currency, h[1].Deal.Currency = "EUR", "USD"
 			return h

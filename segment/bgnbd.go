@@ -325,8 +325,9 @@ func validHistory(x int, tx, T float64) bool {
 
 // ExpectedPurchases returns E[Y(t) | x, t_x, T], the expected number of
 // purchases in the next t time units of a customer with the given history
-// (FHL 2005 eq. 10; Batislam et al. 2007 for MBG/NBD). Invalid arguments or
-// t < 0 give NaN.
+// (FHL 2005 eq. 10; Batislam et al. 2007 for MBG/NBD). For a customer just
+// acquired (x = 0, t_x = 0, T = 0) it is the unconditional E[X(t)]. Invalid
+// arguments or t < 0 give NaN.
 func (m *bgCommon) ExpectedPurchases(t float64, x int, tx, T float64) float64 {
 	if !validHistory(x, tx, T) || badFloat(t) || t < 0 {
 		return math.NaN()
@@ -397,6 +398,64 @@ func (m *bgCommon) PurchaseProb(k int, t float64) float64 {
 		}
 		tail = math.Max(tail, 0)
 		out += math.Exp(mathext.Lbeta(p.A+1, p.B+kf-1+mm)-lbab) * tail
+	}
+	return out
+}
+
+// ConditionalPurchaseProb returns P(Y(t) = k | x, t_x, T): the probability
+// that a customer with the given history makes exactly k purchases in the
+// next t time units. A customer who has dropped out makes none; one who is
+// alive buys as a new BG/NBD customer whose λ ~ Gamma(r+x, α+T) and
+// p ~ Beta(a, b+x) (b+x+1 for MBG/NBD) — the posterior given survival —
+// except that no dropout happens at the start:
+//
+//	P(k) = (1−P_A)·[k=0] + P_A·[ B(a,b'+k)/B(a,b')·NBD_k
+//	                           + [k>0]·B(a+1,b'+k−1)/B(a,b')·(1 − Σ_{j<k} NBD_j) ]
+//
+// with b' = b+x (+1) and NBD_j the NBD(r+x, α+T) probability of j events in
+// t. Its mean is [bgCommon.ExpectedPurchases] (tested). Invalid arguments
+// give NaN; k < 0 gives 0.
+func (m *bgCommon) ConditionalPurchaseProb(k int, t float64, x int, tx, T float64) float64 {
+	if !validHistory(x, tx, T) || badFloat(t) || t < 0 {
+		return math.NaN()
+	}
+	if k < 0 {
+		return 0
+	}
+	pa := m.ProbAlive(x, tx, T)
+	p := m.p
+	bp := p.B + float64(x)
+	if m.modified {
+		bp++
+	}
+	rx := p.R + float64(x)
+	nbd := nbdProbs(k, rx, p.Alpha+T, t)
+	kf := float64(k)
+	lb := mathext.Lbeta(p.A, bp)
+	alive := math.Exp(mathext.Lbeta(p.A, bp+kf)-lb) * nbd[k]
+	if k > 0 {
+		tail := 1.0
+		for _, v := range nbd[:k] {
+			tail -= v
+		}
+		alive += math.Exp(mathext.Lbeta(p.A+1, bp+kf-1)-lb) * math.Max(tail, 0)
+	}
+	out := pa * alive
+	if k == 0 {
+		out += 1 - pa
+	}
+	return out
+}
+
+// nbdProbs returns P(N = j), j = 0..k, for N ~ Poisson(λt), λ ~ Gamma(r,
+// rate a), by the recurrence P(j+1) = P(j)·(r+j)/(j+1)·t/(a+t).
+func nbdProbs(k int, r, a, t float64) []float64 {
+	out := make([]float64, k+1)
+	lq := r * math.Log(a/(a+t))
+	z := t / (a + t)
+	out[0] = math.Exp(lq)
+	for j := 0; j < k; j++ {
+		out[j+1] = out[j] * (r + float64(j)) / float64(j+1) * z
 	}
 	return out
 }

@@ -45,8 +45,9 @@
 // and Pareto/NBD models by maximum likelihood (BFGS over log-parameters with
 // analytic gradients; standard errors from the Hessian). Customers with the
 // same (x, t_x, T) are fitted once, weighted ([Compress]). The fitted models
-// give P(alive), expected purchases in the next t periods, and P(X(t) = k)
-// for a new customer; they implement [PurchaseModel]. [FitGammaGamma] fits
+// give P(alive), expected purchases in the next t periods, the probability
+// of exactly k purchases — for a new customer and given a customer's
+// history — and implement [PurchaseModel]. [FitGammaGamma] fits
 // the Gamma-Gamma spend model. On CDNOW the estimates equal the published
 // ones to the digits published.
 //

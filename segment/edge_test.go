@@ -125,3 +125,30 @@ func TestFitsFromRawCDNOW(t *testing.T) {
 		}
 	}
 }
+
+// TestConditionalPMF: the conditional pmf sums to 1 and its mean equals the
+// established conditional expectation E[Y(t) | x, t_x, T] (FHL 2005 eq. 10,
+// Batislam et al., Schmittlein et al.) for several histories.
+func TestConditionalPMF(t *testing.T) {
+	bg, _ := NewBGNBD(BGNBDParams{R: 0.243, Alpha: 4.414, A: 0.793, B: 2.426})
+	mbg, _ := NewMBGNBD(BGNBDParams{R: 0.243, Alpha: 4.414, A: 0.793, B: 2.426})
+	pn, _ := NewParetoNBD(ParetoNBDParams{R: 0.553, Alpha: 10.578, S: 0.606, Beta: 11.669})
+	hist := []struct {
+		x     int
+		tx, T float64
+	}{{0, 0, 38.86}, {2, 30.43, 38.86}, {7, 10, 35}, {15, 37, 38}}
+	for name, m := range map[string]PurchaseModel{"bg": bg, "mbg": mbg, "pareto": pn} {
+		for _, h := range hist {
+			sum, mean := 0.0, 0.0
+			for k := 0; k <= 300; k++ {
+				p := m.ConditionalPurchaseProb(k, 39, h.x, h.tx, h.T)
+				sum += p
+				mean += float64(k) * p
+			}
+			want := m.ExpectedPurchases(39, h.x, h.tx, h.T)
+			if math.Abs(sum-1) > 1e-9 || math.Abs(mean-want) > 1e-6*math.Max(1, want) {
+				t.Errorf("%s %+v: pmf sums to %v, mean %v, E[Y] %v", name, h, sum, mean, want)
+			}
+		}
+	}
+}

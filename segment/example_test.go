@@ -454,3 +454,22 @@ func ExampleSegmentOf() {
 	// Lost 9
 	// Other -1
 }
+
+func ExampleBGNBD_ConditionalPurchaseProb() {
+	m, _ := segment.NewBGNBD(segment.BGNBDParams{R: 0.243, Alpha: 4.414, A: 0.793, B: 2.426})
+	// The customer with x=2, t_x=30.43, T=38.86: chance of 0, 1, 2 purchases
+	// in the next 39 weeks.
+	for k := range 3 {
+		fmt.Printf("P(Y(39)=%d) = %.3f\n", k, m.ConditionalPurchaseProb(k, 39, 2, 30.43, 38.86))
+	}
+	// Output:
+	// P(Y(39)=0) = 0.445
+	// P(Y(39)=1) = 0.239
+	// P(Y(39)=2) = 0.144
+}
+
+func ExampleParetoNBD_ConditionalPurchaseProb() {
+	m, _ := segment.NewParetoNBD(segment.ParetoNBDParams{R: 0.553, Alpha: 10.578, S: 0.606, Beta: 11.669})
+	fmt.Printf("P(no purchase in 39 weeks) = %.3f\n", m.ConditionalPurchaseProb(0, 39, 2, 30.43, 38.86))
+	// Output: P(no purchase in 39 weeks) = 0.408
+}

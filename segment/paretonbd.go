@@ -213,7 +213,8 @@ func (m *ParetoNBD) ProbAlive(x int, tx, T float64) float64 {
 //
 //	(r+x)(β+T) / ((α+T)(s−1)) · [1 − ((β+T)/(β+T+t))^(s−1)] · P(alive),
 //
-// with the s → 1 limit handled. Invalid arguments or t < 0 give NaN.
+// with the s → 1 limit handled; with x = t_x = T = 0 it is the
+// unconditional E[X(t)]. Invalid arguments or t < 0 give NaN.
 func (m *ParetoNBD) ExpectedPurchases(t float64, x int, tx, T float64) float64 {
 	if !validHistory(x, tx, T) || badFloat(t) || t < 0 {
 		return math.NaN()
@@ -277,6 +278,28 @@ func (m *ParetoNBD) PurchaseProb(k int, t float64) float64 {
 			dens := p.S * math.Exp(p.S*math.Log(p.Beta)-(p.S+1)*math.Log(p.Beta+tau))
 			out += weights[j] * h * (1 + tau) * dens * nbd(tau)
 		}
+	}
+	return out
+}
+
+// ConditionalPurchaseProb returns P(Y(t) = k | x, t_x, T). A customer
+// alive at T buys on as a new Pareto/NBD customer with the posterior
+// parameters (r+x, α+T, s, β+T); one who has dropped out makes no purchase:
+// P(k) = (1−P_A)·[k=0] + P_A·P'(X(t)=k), with P' the [ParetoNBD.PurchaseProb]
+// of the updated model. Invalid arguments give NaN; k < 0 gives 0.
+func (m *ParetoNBD) ConditionalPurchaseProb(k int, t float64, x int, tx, T float64) float64 {
+	if !validHistory(x, tx, T) || badFloat(t) || t < 0 {
+		return math.NaN()
+	}
+	if k < 0 {
+		return 0
+	}
+	pa := m.ProbAlive(x, tx, T)
+	p := m.p
+	post := ParetoNBD{p: ParetoNBDParams{R: p.R + float64(x), Alpha: p.Alpha + T, S: p.S, Beta: p.Beta + T}}
+	out := pa * post.PurchaseProb(k, t)
+	if k == 0 {
+		out += 1 - pa
 	}
 	return out
 }

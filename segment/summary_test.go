@@ -2,6 +2,7 @@ package segment
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"math/rand/v2"
 	"slices"
@@ -166,5 +167,32 @@ func TestValidateSummaries(t *testing.T) {
 	}
 	if n != 3 {
 		t.Errorf("want 3 joined record errors, got %v", err)
+	}
+}
+
+// TestAccumulatorJSON: an accumulator survives a JSON round trip (how an
+// engine ships partial results between workers) and keeps merging.
+func TestAccumulatorJSON(t *testing.T) {
+	var a, b Accumulator
+	_ = a.Add(ord("1", "x", day(2024, 1, 1), 10))
+	_ = b.Add(ord("2", "x", day(2024, 1, 1).Add(3*time.Hour), 5))
+	_ = b.Add(ord("3", "x", day(2024, 1, 15), 7))
+	data, err := json.Marshal(&b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back Accumulator
+	if err := json.Unmarshal(data, &back); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Merge(&back); err != nil {
+		t.Fatal(err)
+	}
+	want := []Bucket{{Index: bucketIndex(day(2024, 1, 1), 24*time.Hour), Amount: decimal.NewFromInt(15)}, {Index: bucketIndex(day(2024, 1, 15), 24*time.Hour), Amount: decimal.NewFromInt(7)}}
+	if d := cmp.Diff(want, a.Buckets, decEq); d != "" || a.Orders != 3 {
+		t.Errorf("orders %d (-want +got):\n%s", a.Orders, d)
+	}
+	if err := a.Merge(&Accumulator{CustomerID: "y", Orders: 1, Buckets: []Bucket{{}}}); !errors.Is(err, crmkit.ErrInvalid) {
+		t.Errorf("merging another customer: %v", err)
 	}
 }

@@ -5,7 +5,9 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
+	"sync"
 
 	"github.com/crmkit/crmkit"
 	"github.com/shopspring/decimal"
@@ -23,6 +25,9 @@ type PurchaseModel interface {
 	// PurchaseProb is P(X(t) = k) for a customer picked at random at
 	// acquisition.
 	PurchaseProb(k int, t float64) float64
+	// ConditionalPurchaseProb is P(Y(t) = k | x, t_x, T), purchases in
+	// (T, T+t].
+	ConditionalPurchaseProb(k int, t float64, x int, tx, T float64) float64
 }
 
 // Risk is a churn-risk tier derived from P(alive); the zero value "" means
@@ -48,12 +53,20 @@ const (
 //
 // Churn risk: P(alive) ≥ LowRiskFrom (zero: 0.7) is [RiskLow], below
 // HighRiskBelow (zero: 0.3) is [RiskHigh], anything between is [RiskMedium].
+//
+// Workers bounds the goroutines that score customers (zero: GOMAXPROCS);
+// results do not depend on it.
 type ValueOptions struct {
 	Horizon       float64 `json:"horizon"`
 	Step          float64 `json:"step,omitempty"`
 	DiscountRate  float64 `json:"discount_rate,omitempty"`
 	LowRiskFrom   float64 `json:"low_risk_from,omitempty"`
 	HighRiskBelow float64 `json:"high_risk_below,omitempty"`
+	Workers       int     `json:"workers,omitempty"`
+	// Progress, when set, is called after each block of customers with the
+	// number scored so far; calls are serialised but may come from any
+	// goroutine.
+	Progress func(done, total int) `json:"-"`
 }
 
 func (o ValueOptions) withDefaults() (ValueOptions, error) {
@@ -117,7 +130,8 @@ type LifetimeValue struct {
 // LifetimeValues scores every summary with a purchase model and the
 // Gamma-Gamma spend model: probability alive, churn risk, expected purchases
 // and discounted lifetime value over opts.Horizon. The result is in the
-// order of s, one entry per summary. Errors: [ErrOptions], a
+// order of s, one entry per summary, scored in blocks on up to
+// opts.Workers goroutines. Errors: [ErrOptions], a
 // [*crmkit.RecordError] for an invalid summary, [ErrDegenerate] when the
 // spend model has q ≤ 1 (infinite mean spend), ctx's error.
 func LifetimeValues(ctx context.Context, pm PurchaseModel, spend *GammaGamma, s []Summary, opts ValueOptions) ([]LifetimeValue, error) {
@@ -128,21 +142,68 @@ func LifetimeValues(ctx context.Context, pm PurchaseModel, spend *GammaGamma, s 
 	if pm == nil || spend == nil {
 		return nil, fmt.Errorf("%w: a purchase model and a spend model are required", ErrOptions)
 	}
-	out := make([]LifetimeValue, len(s))
+	// Validate first, so the error reported is the first bad summary.
 	for i := range s {
-		if i&255 == 0 {
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
-		}
 		if err := checkSummary(s[i], i); err != nil {
 			return nil, err
 		}
-		lv, err := lifetimeValue(pm, spend, s[i], o)
+	}
+	out := make([]LifetimeValue, len(s))
+	const chunk = 1024
+	chunks := (len(s) + chunk - 1) / chunk
+	workers := o.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	workers = max(1, min(workers, chunks))
+	errs := make([]error, chunks)
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		next int
+		done int
+	)
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				mu.Lock()
+				c := next
+				next++
+				mu.Unlock()
+				if c >= chunks {
+					return
+				}
+				if err := ctx.Err(); err != nil {
+					errs[c] = err
+					return
+				}
+				for i := c * chunk; i < min((c+1)*chunk, len(s)); i++ {
+					lv, err := lifetimeValue(pm, spend, s[i], o)
+					if err != nil {
+						errs[c] = err
+						break
+					}
+					out[i] = lv
+				}
+				if o.Progress != nil {
+					mu.Lock()
+					done += min((c+1)*chunk, len(s)) - c*chunk
+					o.Progress(done, len(s))
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	for _, err := range errs {
 		if err != nil {
 			return nil, err
 		}
-		out[i] = lv
 	}
 	return out, nil
 }

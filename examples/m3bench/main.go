@@ -45,6 +45,7 @@ var models = map[string]forecast.SeasonalFitFunc{
 	"ets":    func(y []float64, p int) (forecast.Model, error) { return forecast.FitETS(y, p, "ZZZ", nil) },
 	"theta":  func(y []float64, p int) (forecast.Model, error) { return forecast.Theta(y, p, nil) },
 	"arima":  func(y []float64, p int) (forecast.Model, error) { return forecast.AutoARIMA(y, p, nil) },
+	"comb":   func(y []float64, p int) (forecast.Model, error) { return forecast.FitCombination(y, p, nil) },
 }
 
 var modelOrder = []string{"naive", "snaive", "ets", "theta", "arima", "comb"}
