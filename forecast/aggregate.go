@@ -28,6 +28,7 @@ const MaxPeriods = 1_000_000
 // Point is one timestamped amount: an order's total, a won deal's value, or
 // 1 for counting events. The zero value (zero time) is an invalid point. Money enters as float64 here; convert it with
 // crmkit.ToFloat in the accessor given to [AggregateFunc].
+// Points are plain values, safe for concurrent reads.
 type Point struct {
 	Time  time.Time `json:"time"`
 	Value float64   `json:"value"`
@@ -35,6 +36,7 @@ type Point struct {
 
 // Statistic is how [Aggregate] reduces the points of a period. The zero
 // value is [Sum].
+// Statistics are constants, safe for concurrent use.
 type Statistic int
 
 // Statistics of a period.
@@ -46,6 +48,7 @@ const (
 
 // EmptyPolicy says what [Aggregate] writes for a period with no points. The
 // zero value is [EmptyZero].
+// Policies are constants, safe for concurrent use.
 type EmptyPolicy int
 
 // Policies for empty periods.
@@ -62,6 +65,7 @@ const (
 // AggregateOptions configures [Aggregate]. A nil pointer or the zero value
 // means: monthly sums in UTC over the range the data spans, empty months 0,
 // invalid records an error.
+// Options are only read, so one value may be shared by concurrent calls.
 type AggregateOptions struct {
 	// Freq is the period length; the zero value ([Index]) means Monthly.
 	Freq Frequency
@@ -132,7 +136,7 @@ func AggregateFunc[T any](ctx context.Context, records iter.Seq2[T, error], poin
 		o = *opts
 	}
 	if o.Freq.Unit == Index && o.Freq.Every == 0 {
-		o.Freq = Monthly
+		o.Freq = Frequency{Unit: Month}
 	}
 	if err := o.Freq.Validate(); err != nil {
 		return nil, err

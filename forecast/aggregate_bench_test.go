@@ -41,7 +41,7 @@ func BenchmarkAggregate(b *testing.B) {
 			b.Run(fmt.Sprintf("n=%d/sorted=%v", n, sorted), func(b *testing.B) {
 				b.ReportAllocs()
 				stream := fcorePointStream(n, sorted)
-				opts := &AggregateOptions{Freq: Daily, Location: berlin}
+				opts := &AggregateOptions{Freq: Daily(), Location: berlin}
 				var periods int
 				for b.Loop() {
 					agg, err := Aggregate(context.Background(), stream, opts)

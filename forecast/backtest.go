@@ -13,11 +13,14 @@ import (
 // FitFunc fits a model to a training series. Backtests call it once per
 // origin with a fresh slice the function may keep. It must be safe for
 // concurrent use when given to [Batch] or [Evaluate] with several workers.
+// A nil FitFunc makes [Backtest] fail with [ErrInvalid] and gives a failed
+// row in [Compare].
 type FitFunc func(y []float64) (Model, error)
 
 // BacktestOptions configures [Backtest]. A nil pointer or the zero value
 // means: one-step forecasts from every origin, expanding window, the first
 // origin after half the series, non-seasonal MASE scale, no intervals.
+// Options are only read, so one value may be shared by concurrent calls.
 type BacktestOptions struct {
 	// Horizon is the number of steps forecast from each origin; 0 means 1.
 	// Above [MaxHorizon] is [ErrHorizon].
@@ -351,6 +354,8 @@ func (a *fcoreIntervalAccum) result(level float64) IntervalAccuracy {
 
 // Candidate is a named model for [Compare]. A zero Candidate (nil Fit) gets
 // a failed row.
+// Candidates are only read; one may be shared by concurrent calls if its
+// Fit is safe for concurrent use.
 type Candidate struct {
 	Name string
 	Fit  FitFunc
@@ -366,6 +371,8 @@ type Comparison struct {
 
 // ComparisonRow is one model's line of a [Comparison]. Err is set (and
 // Result nil) when the model could not be backtested at all. A plain value.
+// The zero value is an unnamed row with neither result nor error; rows are
+// safe for concurrent reads.
 type ComparisonRow struct {
 	Name   string          `json:"name"`
 	Result *BacktestResult `json:"result,omitempty"`

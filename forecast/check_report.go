@@ -8,6 +8,7 @@ import (
 
 // CheckOptions configures [Check]. A nil pointer or the zero value means a
 // non-seasonal series and the default thresholds.
+// Options are only read, so one value may be shared by concurrent calls.
 type CheckOptions struct {
 	// Period is the seasonal period; 0 or 1 means non-seasonal.
 	Period int `json:"period,omitempty"`
@@ -40,6 +41,7 @@ const MaxCheckWindow = 1000
 
 // Report describes a series' fitness for forecasting. It is a plain value
 // that marshals to JSON; the zero value describes an empty series.
+// Reports are safe for concurrent reads.
 type Report struct {
 	N        int `json:"n"`
 	Observed int `json:"observed"`
@@ -72,6 +74,8 @@ type Report struct {
 // Score is the residual in robust standard deviations (IQR/1.349).
 // Values that overflow float64 (data near ±1.8e308) are clamped to
 // ±math.MaxFloat64 so the report always marshals.
+// The zero value (index 0, score 0) is never reported by [Check]; values
+// are safe for concurrent reads.
 type Outlier struct {
 	Index    int     `json:"index"`
 	Value    float64 `json:"value"`
@@ -81,6 +85,8 @@ type Outlier struct {
 
 // LevelShift (a plain value) is a lasting change in level starting at Index: Before and
 // After are the medians of the (deseasonalised) windows on each side.
+// The zero value is a shift of 0 at index 0, which [Check] never
+// reports; values are safe for concurrent reads.
 type LevelShift struct {
 	Index  int     `json:"index"`
 	Before float64 `json:"before"`

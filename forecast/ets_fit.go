@@ -439,7 +439,6 @@ func etsFixedFit(y []float64, period int, sp etsSpec, set etsSettings, o ETSOpti
 	if err != nil {
 		return nil, err
 	}
-	f.period = period
 	f.seed, f.npaths = o.Seed, o.NPaths
 	if f.npaths == 0 {
 		f.npaths = 5000

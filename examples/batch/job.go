@@ -206,7 +206,7 @@ func (j *job) forecast(ctx context.Context) error {
 				}
 			}
 		}
-		agg, err := forecast.Aggregate(ctx, pts, &forecast.AggregateOptions{Freq: forecast.Monthly, From: first, To: end})
+		agg, err := forecast.Aggregate(ctx, pts, &forecast.AggregateOptions{Freq: forecast.Monthly(), From: first, To: end})
 		if err != nil {
 			return result{}, err
 		}

@@ -59,7 +59,7 @@ func forecastSection(ctx context.Context, w io.Writer, orders iter.Seq2[customer
 	agg, err := forecast.AggregateFunc(ctx, orders, func(o customer.Order) (forecast.Point, error) {
 		v, err := crmkit.ToFloat(o.Amount)
 		return forecast.Point{Time: o.Time, Value: v}, err
-	}, &forecast.AggregateOptions{Freq: forecast.Monthly, Location: loc, To: end})
+	}, &forecast.AggregateOptions{Freq: forecast.Monthly(), Location: loc, To: end})
 	if err != nil {
 		return err
 	}

@@ -51,7 +51,7 @@ func Sections(ctx context.Context, book *samplebook.Book) ([]Section, error) {
 	agg, err := forecast.AggregateFunc(ctx, crmkit.Stream(book.Orders), func(o customer.Order) (forecast.Point, error) {
 		v, err := crmkit.ToFloat(o.Amount)
 		return forecast.Point{Time: o.Time, Value: v}, err
-	}, &forecast.AggregateOptions{Freq: forecast.Monthly, To: time.Date(book.AsOf.Year(), book.AsOf.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, 1, 0)})
+	}, &forecast.AggregateOptions{Freq: forecast.Monthly(), To: time.Date(book.AsOf.Year(), book.AsOf.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, 1, 0)})
 	if err != nil {
 		return nil, err
 	}
