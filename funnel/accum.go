@@ -722,13 +722,17 @@ func (a *Accumulator) addDeal(d *fnlDeal, id string, idx int32, ch []fnlChange, 
 		cell.amt.add(fnlAmountAt(d, am, t))
 	}
 
-	// Time in stage and moves.
+	// Time in stage and moves. The owner rarely changes within a deal, so
+	// the group is looked up again only when it does.
+	sg, sgOwner := g, dealRep
 	for i := range stays {
 		s := &stays[i]
 		if s.end == fnlNone || !a.inWindow(s.end) {
 			continue
 		}
-		sg := a.group(d.pipe, s.owner)
+		if s.owner != sgOwner {
+			sg, sgOwner = a.group(d.pipe, s.owner), s.owner
+		}
 		sg.stages[s.stage].tis.add(s.end - s.start)
 		sg.changes++
 		from, to := pp.pos[s.stage], pp.pos[stays[i+1].stage]
@@ -781,7 +785,9 @@ func (a *Accumulator) addDeal(d *fnlDeal, id string, idx int32, ch []fnlChange, 
 			if fi < 0 {
 				continue
 			}
-			sg := a.group(d.pipe, stays[fi].owner)
+			if o := stays[fi].owner; o != sgOwner {
+				sg, sgOwner = a.group(d.pipe, o), o
+			}
 			sa := &sg.stages[s]
 			sa.entered++
 			switch {

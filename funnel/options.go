@@ -170,9 +170,33 @@ type fnlPipe struct {
 	nOpen   int
 	wonIdx  []uint16
 	lostIdx []uint16
+	// quick maps fnlQuickKey(id) to 1+the index of the only stage with that
+	// key, 0 when no stage has it, fnlQuickMany when several do: one string
+	// comparison per lookup instead of a scan (lookup runs once or twice per
+	// stage change).
+	quick [64]uint8
+}
+
+const fnlQuickMany = 255
+
+func fnlQuickKey(id string) int {
+	return (len(id)*7 + int(id[0])*3 + int(id[len(id)-1])) & 63
 }
 
 func (pp *fnlPipe) lookup(id string) (uint16, bool) {
+	if id == "" {
+		return 0, false // stage IDs are never empty (ValidatePipelines)
+	}
+	switch q := pp.quick[fnlQuickKey(id)]; q {
+	case 0:
+		return 0, false
+	case fnlQuickMany:
+	default:
+		if pp.p.Stages[q-1].ID == id {
+			return uint16(q - 1), true
+		}
+		return 0, false
+	}
 	if len(pp.p.Stages) <= 16 {
 		for i := range pp.p.Stages {
 			if pp.p.Stages[i].ID == id {
@@ -295,6 +319,12 @@ func fnlNewConfig(pipelines []Pipeline, opts *Options) (*fnlConfig, error) {
 		pp := fnlPipe{p: p, stage: make(map[string]uint16, len(p.Stages))}
 		for si, s := range p.Stages {
 			pp.stage[s.ID] = uint16(si)
+			switch k := fnlQuickKey(s.ID); {
+			case pp.quick[k] == 0 && si < fnlQuickMany-1:
+				pp.quick[k] = uint8(si + 1)
+			default:
+				pp.quick[k] = fnlQuickMany
+			}
 			pp.kind = append(pp.kind, s.Kind)
 			pp.kc = append(pp.kc, map[StageKind]uint8{StageOpen: fnlOpen, StageWon: fnlWon, StageLost: fnlLost}[s.Kind])
 			pp.prob = append(pp.prob, s.Probability)
