@@ -13,7 +13,8 @@ import (
 )
 
 // Period is a calendar period used to group results (per-period figures,
-// cohorts, targets). The zero value "" means [Month].
+// cohorts, targets). The zero value "" means [Month]. It is a plain string
+// value, safe for concurrent use.
 type Period string
 
 const (
@@ -30,7 +31,8 @@ const (
 // ConversionKind names one definition of conversion. The definitions answer
 // different questions and give different numbers on the same data; every
 // conversion figure in a [Report] says which one it is. The zero value ""
-// is invalid in Options.Conversions.
+// is invalid in Options.Conversions. It is a plain string value, safe for
+// concurrent use.
 type ConversionKind string
 
 const (
@@ -52,7 +54,8 @@ const (
 // quarter or year. Exactly one of Rep and Team is set. Pipeline restricts the
 // target to one pipeline ("" counts every pipeline). Start is any instant in
 // the period (it is moved to the period's start in [Options.Location]).
-// Amount must not be negative. The zero value is invalid.
+// Amount must not be negative. The zero value is invalid. It is a plain
+// value, safe for concurrent reads; crmkit never modifies it.
 type Target struct {
 	Rep      string          `json:"rep,omitempty"`
 	Team     string          `json:"team,omitempty"`
@@ -65,7 +68,9 @@ type Target struct {
 // Options control a report. A nil *Options is invalid because AsOf is
 // required; every other zero field means the documented default. Run and
 // NewAccumulator copy what they need and do not modify Options (nor its
-// maps and slices, which must not change while a call runs).
+// maps and slices, which must not change while a call runs). The zero value
+// is invalid (no AsOf). Options are only read, so one value may serve any
+// number of concurrent calls and accumulators.
 type Options struct {
 	// AsOf is the analysis clock (required). Records dated after it are an
 	// error wrapping crmkit.ErrFuture.
@@ -113,7 +118,8 @@ type Options struct {
 // Input holds the record streams of one analysis. Only Deals is required;
 // a nil change stream means no changes of that kind (so the zero value has
 // no deals and is refused by [Run]). Each stream is read once, from the
-// goroutine that calls Run.
+// goroutine that calls Run. An Input (its streams) serves one call at a time:
+// a stream is consumed as it is read.
 //
 // Order: Deals may come in any order (IDs unique). Each change stream must
 // list the changes of one deal together (contiguously) and in time order
