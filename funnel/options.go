@@ -231,6 +231,9 @@ func fnlNewConfig(pipelines []Pipeline, opts *Options) (*fnlConfig, error) {
 	if o.AsOf.IsZero() {
 		return nil, fnlOptErr("AsOf", crmkit.ErrMissing, "")
 	}
+	if err := fnlCheckTimes(&o); err != nil {
+		return nil, err
+	}
 	c := &fnlConfig{warnings: warns, pipeIdx: map[string]int{}, asOf: o.AsOf.Unix(), skipBad: o.SkipBad, currency: o.Currency}
 	c.loc = o.Location
 	if c.loc == nil {
@@ -363,6 +366,45 @@ func fnlNewConfig(pipelines []Pipeline, opts *Options) (*fnlConfig, error) {
 	}
 	c.fingerprnt = string(fp)
 	return c, nil
+}
+
+// fnlCheckTimes rejects option times that RFC 3339 cannot represent (a year
+// outside 0…9999, a zone offset of a day or more): the options are
+// fingerprinted (and shipped by MarshalBinary) as JSON, and a field error
+// naming the option says more than a MarshalJSON error would.
+func fnlCheckTimes(o *Options) error {
+	check := func(field string, t time.Time) error {
+		if t.IsZero() {
+			return nil
+		}
+		if y := t.Year(); y < 0 || y > 9999 {
+			return fnlOptErr(field, crmkit.ErrInvalid, "year %d is outside 0…9999", y)
+		}
+		if _, off := t.Zone(); off <= -86400 || off >= 86400 {
+			return fnlOptErr(field, crmkit.ErrInvalid, "zone offset %ds is a day or more", off)
+		}
+		return nil
+	}
+	if err := check("AsOf", o.AsOf); err != nil {
+		return err
+	}
+	if err := check("From", o.From); err != nil {
+		return err
+	}
+	if err := check("To", o.To); err != nil {
+		return err
+	}
+	for i, s := range o.Snapshots {
+		if err := check(fmt.Sprintf("Snapshots[%d]", i), s); err != nil {
+			return err
+		}
+	}
+	for i, t := range o.Targets {
+		if err := check(fmt.Sprintf("Targets[%d].Start", i), t.Start); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 const (
