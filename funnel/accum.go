@@ -24,7 +24,9 @@ var ErrMismatch = errors.New("funnel: accumulators were built with different pip
 // about 30 bytes per deal for the deal IDs (to catch duplicates, also across
 // merged accumulators), 8 bytes per won deal (for the median) and the stale
 // deals. The zero value is not usable; use [NewAccumulator]. An Accumulator
-// is not safe for concurrent use.
+// is not safe for concurrent use. Methods called on a nil or zero-value
+// Accumulator return an error wrapping crmkit.ErrInvalid (UnmarshalBinary
+// excepted: it fills a zero value).
 type Accumulator struct {
 	cfg         *fnlConfig
 	ids         *fnlIndex
@@ -48,6 +50,19 @@ type Accumulator struct {
 	chBuf  []fnlChange
 	amBuf  []fnlAmtChg
 	clBuf  []fnlCloseChg
+}
+
+// usable returns an error wrapping crmkit.ErrInvalid when a is nil or
+// was not made by [NewAccumulator] (or [Accumulator.UnmarshalBinary]), so
+// that misuse gives an error instead of a nil dereference.
+func (a *Accumulator) usable(role string) error {
+	if a == nil {
+		return crmkit.Errorf("accumulator", -1, "", role, crmkit.ErrInvalid, "nil *Accumulator")
+	}
+	if a.cfg == nil {
+		return crmkit.Errorf("accumulator", -1, "", role, crmkit.ErrInvalid, "zero Accumulator: make it with NewAccumulator")
+	}
+	return nil
 }
 
 // NewAccumulator validates the pipelines and options and returns an empty
@@ -496,6 +511,9 @@ func (a *Accumulator) checkCloseEnd(d *fnlDeal, st *fnlCloseChain, dealID string
 // mixed currencies always return an error. A history that returns an error
 // leaves the accumulator unchanged.
 func (a *Accumulator) Add(h History) error {
+	if err := a.usable(""); err != nil {
+		return err
+	}
 	records := 1 + len(h.Changes) + len(h.Amounts) + len(h.CloseDates)
 	cur := a.currency
 	d, err := a.convDeal(&h.Deal, -1)
@@ -722,13 +740,17 @@ func (a *Accumulator) addDeal(d *fnlDeal, id string, idx int32, ch []fnlChange, 
 		cell.amt.add(fnlAmountAt(d, am, t))
 	}
 
-	// Time in stage and moves.
+	// Time in stage and moves. The owner rarely changes within a deal, so
+	// the group is looked up again only when it does.
+	sg, sgOwner := g, dealRep
 	for i := range stays {
 		s := &stays[i]
 		if s.end == fnlNone || !a.inWindow(s.end) {
 			continue
 		}
-		sg := a.group(d.pipe, s.owner)
+		if s.owner != sgOwner {
+			sg, sgOwner = a.group(d.pipe, s.owner), s.owner
+		}
 		sg.stages[s.stage].tis.add(s.end - s.start)
 		sg.changes++
 		from, to := pp.pos[s.stage], pp.pos[stays[i+1].stage]
@@ -781,7 +803,9 @@ func (a *Accumulator) addDeal(d *fnlDeal, id string, idx int32, ch []fnlChange, 
 			if fi < 0 {
 				continue
 			}
-			sg := a.group(d.pipe, stays[fi].owner)
+			if o := stays[fi].owner; o != sgOwner {
+				sg, sgOwner = a.group(d.pipe, o), o
+			}
 			sa := &sg.stages[s]
 			sa.entered++
 			switch {
@@ -817,7 +841,19 @@ func (a *Accumulator) addDeal(d *fnlDeal, id string, idx int32, ch []fnlChange, 
 // deals (a deal ID in both is an error wrapping crmkit.ErrDuplicate);
 // amounts in different currencies wrap crmkit.ErrCurrency. On error a is
 // unchanged. b is only read; it must not be used concurrently with Merge.
+// A nil or zero-value a or b gives a [*crmkit.RecordError] wrapping
+// crmkit.ErrInvalid (field "b" when b is the culprit), as does merging an
+// accumulator into itself.
 func (a *Accumulator) Merge(b *Accumulator) error {
+	if err := a.usable(""); err != nil {
+		return err
+	}
+	if err := b.usable("b"); err != nil {
+		return err
+	}
+	if a == b {
+		return crmkit.Errorf("accumulator", -1, "", "b", crmkit.ErrInvalid, "merging an accumulator into itself")
+	}
 	if a.cfg != b.cfg && a.cfg.fingerprnt != b.cfg.fingerprnt {
 		return ErrMismatch
 	}

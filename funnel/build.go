@@ -17,6 +17,9 @@ import (
 // does not change the accumulator, so it may be called again after more
 // Add or Merge calls.
 func (a *Accumulator) Report() (*Report, error) {
+	if err := a.usable(""); err != nil {
+		return nil, err
+	}
 	cfg := a.cfg
 	r := &Report{AsOf: cfg.opts.AsOf, From: cfg.opts.From, To: cfg.opts.To, Period: cfg.period,
 		Currency: a.currency, Warnings: cfg.warnings}

@@ -14,13 +14,16 @@ import (
 // Capacity tells how many units operations can deliver in [start, end) for
 // a team ("" is the whole company): deals, machines, installation days —
 // whatever unit the host counts. +Inf means unlimited. crmkit may call it
-// from several goroutines; it must not keep the arguments.
+// from several goroutines; it must not keep the arguments. A nil Capacity is
+// refused by [CheckCapacity] (an error wrapping crmkit.ErrMissing); there is
+// no zero value to use.
 type Capacity interface {
 	Capacity(team string, start, end time.Time) (float64, error)
 }
 
 // CapacityFunc adapts a function to [Capacity]. It must be safe for
-// concurrent calls.
+// concurrent calls. A nil CapacityFunc must not be passed (calling it would
+// panic); pass a nil Capacity to get the error instead.
 type CapacityFunc func(team string, start, end time.Time) (float64, error)
 
 // Capacity calls f.
@@ -32,7 +35,9 @@ func (f CapacityFunc) Capacity(team string, start, end time.Time) (float64, erro
 // and Currency are ignored) and Units, the Deal.Attributes key holding a
 // deal's units (a non-negative decimal, rounded to 4 places); "" counts each
 // deal as one unit, as does a deal without the attribute. A nil
-// *CapacityOptions is invalid because AsOf is required.
+// *CapacityOptions is invalid because AsOf is required. Options are only
+// read, so one value may serve concurrent calls (if its Forecast.Model and
+// Forecast.Slippage allow it).
 //
 // The zero value of Units counts deals.
 type CapacityOptions struct {
@@ -44,7 +49,8 @@ type CapacityOptions struct {
 // already won in it included) with the capacity: ExpectedUnits is the mean,
 // P90Units the 90th percentile and PExceed the probability that the units
 // won exceed the capacity (P(units ≥ capacity + 0.0001)); 0 when the
-// capacity is unlimited. A plain value; the zero value is an empty row.
+// capacity is unlimited. A plain value; the zero value is an empty row. It is
+// safe for concurrent reads.
 type CapacityPeriod struct {
 	Team          string         `json:"team,omitempty"`
 	Start         time.Time      `json:"start"`

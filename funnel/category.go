@@ -8,7 +8,8 @@ import (
 )
 
 // Category is a forecast category, as the major CRMs use them. The zero
-// value "" is no category.
+// value "" is no category. It is a plain string value, safe for concurrent
+// use.
 type Category string
 
 const (
@@ -87,7 +88,7 @@ func (r *CategoryRules) Categorize(d *Deal, kind StageKind, p float64) (Category
 // cumulative rollups as the major CRMs define them: CommitRollup = commit +
 // closed; BestCaseRollup = best case + commit + closed; OpenPipelineRollup =
 // pipeline + best case + commit. Omitted is reported but in no rollup. The
-// zero value is all zero.
+// zero value is all zero. It is a plain value, safe for concurrent reads.
 type CategoryAmounts struct {
 	Pipeline           decimal.Decimal `json:"pipeline"`
 	BestCase           decimal.Decimal `json:"best_case"`

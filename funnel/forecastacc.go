@@ -14,7 +14,8 @@ import (
 
 // AccuracyOptions control [ForecastAccuracy]. A nil *AccuracyOptions is
 // invalid because AsOf and Dates are required; other zero fields mean the
-// defaults of [ForecastOptions].
+// defaults of [ForecastOptions]. The zero value is invalid (no AsOf, no
+// Dates). Options are only read, so one value may serve concurrent calls.
 type AccuracyOptions struct {
 	// Dates are the past moments at which a forecast is rebuilt; each
 	// forecasts the period containing it. Every such period must end by
@@ -33,7 +34,8 @@ type AccuracyOptions struct {
 // ForecastAccuracyReport compares what forecasts rebuilt at past dates
 // predicted with what closed. Rows holds one row per date and group;
 // Groups one summary per group (total, teams, reps, sorted). It marshals to
-// JSON; the zero value is empty.
+// JSON; the zero value is empty. It is a plain value, safe for concurrent
+// reads.
 type ForecastAccuracyReport struct {
 	Rows   []AccuracyRow     `json:"rows"`
 	Groups []AccuracySummary `json:"groups"`
@@ -45,7 +47,8 @@ type ForecastAccuracyReport struct {
 // the amount won in the period (at the amounts the deals closed with);
 // Error = Predicted − Actual. Categories say, per category at Date, the
 // amount of the deals expected in the period and how much of it was won in
-// the period. The zero value is an empty row.
+// the period. The zero value is an empty row. It is a plain value, safe for
+// concurrent reads.
 type AccuracyRow struct {
 	Date           time.Time          `json:"date"`
 	Start          time.Time          `json:"start"`
@@ -64,7 +67,8 @@ type AccuracyRow struct {
 // CategoryAccuracy is what one forecast category held and what came of it:
 // Amount of the deals in the category (expected in the period), Won the
 // part of it won within the period, WonShare = Won ÷ Amount (0 when Amount
-// is 0). The zero value is an empty category.
+// is 0). The zero value is an empty category. It is a plain value, safe for
+// concurrent reads.
 type CategoryAccuracy struct {
 	Category Category        `json:"category"`
 	Amount   decimal.Decimal `json:"amount"`
@@ -76,7 +80,7 @@ type CategoryAccuracy struct {
 // Predicted − Actual; Bias = ΣError ÷ ΣActual (positive: over-forecast; 0
 // when nothing was won); CommitBias and BestCaseBias the same for the
 // rollups; Categories summed over the rows. The zero value is an empty
-// summary.
+// summary. It is a plain value, safe for concurrent reads.
 type AccuracySummary struct {
 	Level        string             `json:"level"`
 	Team         string             `json:"team,omitempty"`

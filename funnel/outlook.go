@@ -25,7 +25,7 @@ type Outlook struct {
 // is the time-series point forecast with its intervals; Gap = RunRate −
 // PipelineExpected, the revenue that must come from deals not yet in the
 // pipeline (or from non-pipeline revenue) if the run rate holds. The zero
-// value is an empty period.
+// value is an empty period. It is a plain value, safe for concurrent reads.
 type OutlookPeriod struct {
 	Start            time.Time         `json:"start"`
 	End              time.Time         `json:"end"`
@@ -38,7 +38,8 @@ type OutlookPeriod struct {
 }
 
 // OutlookInterval is a run-rate prediction interval at Level percent. The
-// zero value is an empty interval.
+// zero value is an empty interval. It is a plain value, safe for concurrent
+// reads.
 type OutlookInterval struct {
 	Level float64         `json:"level"`
 	Lower decimal.Decimal `json:"lower"`

@@ -14,7 +14,7 @@ import (
 )
 
 // ForecastMethod says how a distribution was computed. The zero value is
-// [MethodAuto].
+// [MethodAuto]. It is a plain string value, safe for concurrent use.
 type ForecastMethod string
 
 const (
@@ -32,7 +32,7 @@ const (
 // invalid because AsOf is required; every other zero field means the
 // documented default. Options are read, never modified; the same options
 // may serve concurrent calls if Model and Slippage are safe for it (the
-// shipped ones are).
+// shipped ones are). The zero value is invalid (no AsOf).
 type ForecastOptions struct {
 	// AsOf is the clock (required). The first forecast period is the one
 	// containing AsOf; records dated after it are errors.
@@ -84,7 +84,8 @@ type ForecastOptions struct {
 // PipelineForecast is the result of [ForecastPipeline]: for the company
 // (Total), each team and each rep, the won amount expected in each future
 // period and its distribution. Teams and Reps are sorted by name. It
-// marshals to JSON. The zero value is an empty forecast.
+// marshals to JSON. The zero value is an empty forecast. It is a plain value,
+// safe for concurrent reads.
 type PipelineForecast struct {
 	AsOf           time.Time       `json:"as_of"`
 	Period         Period          `json:"period"`

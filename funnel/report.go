@@ -9,7 +9,8 @@ import (
 // Report is the result of [Run] or [Accumulator.Report]: every figure for
 // every pipeline, with rollups per team and per rep, and the targets. It is a
 // plain value that marshals to JSON; String and WriteTo render the main
-// figures as text tables. The zero value is an empty report.
+// figures as text tables. The zero value is an empty report. It is safe for
+// concurrent reads once returned.
 //
 // A rate whose denominator is zero is reported as 0; the counts next to it
 // tell the two cases apart. Durations are in days; quantiles of durations

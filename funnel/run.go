@@ -312,13 +312,14 @@ func (r *fnlRunner) run(in Input) error {
 				i++
 				continue
 			}
-			if r.deals.at(cur).flags&fnlSkip != 0 {
+			dp := r.deals.at(cur)
+			if dp.flags&fnlSkip != 0 {
 				a.skipRecords++
 				a.skipReasons["stage change: deal skipped"]++
 				i++
 				continue
 			}
-			v, err := a.checkChange(r.deals.at(cur), &ch, &c, i)
+			v, err := a.checkChange(dp, &ch, &c, i)
 			if err != nil {
 				if err := r.skipDeal(cur, err, 1+len(a.chBuf)); err != nil {
 					return err

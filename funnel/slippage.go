@@ -13,7 +13,8 @@ import (
 )
 
 // SlippageOptions control [FitSlippage]. A nil *SlippageOptions is invalid
-// because AsOf is required.
+// because AsOf is required. The zero value is invalid (no AsOf). Options are
+// only read, so one value may serve concurrent calls.
 type SlippageOptions struct {
 	// AsOf is the clock (required); deals decided after it are ignored.
 	AsOf time.Time `json:"as_of"`

@@ -12,7 +12,9 @@ import (
 
 // WinProbability estimates the probability that an open deal will be won.
 // It is the one place where a host plugs in its own model; crmkit ships four
-// ([StageDefaults], [StageAgeModel], [NaiveBayesModel], [LogisticModel]).
+// ([StageDefaults], [StageAgeModel], [NaiveBayesModel], [LogisticModel]). A
+// nil WinProbability in [ForecastOptions] or [AccuracyOptions] means the
+// pipelines' [StageDefaults].
 //
 // Contract: WinProbability returns a value in [0, 1] or an error; the
 // forecast treats any other value as an error naming the deal. The
@@ -25,7 +27,8 @@ type WinProbability interface {
 }
 
 // WinProbabilityFunc adapts a function to [WinProbability]. The function
-// must be safe for concurrent calls.
+// must be safe for concurrent calls. A nil WinProbabilityFunc must not be
+// used (calling it would panic).
 type WinProbabilityFunc func(s DealState) (float64, error)
 
 // WinProbability calls f(s).
@@ -36,7 +39,8 @@ func (f WinProbabilityFunc) WinProbability(s DealState) (float64, error) { retur
 // in, Amount its amount then), the team of its owner, when it entered that
 // stage and which stages of its pipeline it had reached (in the order
 // reached, current stage last). StageEntered zero means unknown (models then
-// use Deal.Created). The zero value is not a usable state (no deal).
+// use Deal.Created). The zero value is not a usable state (no deal). It is a
+// plain value; a model must treat it as read-only (see [WinProbability]).
 type DealState struct {
 	Deal         Deal      `json:"deal"`
 	Team         string    `json:"team,omitempty"`

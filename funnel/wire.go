@@ -22,6 +22,9 @@ const fnlWireVersion = 1
 // loadable with time.LoadLocation (UTC, Local or an IANA zone); a
 // time.FixedZone gives an error.
 func (a *Accumulator) MarshalBinary() ([]byte, error) {
+	if err := a.usable(""); err != nil {
+		return nil, err
+	}
 	if _, err := time.LoadLocation(a.cfg.loc.String()); err != nil {
 		return nil, fmt.Errorf("funnel: encoding accumulator: location: %w", err)
 	}
@@ -66,6 +69,9 @@ func (a *Accumulator) MarshalBinary() ([]byte, error) {
 // encoding.BinaryUnmarshaler; the zero Accumulator may be the receiver).
 // Damaged input gives an error wrapping [ErrCorrupt], never a panic.
 func (a *Accumulator) UnmarshalBinary(data []byte) error {
+	if a == nil {
+		return a.usable("")
+	}
 	r := &fnlReader{b: data}
 	if v := r.u(); v != fnlWireVersion {
 		return fmt.Errorf("%w: version %d", ErrCorrupt, v)
