@@ -225,15 +225,28 @@ func FuzzKMeans(f *testing.F) {
 	f.Add([]byte{1, 2, 3, 4, 5, 6, 7, 8, 9}, uint8(3), uint8(2), uint64(1))
 	f.Add([]byte{1, 1, 1, 1, 1, 1}, uint8(2), uint8(2), uint64(1)) // identical points
 	f.Add([]byte{5}, uint8(1), uint8(2), uint64(0))                // one point
+	f.Add([]byte{1, 254, 3, 250, 2, 200}, uint8(1), uint8(2), uint64(1)) // 1e155-scale values: distances overflow
+	f.Add([]byte{0, 253, 0, 253, 1, 2}, uint8(2), uint8(2), uint64(1))   // ±1e300 values
 	f.Fuzz(func(t *testing.T, data []byte, dim, k uint8, seed uint64) {
+		// Bytes 200..254 map to wide floats ±1e155..±1e308 (sign by
+		// parity), so the fuzzer reaches overflowing distances.
 		vals := make([]float64, len(data))
 		for i, b := range data {
 			vals[i] = float64(b)
-			if b == 255 {
+			switch {
+			case b == 255:
 				vals[i] = math.NaN()
+			case b >= 200:
+				vals[i] = math.Pow(10, 155+float64(b-200)*153/54)
+				if b%2 == 1 {
+					vals[i] = -vals[i]
+				}
 			}
 		}
-		c, err := KMeans(context.Background(), vals, int(dim), KMeansOptions{K: int(k), Seed: seed, MaxIterations: 50})
+		if _, err := ChooseK(context.Background(), vals, int(dim), ChooseKOptions{Seed: seed, Raw: seed%2 == 0}); err != nil && !typedErr(err) {
+			t.Fatalf("ChooseK: untyped %v", err)
+		}
+		c, err := KMeans(context.Background(), vals, int(dim), KMeansOptions{K: int(k), Seed: seed, MaxIterations: 50, Raw: seed%2 == 0})
 		if err != nil {
 			if !typedErr(err) {
 				t.Fatalf("untyped %v", err)

@@ -52,6 +52,27 @@ type points struct {
 
 func (p points) row(i int) []float64 { return p.x[i*p.dim : (i+1)*p.dim] }
 
+// kmWideMoments is the mean and standard deviation of column j when the
+// plain sums overflow (values near MaxFloat64, or squares of values beyond
+// 1e154): computed on the column divided by its largest magnitude. The
+// standard deviation may still be +Inf (a spread beyond MaxFloat64).
+func kmWideMoments(x []float64, n, dim, j int) (mean, sd float64) {
+	var a float64
+	for i := range n {
+		a = max(a, math.Abs(x[i*dim+j]))
+	}
+	var m float64
+	for i := range n {
+		m += x[i*dim+j] / a / float64(n)
+	}
+	var ss float64
+	for i := range n {
+		d := x[i*dim+j]/a - m
+		ss += d * d
+	}
+	return m * a, math.Sqrt(ss/float64(n)) * a
+}
+
 // prepare validates data (row-major, dim columns) and standardises a copy.
 func prepare(data []float64, dim int, raw bool) (points, []float64, []float64, error) {
 	if dim <= 0 {
@@ -88,13 +109,36 @@ func prepare(data []float64, dim int, raw bool) (points, []float64, []float64, e
 				ss += d * d
 			}
 			sd := math.Sqrt(ss / float64(n))
+			if badFloat(m) || badFloat(sd) {
+				m, sd = kmWideMoments(x, n, dim, j)
+			}
 			mean[j] = m
 			if sd > 0 && !badFloat(sd) {
 				scale[j] = sd
 			}
 			for i := range n {
+				if scale[j] != 1 && badFloat(x[i*dim+j]-m) {
+					// |x−m| beyond MaxFloat64: divide first.
+					x[i*dim+j] = x[i*dim+j]/scale[j] - m/scale[j]
+					continue
+				}
 				x[i*dim+j] = (x[i*dim+j] - m) / scale[j]
 			}
+		}
+	}
+	// Squared distances and their sums over all points must stay finite
+	// (k-means++ samples by them; with values near 1e155 they used to
+	// overflow to +Inf and leave no candidate). |a−b|² ≤ 2|a|²+2|b|², so a
+	// bound of MaxFloat64/(4n) on every squared norm keeps any sum of n
+	// squared distances finite.
+	limit := math.MaxFloat64 / (4 * float64(n))
+	for i := range n {
+		var ss float64
+		for _, v := range x[i*dim : (i+1)*dim] {
+			ss += v * v
+		}
+		if !(ss <= limit) {
+			return points{}, nil, nil, fmt.Errorf("%w: point %d is too far from the others (standardised squared norm %g, limit %g): rescale the data", ErrOptions, i, ss, limit)
 		}
 	}
 	return points{x: x, n: n, dim: dim}, mean, scale, nil
@@ -326,6 +370,9 @@ func seedPlusPlus(ctx context.Context, p points, k int, rng *rand.Rand) ([]float
 				bestPick, bestPot = pick, pot
 				best, cand = cand, best
 			}
+		}
+		if bestPick < 0 {
+			return nil, fmt.Errorf("%w: k-means++ found no candidate center (distances not finite)", ErrDegenerate)
 		}
 		centers = append(centers, p.row(bestPick)...)
 		copy(d2, best)

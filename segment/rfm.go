@@ -113,6 +113,10 @@ type RFMOptions struct {
 	Q        int           `json:"q,omitempty"`
 	Monetary Monetary      `json:"monetary,omitempty"`
 	Segments []SegmentRule `json:"segments,omitempty"`
+	// Skipped, when non-nil, makes bad orders skipped instead of stopping
+	// the analysis; it is reset and then receives how many were skipped
+	// and why (see [Skipped]).
+	Skipped *Skipped `json:"-"`
 }
 
 // RFM is one customer's recency, frequency and monetary value, their scores
@@ -156,7 +160,7 @@ type RFMResult struct {
 // not reached either.
 //
 // Errors: [ErrOptions], [ErrNoData] when no order falls in [From, AsOf],
-// [*crmkit.RecordError] for a bad order.
+// [*crmkit.RecordError] for a bad order (unless opts.Skipped is set).
 func ScoreRFM(ctx context.Context, orders iter.Seq2[customer.Order, error], opts RFMOptions) (*RFMResult, error) {
 	if opts.AsOf.IsZero() {
 		return nil, fmt.Errorf("%w: AsOf is required", ErrOptions)
@@ -181,7 +185,7 @@ func ScoreRFM(ctx context.Context, orders iter.Seq2[customer.Order, error], opts
 		rules = DefaultSegments()
 		rescale = q != 5
 	}
-	aggs, err := aggregate(ctx, orders, opts.From, opts.AsOf, true, "AsOf")
+	aggs, err := aggregate(ctx, orders, aggConfig{from: opts.From, asOf: opts.AsOf, strictAsOf: true, asOfName: "AsOf", skip: newSkipper(opts.Skipped)})
 	if err != nil {
 		return nil, err
 	}

@@ -44,13 +44,18 @@ type ValuesOptions struct {
 	From    time.Time `json:"from,omitzero"`
 	To      time.Time `json:"to"`
 	Measure Measure   `json:"measure,omitempty"`
+	// Skipped, when non-nil, makes bad orders skipped instead of stopping
+	// the analysis; it is reset and then receives how many were skipped
+	// and why (see [Skipped]).
+	Skipped *Skipped `json:"-"`
 }
 
 // CustomerValues reads an order stream and returns each customer's value in
 // the window, sorted by CustomerID; a customer with no order in the window
 // is absent. Memory is O(customers). Bad orders (missing customer or time,
-// negative amount, NaN quantity, mixed currency) stop it with a
-// [*crmkit.RecordError].
+// negative amount, NaN quantity, mixed currency, and with [MeasureQuantity]
+// an order that makes its customer's quantity sum overflow float64) stop it
+// with a [*crmkit.RecordError], or are skipped with opts.Skipped.
 func CustomerValues(ctx context.Context, orders iter.Seq2[customer.Order, error], opts ValuesOptions) ([]CustomerValue, error) {
 	if opts.To.IsZero() {
 		return nil, fmt.Errorf("%w: To is required", ErrOptions)
@@ -62,7 +67,7 @@ func CustomerValues(ctx context.Context, orders iter.Seq2[customer.Order, error]
 	if m != MeasureRevenue && m != MeasureOrders && m != MeasureQuantity {
 		return nil, fmt.Errorf("%w: unknown measure %q", ErrOptions, m)
 	}
-	aggs, err := aggregate(ctx, orders, opts.From, opts.To, false, "To")
+	aggs, err := aggregate(ctx, orders, aggConfig{from: opts.From, asOf: opts.To, asOfName: "To", quantity: m == MeasureQuantity, skip: newSkipper(opts.Skipped)})
 	if err != nil {
 		return nil, err
 	}
