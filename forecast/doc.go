@@ -29,7 +29,7 @@
 // infinite values, non-positive values (which rule out multiplicative
 // models), a constant series, the number of full seasons, robust outliers
 // and level shifts (see [Report]). Each model states what it needs as
-// [Requirements] (for example [SeasonalNaiveRequirements]) and fails with a
+// [Requirements] (for example [SeasonalNaiveRequirements], [ETSRequirements]) and fails with a
 // [*CheckError] wrapping one of the sentinels [ErrTooShort], [ErrMissing],
 // [ErrNonPositive], [ErrConstant], [ErrInvalid], so errors.Is works the same
 // for every model. [CheckHorizon] rejects a horizon above [MaxHorizon]
