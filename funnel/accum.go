@@ -43,6 +43,8 @@ type Accumulator struct {
 	skipReasons            map[string]int
 	skipExamples           []string
 
+	repCache [64]fnlRepCached
+
 	// scratch, reused from deal to deal
 	stays  []fnlStay
 	first  []int32
@@ -196,13 +198,30 @@ func (a *Accumulator) group(pi uint16, rep int32) *fnlGroup {
 func (g *fnlGroup) period(i int32) *fnlPeriodAgg { return g.periods.at(i) }
 
 func (a *Accumulator) rep(name string) int32 {
-	if i, ok := a.reps[name]; ok {
-		return i
+	// A direct-mapped cache in front of the map: a host has few reps, and
+	// every deal names one. Entries are (name, index+1); 0 is empty.
+	var k int
+	if name != "" {
+		k = fnlQuickKey(name)
+		if c := &a.repCache[k]; c.idx > 0 && c.name == name {
+			return c.idx - 1
+		}
 	}
-	i := int32(len(a.repNames))
-	a.reps[name] = i
-	a.repNames = append(a.repNames, name)
+	i, ok := a.reps[name]
+	if !ok {
+		i = int32(len(a.repNames))
+		a.reps[name] = i
+		a.repNames = append(a.repNames, name)
+	}
+	if name != "" {
+		a.repCache[k] = fnlRepCached{name: name, idx: i + 1}
+	}
 	return i
+}
+
+type fnlRepCached struct {
+	name string
+	idx  int32 // index+1; 0 is an empty entry
 }
 
 func (a *Accumulator) reason(name string) int32 {

@@ -150,13 +150,20 @@ const fnlMaxIDs = 1<<31 - 2
 // full reports whether no further ID can be inserted.
 func (x *fnlIndex) full() bool { return x.len() >= fnlMaxIDs }
 
+// hash returns the 32 hash bits of s that the table uses.
+func (x *fnlIndex) hash(s string) uint64 { return maphash.String(x.seed, s) & 0xffffffff }
+
 // insert adds s and returns its index; existed is true when s was present.
 // The caller checks full first.
 func (x *fnlIndex) insert(s string) (idx int32, existed bool) {
+	return x.insertHash(s, x.hash(s))
+}
+
+// insertHash is insert with h = x.hash(s) already computed.
+func (x *fnlIndex) insertHash(s string, h uint64) (idx int32, existed bool) {
 	if 2*(x.len()+1) > len(x.slots) {
 		x.grow()
 	}
-	h := maphash.String(x.seed, s) & 0xffffffff
 	tag := h << 32
 	for j := h & x.mask; ; j = (j + 1) & x.mask {
 		v := x.slots[j]
