@@ -14,7 +14,11 @@ import (
 // with one differenced state and 1e-4 with more (1e-5/1e-3 on residuals).
 func TestArimaLikeMatchesReference(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
-	for it := range 200 {
+	iters := 200
+	if testing.Short() {
+		iters = 40
+	}
+	for it := range iters {
 		arma := arimaArma{p: rng.IntN(4), q: rng.IntN(4), sp: rng.IntN(3), sq: rng.IntN(3), s: []int{1, 4, 12}[rng.IntN(3)], d: rng.IntN(3), sd: rng.IntN(2)}
 		if arma.s == 1 {
 			arma.sp, arma.sq, arma.sd = 0, 0, 0
@@ -257,7 +261,11 @@ func arimaLikeRef(y []float64, m *arimaModel, resid []float64) (ssq, sumlog floa
 // by up to 1e-3 on short series, so fits polish the optimum with R's filter.)
 func TestArimaLikeStationaryMatchesFilter(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
-	for it := range 300 {
+	iters := 300
+	if testing.Short() {
+		iters = 60
+	}
+	for it := range iters {
 		arma := arimaArma{p: rng.IntN(4), q: rng.IntN(4), sp: rng.IntN(3), sq: rng.IntN(3), s: []int{1, 4, 12}[rng.IntN(3)], d: rng.IntN(2), sd: rng.IntN(2)}
 		if arma.s == 1 {
 			arma.sp, arma.sq, arma.sd = 0, 0, 0

@@ -206,6 +206,9 @@ func FuzzAutoARIMA(f *testing.F) {
 // picks the same model whatever the number of workers, and that it is at
 // least as good by AICc as the stepwise search on the same differencing.
 func TestAutoARIMAExhaustiveWorkers(t *testing.T) {
+	if testing.Short() {
+		t.Skip("exhaustive search twice: seconds (see TestAutoARIMAExhaustiveMatchesR)")
+	}
 	var y []float64
 	for _, c := range arimaLoadRef(t) {
 		if c.Name == "WWWusage (1,1,1)" {

@@ -90,6 +90,9 @@ func TestCombine(t *testing.T) {
 func TestFitCombination(t *testing.T) {
 	y := arimaAirPassengersLogT(t)
 	for _, parallel := range []bool{false, true} {
+		if testing.Short() && !parallel {
+			continue
+		}
 		t.Run(fmt.Sprint("parallel=", parallel), func(t *testing.T) {
 			cm, err := FitCombination(y, 12, &CombinationOptions{Parallel: parallel})
 			if err != nil {
