@@ -258,6 +258,9 @@ func (s *custaSum) value() decimal.Decimal {
 	if s.small == 0 {
 		return s.big
 	}
+	if s.big.IsZero() {
+		return decimal.New(s.small, -4)
+	}
 	return s.big.Add(decimal.New(s.small, -4))
 }
 

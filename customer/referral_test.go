@@ -3,7 +3,10 @@ package customer
 import (
 	"context"
 	"errors"
+	"fmt"
+	"math"
 	"testing"
+	"time"
 
 	"github.com/crmkit/crmkit"
 	"github.com/google/go-cmp/cmp"
@@ -204,5 +207,104 @@ func TestReferralValueBadOrders(t *testing.T) {
 		if _, err := g.Value(context.Background(), custaAsOf, nil, opts); err == nil {
 			t.Errorf("Value(%+v) = nil error", opts)
 		}
+	}
+}
+
+// TestReferralValueLongChain: Value over unlimited depth walked every
+// ancestor of every node, O(n²) on a chain (a 3,000-long chain took 14 s,
+// 200,000 did not finish). It must now be linear and still exact where the
+// sums are exact.
+func TestReferralValueLongChain(t *testing.T) {
+	n := 200_000
+	if testing.Short() {
+		n = 20_000
+	}
+	cs := make([]Customer, n)
+	os := make([]Order, n)
+	for i := range cs {
+		cs[i].ID = fmt.Sprint("C", i)
+		if i > 0 {
+			cs[i].ReferredBy = cs[i-1].ID
+		}
+		os[i] = Order{ID: fmt.Sprint("O", i), CustomerID: cs[i].ID, Time: custaAsOf.Add(-time.Hour), Amount: decimal.NewFromInt(1)}
+	}
+	g, err := BuildReferralGraph(context.Background(), crmkit.Stream(cs), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name        string
+		reason      string
+		opts        ReferralValueOptions
+		wantNetwork int
+		wantValue   decimal.Decimal
+		tol         decimal.Decimal
+	}{
+		{name: "unlimited decay 1", reason: "every other customer counts fully", opts: ReferralValueOptions{MaxDepth: -1, Decay: 1},
+			wantNetwork: n - 1, wantValue: decimal.NewFromInt(int64(n - 1))},
+		{name: "depth 1000 decay 1", reason: "levels below 1000 are cut", opts: ReferralValueOptions{MaxDepth: 1000, Decay: 1},
+			wantNetwork: 1000, wantValue: decimal.NewFromInt(1000)},
+		{name: "unlimited decay 0.5", reason: "Σ 0.5^k = 2 - 2^-(n-2), rounded at 24 places per level", opts: ReferralValueOptions{MaxDepth: -1, Decay: 0.5},
+			wantNetwork: n - 1, wantValue: decimal.NewFromInt(2), tol: decimal.New(1, -18)},
+		{name: "huge depth", reason: "a depth beyond the graph is every level", opts: ReferralValueOptions{MaxDepth: math.MaxInt, Decay: 1},
+			wantNetwork: n - 1, wantValue: decimal.NewFromInt(int64(n - 1))},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := g.Value(context.Background(), custaAsOf, crmkit.Stream(os), &tt.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(res.Values) != n-1 {
+				t.Fatalf("%d values, want %d", len(res.Values), n-1)
+			}
+			root := res.Values[0]
+			if root.CustomerID != "C0" || root.Network != tt.wantNetwork || len(root.Levels) != MaxReferralLevels ||
+				root.Value.Sub(tt.wantValue).Abs().GreaterThan(tt.tol) {
+				t.Errorf("%s: root = %s network %d, %d levels; want C0 network %d value %s ± %s, %d levels",
+					tt.reason, root.CustomerID, root.Network, len(root.Levels), tt.wantNetwork, tt.wantValue, tt.tol, MaxReferralLevels)
+			}
+		})
+	}
+}
+
+// TestReferralErrorLongRing: the error text named every record of a ring
+// (37,800 characters for 2,000 customers). It names ten and counts the
+// rest; IDs and Indexes keep them all.
+func TestReferralErrorLongRing(t *testing.T) {
+	ring := func(n int) []Customer {
+		cs := make([]Customer, n)
+		for i := range cs {
+			cs[i] = Customer{ID: fmt.Sprint("C", i), ReferredBy: fmt.Sprint("C", (i+1)%n)}
+		}
+		return cs
+	}
+	tests := []struct {
+		name   string
+		reason string
+		n      int
+		want   string
+	}{
+		{name: "ten", reason: "ten records are all named", n: 10,
+			want: `referral cycle: "C0" (#0) ← "C1" (#1) ← "C2" (#2) ← "C3" (#3) ← "C4" (#4) ← "C5" (#5) ← "C6" (#6) ← "C7" (#7) ← "C8" (#8) ← "C9" (#9) ← "C0"`},
+		{name: "eleven", reason: "the eleventh is counted", n: 11,
+			want: `referral cycle: "C0" (#0) ← "C1" (#1) ← "C2" (#2) ← "C3" (#3) ← "C4" (#4) ← "C5" (#5) ← "C6" (#6) ← "C7" (#7) ← "C8" (#8) ← "C9" (#9) ← … 1 more`},
+		{name: "2000", reason: "a long ring stays short", n: 2000,
+			want: `referral cycle: "C0" (#0) ← "C1" (#1) ← "C2" (#2) ← "C3" (#3) ← "C4" (#4) ← "C5" (#5) ← "C6" (#6) ← "C7" (#7) ← "C8" (#8) ← "C9" (#9) ← … 1990 more`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := BuildReferralGraph(context.Background(), crmkit.Stream(ring(tt.n)), nil)
+			var re *ReferralError
+			if !errors.As(err, &re) {
+				t.Fatalf("err = %v, want a *ReferralError", err)
+			}
+			if diff := cmp.Diff(tt.want, re.Error()); diff != "" {
+				t.Errorf("%s (-want +got):\n%s", tt.reason, diff)
+			}
+			if len(re.IDs) != tt.n || len(re.Indexes) != tt.n || re.IDs[tt.n-1] != fmt.Sprint("C", tt.n-1) {
+				t.Errorf("%s: IDs %d, Indexes %d, want all %d", tt.reason, len(re.IDs), len(re.Indexes), tt.n)
+			}
+		})
 	}
 }
