@@ -110,8 +110,9 @@ type custaDupRec struct {
 // repeating one, or stream errors stop FindDuplicates with a
 // [*crmkit.RecordError] unless [DuplicateOptions.SkipInvalid] is set. Only
 // customers the blocking brings together are compared: two records with no
-// phone, e-mail or name token (prefix) in common are never paired. Honours
-// ctx.
+// phone, e-mail or name token (prefix) in common are never paired. Names
+// are read up to their first 128 characters, in blocking and scoring alike
+// (see [NameSimilarity]). Honours ctx.
 func FindDuplicates(ctx context.Context, customers iter.Seq2[Customer, error], opts *DuplicateOptions) (*Duplicates, error) {
 	var o DuplicateOptions
 	if opts != nil {

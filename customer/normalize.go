@@ -165,10 +165,22 @@ type custaName struct {
 
 func custaIsHan(r rune) bool { return unicode.Is(unicode.Han, r) }
 
-// custaPrepareName folds width, case and accents, splits tokens (a run of
+// nameMaxRunes is how much of a name is compared: Jaro-Winkler is
+// quadratic in length, and no real name is longer.
+const nameMaxRunes = 128
+
+// custaPrepareName keeps the first nameMaxRunes characters, folds width, case and accents, splits tokens (a run of
 // Han characters is one token), drops honorifics and legal forms, and
 // precomputes what the similarity measures need.
 func custaPrepareName(s string) custaName {
+	runes := 0
+	for i := range s {
+		if runes == nameMaxRunes {
+			s = s[:i]
+			break
+		}
+		runes++
+	}
 	s = custaFoldWidth(s)
 	var tokens []string
 	var cur []rune
@@ -256,6 +268,8 @@ func custaPrepareName(s string) custaName {
 // alphabetically or in the given order, whichever is higher, so "Smith,
 // John" matches "John Smith". A Chinese name against a Latin one scores 0:
 // there is no transliteration. Two names that fold to nothing score 0.
+// Only the first 128 characters (runes) of each name are read, so the cost
+// of a comparison is bounded however long the host's data.
 func NameSimilarity(a, b string) float64 {
 	na, nb := custaPrepareName(a), custaPrepareName(b)
 	return custaNameSim(&na, &nb)
