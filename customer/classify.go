@@ -69,7 +69,8 @@ type Condition struct {
 	// MetricSpend, an integer for counts and days, a string otherwise.
 	Value string `json:"value"`
 	// WindowDays limits MetricSpend, MetricOrders and MetricReferrals to the
-	// last WindowDays days up to AsOf; 0 means all time up to AsOf.
+	// last WindowDays days up to AsOf; 0 means all time up to AsOf. At most
+	// 100,000 (larger windows overflowed the date arithmetic).
 	WindowDays int `json:"window_days,omitempty"`
 	// Key names the attribute for MetricAttribute.
 	Key string `json:"key,omitempty"`
@@ -152,7 +153,8 @@ type custaCond struct {
 
 type custaRule struct {
 	Rule
-	conds []custaCond
+	conds  []custaCond
+	tagIDs []int32 // Tags as indexes into the rule set's distinct tags
 }
 
 var custaMetricNeedsNumber = map[Metric]bool{MetricOrders: true, MetricDaysSincePurchase: true, MetricDaysSinceContact: true, MetricAgeDays: true, MetricReferrals: true}
@@ -222,8 +224,8 @@ func custaCompileRules(rules []Rule) ([]custaRule, error) {
 			default:
 				bad(i, r.Name, field, crmkit.ErrInvalid, "unknown metric %q", c.Metric)
 			}
-			if c.WindowDays < 0 {
-				bad(i, r.Name, field, crmkit.ErrInvalid, "negative window %d", c.WindowDays)
+			if c.WindowDays < 0 || c.WindowDays > maxRuleDays {
+				bad(i, r.Name, field, crmkit.ErrInvalid, "window %d days is not in [0, %d]", c.WindowDays, maxRuleDays)
 			}
 			out[i].conds = append(out[i].conds, cc)
 		}
@@ -309,6 +311,20 @@ func Classify(ctx context.Context, asOf time.Time, rules []Rule, customers iter.
 	}
 	// Distinct windows for spend/orders and for referrals.
 	var windows, refWindows []int
+	// Tags get IDs so that each customer's union of tags is built in time
+	// linear in the tags of its matching rules (a stamp per tag, no map).
+	tagID := map[string]int32{}
+	for i := range compiled {
+		for _, tag := range compiled[i].Tags {
+			id, ok := tagID[tag]
+			if !ok {
+				id = int32(len(tagID))
+				tagID[tag] = id
+			}
+			compiled[i].tagIDs = append(compiled[i].tagIDs, id)
+		}
+	}
+	tagStamp := make([]int, len(tagID)) // customer index + 1 that last got the tag
 	for i := range compiled {
 		for j := range compiled[i].conds {
 			c := &compiled[i].conds[j]
@@ -536,8 +552,9 @@ func Classify(ctx context.Context, asOf time.Time, rules []Rule, customers iter.
 			if r.Level != "" && a.LevelRule == "" {
 				a.Level, a.LevelRule = r.Level, r.Name
 			}
-			for _, tag := range r.Tags {
-				if !slices.ContainsFunc(a.Tags, func(t TagAssignment) bool { return t.Tag == tag }) {
+			for ti, tag := range r.Tags {
+				if id := r.tagIDs[ti]; tagStamp[id] != k+1 {
+					tagStamp[id] = k + 1
 					a.Tags = append(a.Tags, TagAssignment{Tag: tag, Rule: r.Name})
 				}
 			}

@@ -381,9 +381,19 @@ func custbRouteName(r HandoverRoute, i int) string {
 }
 
 // custbMatchRoute returns the index of the first route c matches, or -1.
+// A customer with many tags gets a set of them, so that the work is the
+// number of tags plus the number of routes, not their product.
 func custbMatchRoute(c Customer, routes []HandoverRoute) int {
+	hasTag := func(tag string) bool { return slices.Contains(c.Tags, tag) }
+	if len(c.Tags) > 16 && len(routes) > 1 {
+		set := make(map[string]struct{}, len(c.Tags))
+		for _, t := range c.Tags {
+			set[t] = struct{}{}
+		}
+		hasTag = func(tag string) bool { _, ok := set[tag]; return ok }
+	}
 	for i, r := range routes {
-		if r.Tag != "" && !slices.Contains(c.Tags, r.Tag) {
+		if r.Tag != "" && !hasTag(r.Tag) {
 			continue
 		}
 		if r.Attribute != "" && c.Attributes[r.Attribute] != r.Value {

@@ -49,8 +49,9 @@ const (
 //
 // WarnDays, when positive, warns that many days before the customer is
 // reclaimed; 0 means [ReclaimOptions].WarnDays. Name identifies the rule in
-// the plan; "" means "<level>/<kind>/<days>d". The zero value is invalid
-// (Kind and Days are required).
+// the plan; "" means "<level>/<kind>/<days>d". Days and WarnDays are at
+// most 100,000 (some 270 years; larger counts overflowed the date
+// arithmetic). The zero value is invalid (Kind and Days are required).
 type ReclaimRule struct {
 	Name     string      `json:"name,omitempty"`
 	Level    string      `json:"level,omitempty"`
@@ -156,13 +157,17 @@ type custbPoolState struct {
 	openDeal         bool
 }
 
+// maxRuleDays bounds day counts in rules: far beyond any real policy, and
+// far from overflowing time arithmetic.
+const maxRuleDays = 100_000
+
 // custbCheckRules validates reclaim rules and groups them by level.
 func custbCheckRules(rules []ReclaimRule, defWarn int) (map[string][]ReclaimRule, error) {
 	var errs []error
 	byLevel := map[string][]ReclaimRule{}
 	seen := map[[2]string]bool{}
-	if defWarn < 0 {
-		errs = append(errs, fmt.Errorf("customer: reclaim options: %w: WarnDays %d is negative", crmkit.ErrInvalid, defWarn))
+	if defWarn < 0 || defWarn > maxRuleDays {
+		errs = append(errs, fmt.Errorf("customer: reclaim options: %w: WarnDays %d is not in [0, %d]", crmkit.ErrInvalid, defWarn, maxRuleDays))
 	}
 	for i, r := range rules {
 		bad := func(format string, args ...any) {
@@ -173,11 +178,11 @@ func custbCheckRules(rules []ReclaimRule, defWarn int) (map[string][]ReclaimRule
 		default:
 			bad("unknown kind %q", r.Kind)
 		}
-		if r.Days <= 0 {
-			bad("days %d must be positive", r.Days)
+		if r.Days <= 0 || r.Days > maxRuleDays {
+			bad("days %d must be in [1, %d]", r.Days, maxRuleDays)
 		}
-		if r.WarnDays < 0 {
-			bad("warn days %d is negative", r.WarnDays)
+		if r.WarnDays < 0 || r.WarnDays > maxRuleDays {
+			bad("warn days %d must be in [0, %d]", r.WarnDays, maxRuleDays)
 		}
 		k := [2]string{r.Level, string(r.Kind)}
 		if seen[k] {
