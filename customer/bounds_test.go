@@ -108,3 +108,25 @@ func TestHandoverRoutesManyTags(t *testing.T) {
 		t.Errorf("the last route matches A by its last tag; B has no routed tag (-want +got):\n%s", diff)
 	}
 }
+
+// TestPlansSkipAsOffender: the plans listed skipped records as their own
+// type with the inner error text; every analysis now lists an [Offender]
+// with the problem's name and the record error's full text.
+func TestPlansSkipAsOffender(t *testing.T) {
+	cs := []Customer{{ID: "A", Owner: "eve"}, {ID: "A", Owner: "eve"}}
+	wantErr := crmkit.Errorf(KindCustomer, 1, "A", "id", crmkit.ErrDuplicate, "")
+	want := []Offender{{Kind: KindCustomer, Index: 1, ID: "A", Field: "id", Problem: ProblemDuplicate, Message: wantErr.Error()}}
+	rem, err := PlanReminders(context.Background(), custaAsOf, custaAsOf, custaAsOf.AddDate(0, 0, 7), crmkit.Stream(cs), nil, &ReminderOptions{SkipBad: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := PlanReclaim(context.Background(), custaAsOf, ReclaimInput{Customers: crmkit.Stream(cs)}, []ReclaimRule{{Kind: ReclaimNoPurchase, Days: 30}}, &ReclaimOptions{SkipBad: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, got := range map[string][]Offender{"reminders": rem.Skipped, "reclaim": rec.Skipped} {
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("%s skipped (-want +got):\n%s", name, diff)
+		}
+	}
+}

@@ -147,7 +147,7 @@ type HandoverPlan struct {
 	Loads       []RepLoad            `json:"loads"`
 	Customers   int                  `json:"customers"`
 	Moving      int                  `json:"moving"`
-	Skipped     []SkippedRecord      `json:"skipped,omitempty"`
+	Skipped     []Offender           `json:"skipped,omitempty"`
 }
 
 // PlanHandover plans the handover of every customer owned by the rep

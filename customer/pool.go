@@ -137,14 +137,14 @@ type ReclaimItem struct {
 // Customers = Reclaimed + Warned + Kept + SkippedCustomers. It is plain data: the zero value is empty, and a value may be read
 // from several goroutines but not modified concurrently.
 type ReclaimPlan struct {
-	AsOf             time.Time       `json:"as_of"`
-	Items            []ReclaimItem   `json:"items"`
-	Customers        int             `json:"customers"`
-	Reclaimed        int             `json:"reclaimed"`
-	Warned           int             `json:"warned"`
-	Kept             int             `json:"kept"`
-	SkippedCustomers int             `json:"skipped_customers"`
-	Skipped          []SkippedRecord `json:"skipped,omitempty"`
+	AsOf             time.Time     `json:"as_of"`
+	Items            []ReclaimItem `json:"items"`
+	Customers        int           `json:"customers"`
+	Reclaimed        int           `json:"reclaimed"`
+	Warned           int           `json:"warned"`
+	Kept             int           `json:"kept"`
+	SkippedCustomers int           `json:"skipped_customers"`
+	Skipped          []Offender    `json:"skipped,omitempty"`
 }
 
 // custbPoolState is what PlanReclaim keeps per customer.

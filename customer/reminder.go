@@ -98,24 +98,14 @@ type Reminder struct {
 	Overdue       bool         `json:"overdue,omitempty"`
 }
 
-// SkippedRecord describes a host record that a plan skipped because of an
-// option such as SkipBad: its kind ("customer", "interaction", "order",
-// "deal"), stream position, host ID, field and the reason (the error text). It is plain data: the zero value is empty, and a value may be read
-// from several goroutines but not modified concurrently.
-type SkippedRecord struct {
-	Kind   string `json:"kind"`
-	Index  int    `json:"index"`
-	ID     string `json:"id,omitempty"`
-	Field  string `json:"field,omitempty"`
-	Reason string `json:"reason"`
-}
-
-func custbSkip(err error) SkippedRecord {
+// custbSkip describes a skipped record as an [Offender], like the skipped
+// records of every other analysis.
+func custbSkip(err error) Offender {
 	var re *crmkit.RecordError
 	if errors.As(err, &re) {
-		return SkippedRecord{Kind: re.Kind, Index: re.Index, ID: re.ID, Field: re.Field, Reason: re.Err.Error()}
+		return custaOffender(re)
 	}
-	return SkippedRecord{Index: -1, Reason: err.Error()}
+	return Offender{Index: -1, Problem: ProblemStream, Message: err.Error()}
 }
 
 // ReminderPlan is the result of [PlanReminders]: the reminders of the
@@ -129,17 +119,17 @@ func custbSkip(err error) SkippedRecord {
 // record. It is plain data: the zero value is empty, and a value may be read
 // from several goroutines but not modified concurrently.
 type ReminderPlan struct {
-	From                time.Time       `json:"from"`
-	To                  time.Time       `json:"to"`
-	Location            string          `json:"location"`
-	Reminders           []Reminder      `json:"reminders"`
-	Customers           int             `json:"customers"`
-	Reminded            int             `json:"reminded"`
-	Quiet               int             `json:"quiet"`
-	SkippedCustomers    int             `json:"skipped_customers"`
-	Interactions        int             `json:"interactions"`
-	SkippedInteractions int             `json:"skipped_interactions"`
-	Skipped             []SkippedRecord `json:"skipped,omitempty"`
+	From                time.Time  `json:"from"`
+	To                  time.Time  `json:"to"`
+	Location            string     `json:"location"`
+	Reminders           []Reminder `json:"reminders"`
+	Customers           int        `json:"customers"`
+	Reminded            int        `json:"reminded"`
+	Quiet               int        `json:"quiet"`
+	SkippedCustomers    int        `json:"skipped_customers"`
+	Interactions        int        `json:"interactions"`
+	SkippedInteractions int        `json:"skipped_interactions"`
+	Skipped             []Offender `json:"skipped,omitempty"`
 }
 
 // MaxReminderWindow is the longest window [PlanReminders] accepts.
@@ -370,7 +360,7 @@ func custbSkippable(err error) bool {
 	return errors.As(err, &re)
 }
 
-func custbSkipOf(kind string, i int, id string, err error) SkippedRecord {
+func custbSkipOf(kind string, i int, id string, err error) Offender {
 	s := custbSkip(err)
 	if s.Kind == "" {
 		s.Kind, s.Index, s.ID = kind, i, id

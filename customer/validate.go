@@ -135,7 +135,7 @@ type FieldQuality struct {
 }
 
 // Offender is one problem with one record, as listed in a [Report] or in the
-// skipped records of an analysis. Message is the text of the
+// skipped records of every analysis and plan of this package. Message is the text of the
 // [*crmkit.RecordError]; Problem is its name (ProblemMissing, …). A plain
 // value; the zero value lists nothing.
 type Offender struct {
