@@ -23,7 +23,7 @@ func TestClassifyManyRuleTags(t *testing.T) {
 		{Name: "first", Tags: tags[:60_000]},
 		{Name: "second", Tags: tags[40_000:]}, // overlaps first on 40,000..59,999
 	}
-	res, err := Classify(context.Background(), custaAsOf, rules, crmkit.Stream([]Customer{{ID: "A"}, {ID: "B"}}), nil, nil, nil)
+	res, err := Classify(context.Background(), testAsOf, rules, crmkit.Stream([]Customer{{ID: "A"}, {ID: "B"}}), nil, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,17 +56,17 @@ func TestDayCountsBounded(t *testing.T) {
 			return ValidateRules([]Rule{{Name: "r", Level: "A", When: []Condition{{Metric: MetricSpend, Op: ">=", Value: "1", WindowDays: math.MaxInt}}}})
 		}},
 		{name: "reclaim days", reason: "Days above 100,000 is invalid", run: func() error {
-			_, err := PlanReclaim(context.Background(), custaAsOf, ReclaimInput{Customers: crmkit.Stream([]Customer{{ID: "A", Owner: "eve"}})},
+			_, err := PlanReclaim(context.Background(), testAsOf, ReclaimInput{Customers: crmkit.Stream([]Customer{{ID: "A", Owner: "eve"}})},
 				[]ReclaimRule{{Kind: ReclaimNoPurchase, Days: math.MaxInt}}, nil)
 			return err
 		}},
 		{name: "reclaim warn days", reason: "WarnDays above 100,000 is invalid", run: func() error {
-			_, err := PlanReclaim(context.Background(), custaAsOf, ReclaimInput{Customers: crmkit.Stream([]Customer{{ID: "A", Owner: "eve"}})},
+			_, err := PlanReclaim(context.Background(), testAsOf, ReclaimInput{Customers: crmkit.Stream([]Customer{{ID: "A", Owner: "eve"}})},
 				[]ReclaimRule{{Kind: ReclaimNoPurchase, Days: 30, WarnDays: math.MaxInt32}}, nil)
 			return err
 		}},
 		{name: "reclaim default warn days", reason: "ReclaimOptions.WarnDays above 100,000 is invalid", run: func() error {
-			_, err := PlanReclaim(context.Background(), custaAsOf, ReclaimInput{Customers: crmkit.Stream([]Customer{{ID: "A", Owner: "eve"}})},
+			_, err := PlanReclaim(context.Background(), testAsOf, ReclaimInput{Customers: crmkit.Stream([]Customer{{ID: "A", Owner: "eve"}})},
 				[]ReclaimRule{{Kind: ReclaimNoPurchase, Days: 30}}, &ReclaimOptions{WarnDays: math.MaxInt})
 			return err
 		}},
@@ -92,7 +92,7 @@ func TestHandoverRoutesManyTags(t *testing.T) {
 		routes = append(routes, HandoverRoute{Name: fmt.Sprint("r", i), Tag: fmt.Sprint("none", i), Reps: []string{"ann"}})
 	}
 	routes = append(routes, HandoverRoute{Name: "last", Tag: "t99999", Reps: []string{"bob"}})
-	plan, err := PlanHandover(context.Background(), custaAsOf, "eve", []string{"ann", "bob"},
+	plan, err := PlanHandover(context.Background(), testAsOf, "eve", []string{"ann", "bob"},
 		HandoverInput{Customers: crmkit.Stream([]Customer{{ID: "A", Owner: "eve", Tags: tags}, {ID: "B", Owner: "eve", Tags: tags[:20]}})},
 		&HandoverOptions{Routes: routes})
 	if err != nil {
@@ -116,11 +116,11 @@ func TestPlansSkipAsOffender(t *testing.T) {
 	cs := []Customer{{ID: "A", Owner: "eve"}, {ID: "A", Owner: "eve"}}
 	wantErr := crmkit.Errorf(KindCustomer, 1, "A", "id", crmkit.ErrDuplicate, "")
 	want := []Offender{{Kind: KindCustomer, Index: 1, ID: "A", Field: "id", Problem: ProblemDuplicate, Message: wantErr.Error()}}
-	rem, err := PlanReminders(context.Background(), custaAsOf, custaAsOf, custaAsOf.AddDate(0, 0, 7), crmkit.Stream(cs), nil, &ReminderOptions{SkipBad: true})
+	rem, err := PlanReminders(context.Background(), testAsOf, testAsOf, testAsOf.AddDate(0, 0, 7), crmkit.Stream(cs), nil, &ReminderOptions{SkipBad: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec, err := PlanReclaim(context.Background(), custaAsOf, ReclaimInput{Customers: crmkit.Stream(cs)}, []ReclaimRule{{Kind: ReclaimNoPurchase, Days: 30}}, &ReclaimOptions{SkipBad: true})
+	rec, err := PlanReclaim(context.Background(), testAsOf, ReclaimInput{Customers: crmkit.Stream(cs)}, []ReclaimRule{{Kind: ReclaimNoPurchase, Days: 30}}, &ReclaimOptions{SkipBad: true})
 	if err != nil {
 		t.Fatal(err)
 	}

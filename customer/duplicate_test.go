@@ -86,15 +86,15 @@ func TestJaroWinkler(t *testing.T) {
 		{"SAME", "SAME", 1},
 	}
 	for _, tt := range tests {
-		got := custaJaroWinkler([]rune(tt.a), []rune(tt.b))
+		got := jaroWinkler([]rune(tt.a), []rune(tt.b))
 		if !cmp.Equal(tt.want, got, cmpopts.EquateApprox(0, 0.0005)) {
 			t.Errorf("JaroWinkler(%s, %s) = %.4f, want %.3f (published, ±0.0005)", tt.a, tt.b, got, tt.want)
 		}
 	}
 }
 
-// custaGarbage is n pseudo-random letters and spaces.
-func custaGarbage(seed uint64, n int) string {
+// garbageText is n pseudo-random letters and spaces.
+func garbageText(seed uint64, n int) string {
 	rng := rand.New(rand.NewPCG(seed, seed))
 	b := make([]byte, n)
 	for i := range b {
@@ -120,7 +120,7 @@ func TestNameSimilarity(t *testing.T) {
 		{"scripts", "no transliteration between scripts", "张伟", "Zhang Wei", 0},
 		{"empty", "nothing to compare", "", "Ltd", 0},
 		// Jaro-Winkler is quadratic: 60,000-character names took 6 s a pair.
-		{"huge Latin", "only the first 128 characters are read", strings.Repeat("ab ", 42) + "xy" + custaGarbage(1, 100_000), strings.Repeat("ab ", 42) + "xy" + custaGarbage(2, 100_000), 1},
+		{"huge Latin", "only the first 128 characters are read", strings.Repeat("ab ", 42) + "xy" + garbageText(1, 100_000), strings.Repeat("ab ", 42) + "xy" + garbageText(2, 100_000), 1},
 		{"huge Han", "only the first 128 characters are read", strings.Repeat("张伟", 64) + strings.Repeat("李娜", 50_000), strings.Repeat("张伟", 64) + strings.Repeat("王芳", 50_000), 1},
 		{"huge vs short", "Jaro of zq against the first 128 characters: (2/2 + 2/128 + 1)/3, no Winkler boost at or below 0.7", strings.Repeat("zq", 50_000), "zq", (2 + 2.0/128) / 3},
 	}
@@ -255,14 +255,14 @@ func TestFindDuplicatesAgainstBruteForce(t *testing.T) {
 		}
 		o := opts
 		o.DefaultCountry, o.NameThreshold, o.PhoneWeight, o.EmailWeight, o.NameWeight = "86", 0.85, 0.9, 0.9, 0.5
-		recs := make([]custaDupRec, len(book))
+		recs := make([]dupRec, len(book))
 		for i, c := range book {
-			recs[i] = custaDupRec{phone: NormalizePhone(c.Phone, "86"), email: NormalizeEmail(c.Email, false), rawName: c.Name}
+			recs[i] = dupRec{phone: NormalizePhone(c.Phone, "86"), email: NormalizeEmail(c.Email, false), rawName: c.Name}
 		}
 		gotSet := map[[2]int]float64{}
 		for _, p := range got.Pairs {
 			gotSet[[2]int{p.AIndex, p.BIndex}] = p.Score
-			want, ok := custaScorePair(&recs[p.AIndex], &recs[p.BIndex], &o)
+			want, ok := scorePair(&recs[p.AIndex], &recs[p.BIndex], &o)
 			if !ok || !cmp.Equal(want.Score, p.Score, cmpopts.EquateApprox(0, 1e-12)) {
 				t.Fatalf("round %d: pair %d-%d score %v, brute force %v (ok %v)", round, p.AIndex, p.BIndex, p.Score, want.Score, ok)
 			}
@@ -284,9 +284,9 @@ func TestFindDuplicatesAgainstBruteForce(t *testing.T) {
 func TestFindDuplicatesHugeFields(t *testing.T) {
 	prefix := "Zhang Wei Trading " + strings.Repeat("x", 110)
 	cs := []Customer{
-		{ID: "a", Name: prefix + custaGarbage(1, 100_000)},
-		{ID: "b", Name: prefix + custaGarbage(2, 100_000)},
-		{ID: "c", Name: prefix + custaGarbage(3, 100_000), Phone: strings.Repeat("1", 100_000), Email: strings.Repeat("q", 100_000) + "@example.com"},
+		{ID: "a", Name: prefix + garbageText(1, 100_000)},
+		{ID: "b", Name: prefix + garbageText(2, 100_000)},
+		{ID: "c", Name: prefix + garbageText(3, 100_000), Phone: strings.Repeat("1", 100_000), Email: strings.Repeat("q", 100_000) + "@example.com"},
 		{ID: "d", Name: strings.Repeat("张伟", 50_000), Phone: strings.Repeat("1", 100_000)},
 	}
 	got, err := FindDuplicates(context.Background(), crmkit.Stream(cs), &DuplicateOptions{MinScore: 0.4})

@@ -161,7 +161,7 @@ func BuildReferralGraph(ctx context.Context, customers iter.Seq2[Customer, error
 				if !o.SkipInvalid {
 					return nil, e
 				}
-				g.skipped = append(g.skipped, custaOffender(e))
+				g.skipped = append(g.skipped, offenderOf(e))
 				continue
 			}
 			g.index[c.ID] = int32(len(g.ids))
@@ -392,7 +392,7 @@ func (g *ReferralGraph) Value(ctx context.Context, asOf time.Time, orders iter.S
 		return nil, err
 	}
 	res := &ReferralValues{AsOf: asOf, From: o.From}
-	revenue := make([]custaSum, len(g.ids))
+	revenue := make([]moneySum, len(g.ids))
 	currency := strings.TrimSpace(o.Currency)
 	i := -1
 	if orders != nil {
@@ -428,7 +428,7 @@ func (g *ReferralGraph) Value(ctx context.Context, asOf time.Time, orders iter.S
 				}
 				res.SkippedOrders++
 				if len(res.Skipped) < 100 {
-					res.Skipped = append(res.Skipped, custaOffender(e))
+					res.Skipped = append(res.Skipped, offenderOf(e))
 				}
 				continue
 			}
@@ -486,7 +486,7 @@ func referralRound(d decimal.Decimal) decimal.Decimal {
 // finite but reachable, the part below depth is taken off: every node w
 // exactly depth levels below a contributes decay^depth·V(w) to V(a) and
 // nothing to the depth-limited value.
-func (g *ReferralGraph) values(ctx context.Context, revenue []custaSum, depth int, decayF float64) ([]ReferralValue, error) {
+func (g *ReferralGraph) values(ctx context.Context, revenue []moneySum, depth int, decayF float64) ([]ReferralValue, error) {
 	total := len(g.ids)
 	rev := make([]decimal.Decimal, total)
 	for v := range total {
@@ -600,7 +600,7 @@ func (g *ReferralGraph) values(ctx context.Context, revenue []custaSum, depth in
 	for a := range total {
 		start[a+1] = start[a] + min(int(height[a]), walk)
 	}
-	levels := make([]custaSum, start[total])
+	levels := make([]moneySum, start[total])
 	for u := range total {
 		if g.stream[u] < 0 || rev[u].IsZero() {
 			continue
@@ -655,10 +655,10 @@ func (g *ReferralGraph) values(ctx context.Context, revenue []custaSum, depth in
 	return out, nil
 }
 
-func custaOffender(e *crmkit.RecordError) Offender {
+func offenderOf(e *crmkit.RecordError) Offender {
 	name := ProblemStream
 	if e.Field != "" {
-		name = custaProblemName(e.Err)
+		name = problemName(e.Err)
 	}
 	return Offender{Kind: e.Kind, Index: e.Index, ID: e.ID, Field: e.Field, Problem: name, Message: e.Error()}
 }

@@ -39,12 +39,12 @@ func TestReferralValueAgainstNaive(t *testing.T) {
 		rng.Shuffle(n, func(a, b int) { cs[a], cs[b] = cs[b], cs[a] })
 		var os []Order
 		for range rng.IntN(60) {
-			os = append(os, Order{CustomerID: cs[rng.IntN(n)].ID, Time: custaAsOf.Add(-time.Duration(rng.IntN(500*24)) * time.Hour),
+			os = append(os, Order{CustomerID: cs[rng.IntN(n)].ID, Time: testAsOf.Add(-time.Duration(rng.IntN(500*24)) * time.Hour),
 				Amount: decimal.New(int64(rng.IntN(100000)), -2)})
 		}
 		opts := ReferralValueOptions{Decay: []float64{0.5, 0.3, 1, 0.25}[rng.IntN(4)], MaxDepth: []int{0, 1, 2, -1, MaxReferralLevels, MaxReferralLevels + 1, 20, 35}[rng.IntN(8)]}
 		if rng.IntN(2) == 0 {
-			opts.From = custaAsOf.AddDate(0, 0, -rng.IntN(500))
+			opts.From = testAsOf.AddDate(0, 0, -rng.IntN(500))
 		}
 		depth := opts.MaxDepth
 		if depth == 0 {
@@ -98,7 +98,7 @@ func TestReferralValueAgainstNaive(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, err := g.Value(context.Background(), custaAsOf, crmkit.Stream(os), &opts)
+		got, err := g.Value(context.Background(), testAsOf, crmkit.Stream(os), &opts)
 		if err != nil {
 			t.Fatal(err)
 		}

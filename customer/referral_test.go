@@ -13,28 +13,28 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-func custaRefBook() ([]Customer, []Order) {
+func refBook() ([]Customer, []Order) {
 	customers := []Customer{
 		{ID: "A"}, {ID: "B", ReferredBy: "A"}, {ID: "C", ReferredBy: "A"},
 		{ID: "D", ReferredBy: "B"}, {ID: "E", ReferredBy: "D"}, {ID: "F", ReferredBy: "P"},
 	}
 	d := decimal.RequireFromString
 	orders := []Order{
-		{ID: "1", CustomerID: "A", Time: custaDay(2026, 3, 1), Amount: d("100"), Currency: "CNY"},
-		{ID: "2", CustomerID: "B", Time: custaDay(2026, 3, 1), Amount: d("150.25")},
-		{ID: "3", CustomerID: "B", Time: custaDay(2026, 4, 1), Amount: d("49.75")},
-		{ID: "4", CustomerID: "C", Time: custaDay(2026, 5, 1), Amount: d("50")},
-		{ID: "5", CustomerID: "D", Time: custaDay(2026, 5, 1), Amount: d("40")},
-		{ID: "6", CustomerID: "E", Time: custaDay(2026, 6, 1), Amount: d("10")},
-		{ID: "7", CustomerID: "B", Time: custaDay(2025, 6, 1), Amount: d("1000")},
-		{ID: "8", CustomerID: "F", Time: custaDay(2026, 6, 1), Amount: d("7")},
+		{ID: "1", CustomerID: "A", Time: testDay(2026, 3, 1), Amount: d("100"), Currency: "CNY"},
+		{ID: "2", CustomerID: "B", Time: testDay(2026, 3, 1), Amount: d("150.25")},
+		{ID: "3", CustomerID: "B", Time: testDay(2026, 4, 1), Amount: d("49.75")},
+		{ID: "4", CustomerID: "C", Time: testDay(2026, 5, 1), Amount: d("50")},
+		{ID: "5", CustomerID: "D", Time: testDay(2026, 5, 1), Amount: d("40")},
+		{ID: "6", CustomerID: "E", Time: testDay(2026, 6, 1), Amount: d("10")},
+		{ID: "7", CustomerID: "B", Time: testDay(2025, 6, 1), Amount: d("1000")},
+		{ID: "8", CustomerID: "F", Time: testDay(2026, 6, 1), Amount: d("7")},
 	}
 	return customers, orders
 }
 
 func TestReferralValue(t *testing.T) {
-	customers, orders := custaRefBook()
-	from := custaDay(2026, 1, 1)
+	customers, orders := refBook()
+	from := testDay(2026, 1, 1)
 	d := decimal.RequireFromString
 	// Window 2026-01-01..AsOf: B 200, C 50, D 40, E 10 (B's 1000 is outside).
 	tests := []struct {
@@ -85,7 +85,7 @@ func TestReferralValue(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, err := g.Value(context.Background(), custaAsOf, crmkit.Stream(orders), &tt.opts)
+			got, err := g.Value(context.Background(), testAsOf, crmkit.Stream(orders), &tt.opts)
 			if err != nil {
 				t.Fatalf("%s: %v", tt.reason, err)
 			}
@@ -161,7 +161,7 @@ func TestReferralGraphErrors(t *testing.T) {
 }
 
 func TestReferralGraphAccessors(t *testing.T) {
-	customers, _ := custaRefBook()
+	customers, _ := refBook()
 	g, err := BuildReferralGraph(context.Background(), crmkit.Stream(customers), &ReferralOptions{UnknownReferrer: UnknownReferrerDrop})
 	if err != nil {
 		t.Fatal(err)
@@ -184,27 +184,27 @@ func TestReferralGraphAccessors(t *testing.T) {
 }
 
 func TestReferralValueBadOrders(t *testing.T) {
-	customers, _ := custaRefBook()
+	customers, _ := refBook()
 	g, err := BuildReferralGraph(context.Background(), crmkit.Stream(customers), &ReferralOptions{UnknownReferrer: UnknownReferrerExternal})
 	if err != nil {
 		t.Fatal(err)
 	}
 	bad := []Order{
-		{ID: "1", CustomerID: "P", Time: custaDay(2026, 1, 1)},
-		{ID: "2", CustomerID: "A", Time: custaDay(2027, 1, 1)},
-		{ID: "3", CustomerID: "A", Time: custaDay(2026, 1, 1), Currency: "USD"},
-		{ID: "4", CustomerID: "A", Time: custaDay(2026, 1, 1), Currency: "EUR"},
+		{ID: "1", CustomerID: "P", Time: testDay(2026, 1, 1)},
+		{ID: "2", CustomerID: "A", Time: testDay(2027, 1, 1)},
+		{ID: "3", CustomerID: "A", Time: testDay(2026, 1, 1), Currency: "USD"},
+		{ID: "4", CustomerID: "A", Time: testDay(2026, 1, 1), Currency: "EUR"},
 		{ID: "5", CustomerID: "A"},
 	}
-	if _, err := g.Value(context.Background(), custaAsOf, crmkit.Stream(bad), nil); !errors.Is(err, crmkit.ErrUnknownRef) {
+	if _, err := g.Value(context.Background(), testAsOf, crmkit.Stream(bad), nil); !errors.Is(err, crmkit.ErrUnknownRef) {
 		t.Errorf("err = %v, want ErrUnknownRef (an external node has no orders)", err)
 	}
-	got, err := g.Value(context.Background(), custaAsOf, crmkit.Stream(bad), &ReferralValueOptions{SkipInvalid: true})
+	got, err := g.Value(context.Background(), testAsOf, crmkit.Stream(bad), &ReferralValueOptions{SkipInvalid: true})
 	if err != nil || got.SkippedOrders != 4 || got.Accepted != 1 {
 		t.Errorf("skip: err %v skipped %d accepted %d, want nil 4 1", err, got.SkippedOrders, got.Accepted)
 	}
-	for _, opts := range []*ReferralValueOptions{{Decay: 1.5}, {Decay: -1}, {From: custaDay(2027, 1, 1)}} {
-		if _, err := g.Value(context.Background(), custaAsOf, nil, opts); err == nil {
+	for _, opts := range []*ReferralValueOptions{{Decay: 1.5}, {Decay: -1}, {From: testDay(2027, 1, 1)}} {
+		if _, err := g.Value(context.Background(), testAsOf, nil, opts); err == nil {
 			t.Errorf("Value(%+v) = nil error", opts)
 		}
 	}
@@ -226,7 +226,7 @@ func TestReferralValueLongChain(t *testing.T) {
 		if i > 0 {
 			cs[i].ReferredBy = cs[i-1].ID
 		}
-		os[i] = Order{ID: fmt.Sprint("O", i), CustomerID: cs[i].ID, Time: custaAsOf.Add(-time.Hour), Amount: decimal.NewFromInt(1)}
+		os[i] = Order{ID: fmt.Sprint("O", i), CustomerID: cs[i].ID, Time: testAsOf.Add(-time.Hour), Amount: decimal.NewFromInt(1)}
 	}
 	g, err := BuildReferralGraph(context.Background(), crmkit.Stream(cs), nil)
 	if err != nil {
@@ -251,7 +251,7 @@ func TestReferralValueLongChain(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			res, err := g.Value(context.Background(), custaAsOf, crmkit.Stream(os), &tt.opts)
+			res, err := g.Value(context.Background(), testAsOf, crmkit.Stream(os), &tt.opts)
 			if err != nil {
 				t.Fatal(err)
 			}
