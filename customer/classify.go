@@ -69,7 +69,8 @@ type Condition struct {
 	// MetricSpend, an integer for counts and days, a string otherwise.
 	Value string `json:"value"`
 	// WindowDays limits MetricSpend, MetricOrders and MetricReferrals to the
-	// last WindowDays days up to AsOf; 0 means all time up to AsOf.
+	// last WindowDays days up to AsOf; 0 means all time up to AsOf. At most
+	// 100,000 (larger windows overflowed the date arithmetic).
 	WindowDays int `json:"window_days,omitempty"`
 	// Key names the attribute for MetricAttribute.
 	Key string `json:"key,omitempty"`
@@ -143,19 +144,20 @@ type Classification struct {
 	Skipped []Offender `json:"skipped,omitempty"`
 }
 
-type custaCond struct {
+type ruleCond struct {
 	Condition
 	dec    decimal.Decimal
 	num    float64
 	window int // index into the per-customer window aggregates, -1 for all time
 }
 
-type custaRule struct {
+type compiledRule struct {
 	Rule
-	conds []custaCond
+	conds  []ruleCond
+	tagIDs []int32 // Tags as indexes into the rule set's distinct tags
 }
 
-var custaMetricNeedsNumber = map[Metric]bool{MetricOrders: true, MetricDaysSincePurchase: true, MetricDaysSinceContact: true, MetricAgeDays: true, MetricReferrals: true}
+var metricNeedsNumber = map[Metric]bool{MetricOrders: true, MetricDaysSincePurchase: true, MetricDaysSinceContact: true, MetricAgeDays: true, MetricReferrals: true}
 
 // ValidateRules checks a rule set: names present and unique, known metrics
 // and operators, values that parse, windows not negative, an attribute key
@@ -163,17 +165,17 @@ var custaMetricNeedsNumber = map[Metric]bool{MetricOrders: true, MetricDaysSince
 // problem at once (errors.Join); each wraps [crmkit.ErrInvalid] or
 // [crmkit.ErrMissing] in a [*crmkit.RecordError] of kind "rule".
 func ValidateRules(rules []Rule) error {
-	_, err := custaCompileRules(rules)
+	_, err := compileRules(rules)
 	return err
 }
 
-func custaCompileRules(rules []Rule) ([]custaRule, error) {
+func compileRules(rules []Rule) ([]compiledRule, error) {
 	var errs []error
 	bad := func(i int, name, field string, sentinel error, format string, args ...any) {
 		errs = append(errs, crmkit.Errorf("rule", i, name, field, sentinel, format, args...))
 	}
 	seen := map[string]bool{}
-	out := make([]custaRule, len(rules))
+	out := make([]compiledRule, len(rules))
 	for i, r := range rules {
 		out[i].Rule = r
 		if r.Name == "" {
@@ -191,7 +193,7 @@ func custaCompileRules(rules []Rule) ([]custaRule, error) {
 			}
 		}
 		for j, c := range r.When {
-			cc := custaCond{Condition: c, window: -1}
+			cc := ruleCond{Condition: c, window: -1}
 			field := fmt.Sprintf("when[%d]", j)
 			switch c.Op {
 			case "<", "<=", "==", "!=", ">=", ">":
@@ -222,8 +224,8 @@ func custaCompileRules(rules []Rule) ([]custaRule, error) {
 			default:
 				bad(i, r.Name, field, crmkit.ErrInvalid, "unknown metric %q", c.Metric)
 			}
-			if c.WindowDays < 0 {
-				bad(i, r.Name, field, crmkit.ErrInvalid, "negative window %d", c.WindowDays)
+			if c.WindowDays < 0 || c.WindowDays > maxRuleDays {
+				bad(i, r.Name, field, crmkit.ErrInvalid, "window %d days is not in [0, %d]", c.WindowDays, maxRuleDays)
 			}
 			out[i].conds = append(out[i].conds, cc)
 		}
@@ -231,21 +233,21 @@ func custaCompileRules(rules []Rule) ([]custaRule, error) {
 	return out, errors.Join(errs...)
 }
 
-// custaSum adds money without allocating while amounts fit int64 at four
+// moneySum adds money without allocating while amounts fit int64 at four
 // decimal places, and falls back to decimal arithmetic when they do not.
-type custaSum struct {
+type moneySum struct {
 	small int64
 	big   decimal.Decimal
 }
 
-var custaPow10 = [...]int64{1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000, 10000000000}
+var pow10 = [...]int64{1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000, 10000000000}
 
-func (s *custaSum) add(d decimal.Decimal) {
+func (s *moneySum) add(d decimal.Decimal) {
 	e := d.Exponent()
 	// Scaled to four places the coefficient has NumDigits+e+4 digits; 18
 	// digits always fit int64.
 	if e >= -4 && e <= 6 && d.NumDigits()+int(e)+4 <= 18 {
-		v := d.CoefficientInt64() * custaPow10[e+4]
+		v := d.CoefficientInt64() * pow10[e+4]
 		if r := s.small + v; (v >= 0) == (r >= s.small) {
 			s.small = r
 			return
@@ -254,25 +256,28 @@ func (s *custaSum) add(d decimal.Decimal) {
 	s.big = s.big.Add(d)
 }
 
-func (s *custaSum) value() decimal.Decimal {
+func (s *moneySum) value() decimal.Decimal {
 	if s.small == 0 {
 		return s.big
+	}
+	if s.big.IsZero() {
+		return decimal.New(s.small, -4)
 	}
 	return s.big.Add(decimal.New(s.small, -4))
 }
 
-// custaFacts are what Classify keeps per customer, as flat arrays indexed
+// classFacts are what Classify keeps per customer, as flat arrays indexed
 // by customer (and window): memory is bounded by the number of customers.
-type custaFacts struct {
+type classFacts struct {
 	lastOrder, lastContact, created []int64    // Unix seconds; math.MinInt64 when none
-	spend                           []custaSum // customer*windows + window
+	spend                           []moneySum // customer*windows + window
 	orders                          []int64    // customer*windows + window
 	referrals                       []int32    // customer*refWindows + window
 	windows, refWindows             int
 }
 
-// custaClassRec is the part of a customer that rules read.
-type custaClassRec struct {
+// classRec is the part of a customer that rules read.
+type classRec struct {
 	ID, Level, Source string
 	Tags              []string
 	Attributes        map[string]string
@@ -292,7 +297,7 @@ type custaClassRec struct {
 // customers and the number of distinct windows in the rules, not with the
 // number of orders. Honours ctx.
 func Classify(ctx context.Context, asOf time.Time, rules []Rule, customers iter.Seq2[Customer, error], orders iter.Seq2[Order, error], interactions iter.Seq2[Interaction, error], opts *ClassifyOptions) (*Classification, error) {
-	compiled, err := custaCompileRules(rules)
+	compiled, err := compileRules(rules)
 	if err != nil {
 		return nil, err
 	}
@@ -306,14 +311,28 @@ func Classify(ctx context.Context, asOf time.Time, rules []Rule, customers iter.
 	}
 	// Distinct windows for spend/orders and for referrals.
 	var windows, refWindows []int
+	// Tags get IDs so that each customer's union of tags is built in time
+	// linear in the tags of its matching rules (a stamp per tag, no map).
+	tagID := map[string]int32{}
+	for i := range compiled {
+		for _, tag := range compiled[i].Tags {
+			id, ok := tagID[tag]
+			if !ok {
+				id = int32(len(tagID))
+				tagID[tag] = id
+			}
+			compiled[i].tagIDs = append(compiled[i].tagIDs, id)
+		}
+	}
+	tagStamp := make([]int, len(tagID)) // customer index + 1 that last got the tag
 	for i := range compiled {
 		for j := range compiled[i].conds {
 			c := &compiled[i].conds[j]
 			switch c.Metric {
 			case MetricSpend, MetricOrders:
-				c.window = custaWindowIndex(&windows, c.WindowDays)
+				c.window = windowIndex(&windows, c.WindowDays)
 			case MetricReferrals:
-				c.window = custaWindowIndex(&refWindows, c.WindowDays)
+				c.window = windowIndex(&refWindows, c.WindowDays)
 			}
 		}
 	}
@@ -329,7 +348,7 @@ func Classify(ctx context.Context, asOf time.Time, rules []Rule, customers iter.
 		if len(res.Skipped) < maxSkipped {
 			name := ProblemStream
 			if e.Field != "" {
-				name = custaProblemName(e.Err)
+				name = problemName(e.Err)
 			}
 			res.Skipped = append(res.Skipped, Offender{Kind: e.Kind, Index: e.Index, ID: e.ID, Field: e.Field, Problem: name, Message: e.Error()})
 		}
@@ -360,9 +379,9 @@ func Classify(ctx context.Context, asOf time.Time, rules []Rule, customers iter.
 		}
 	}()
 	index := map[string]int32{}
-	var cust []custaClassRec
+	var cust []classRec
 	var referredBy []string
-	facts := &custaFacts{windows: len(windows), refWindows: len(refWindows)}
+	facts := &classFacts{windows: len(windows), refWindows: len(refWindows)}
 	i := -1
 	if customers != nil {
 		for c, err := range customers {
@@ -394,7 +413,7 @@ func Classify(ctx context.Context, asOf time.Time, rules []Rule, customers iter.
 			index[c.ID] = int32(len(cust))
 			// Keep only what the rules read; Attributes and Tags are
 			// shared with the host's record, which Classify never writes.
-			cust = append(cust, custaClassRec{ID: c.ID, Level: c.Level, Tags: c.Tags, Source: c.Source, Attributes: c.Attributes})
+			cust = append(cust, classRec{ID: c.ID, Level: c.Level, Tags: c.Tags, Source: c.Source, Attributes: c.Attributes})
 			referredBy = append(referredBy, c.ReferredBy)
 			cr := int64(math.MinInt64)
 			if !c.Created.IsZero() {
@@ -406,7 +425,7 @@ func Classify(ctx context.Context, asOf time.Time, rules []Rule, customers iter.
 		}
 	}
 	n := len(cust)
-	facts.spend = make([]custaSum, n*len(windows))
+	facts.spend = make([]moneySum, n*len(windows))
 	facts.orders = make([]int64, n*len(windows))
 	facts.referrals = make([]int32, n*len(refWindows))
 	created := facts.created
@@ -525,7 +544,7 @@ func Classify(ctx context.Context, asOf time.Time, rules []Rule, customers iter.
 		a := Assignment{CustomerID: cust[k].ID, PreviousLevel: cust[k].Level}
 		for ri := range compiled {
 			r := &compiled[ri]
-			if !custaMatch(r, &cust[k], facts, k, spendVals, asOfUnix) {
+			if !ruleMatches(r, &cust[k], facts, k, spendVals, asOfUnix) {
 				continue
 			}
 			a.Matched = append(a.Matched, r.Name)
@@ -533,8 +552,9 @@ func Classify(ctx context.Context, asOf time.Time, rules []Rule, customers iter.
 			if r.Level != "" && a.LevelRule == "" {
 				a.Level, a.LevelRule = r.Level, r.Name
 			}
-			for _, tag := range r.Tags {
-				if !slices.ContainsFunc(a.Tags, func(t TagAssignment) bool { return t.Tag == tag }) {
+			for ti, tag := range r.Tags {
+				if id := r.tagIDs[ti]; tagStamp[id] != k+1 {
+					tagStamp[id] = k + 1
 					a.Tags = append(a.Tags, TagAssignment{Tag: tag, Rule: r.Name})
 				}
 			}
@@ -547,7 +567,7 @@ func Classify(ctx context.Context, asOf time.Time, rules []Rule, customers iter.
 	return res, nil
 }
 
-func custaWindowIndex(ws *[]int, days int) int {
+func windowIndex(ws *[]int, days int) int {
 	if i := slices.Index(*ws, days); i >= 0 {
 		return i
 	}
@@ -555,16 +575,16 @@ func custaWindowIndex(ws *[]int, days int) int {
 	return len(*ws) - 1
 }
 
-func custaMatch(r *custaRule, c *custaClassRec, f *custaFacts, k int, spend []decimal.Decimal, asOf int64) bool {
+func ruleMatches(r *compiledRule, c *classRec, f *classFacts, k int, spend []decimal.Decimal, asOf int64) bool {
 	for i := range r.conds {
-		if !custaHolds(&r.conds[i], c, f, k, spend, asOf) {
+		if !condHolds(&r.conds[i], c, f, k, spend, asOf) {
 			return false
 		}
 	}
 	return true
 }
 
-func custaHolds(cd *custaCond, c *custaClassRec, f *custaFacts, k int, spend []decimal.Decimal, asOf int64) bool {
+func condHolds(cd *ruleCond, c *classRec, f *classFacts, k int, spend []decimal.Decimal, asOf int64) bool {
 	days := func(t int64) float64 {
 		if t == math.MinInt64 {
 			return math.Inf(1)
@@ -573,17 +593,17 @@ func custaHolds(cd *custaCond, c *custaClassRec, f *custaFacts, k int, spend []d
 	}
 	switch cd.Metric {
 	case MetricSpend:
-		return custaCompare(cd.Op, spend[cd.window].Cmp(cd.dec))
+		return opHolds(cd.Op, spend[cd.window].Cmp(cd.dec))
 	case MetricOrders:
-		return custaCompareNum(cd.Op, float64(f.orders[k*f.windows+cd.window]), cd.num)
+		return compareNum(cd.Op, float64(f.orders[k*f.windows+cd.window]), cd.num)
 	case MetricReferrals:
-		return custaCompareNum(cd.Op, float64(f.referrals[k*f.refWindows+cd.window]), cd.num)
+		return compareNum(cd.Op, float64(f.referrals[k*f.refWindows+cd.window]), cd.num)
 	case MetricDaysSincePurchase:
-		return custaCompareNum(cd.Op, days(f.lastOrder[k]), cd.num)
+		return compareNum(cd.Op, days(f.lastOrder[k]), cd.num)
 	case MetricDaysSinceContact:
-		return custaCompareNum(cd.Op, days(f.lastContact[k]), cd.num)
+		return compareNum(cd.Op, days(f.lastContact[k]), cd.num)
 	case MetricAgeDays:
-		return custaCompareNum(cd.Op, days(f.created[k]), cd.num)
+		return compareNum(cd.Op, days(f.created[k]), cd.num)
 	case MetricSource:
 		return (c.Source == cd.Value) == (cd.Op == "==")
 	case MetricLevel:
@@ -603,22 +623,22 @@ func custaHolds(cd *custaCond, c *custaClassRec, f *custaFacts, k int, spend []d
 		if err1 != nil || err2 != nil || math.IsNaN(a) || math.IsNaN(b) {
 			return false
 		}
-		return custaCompareNum(cd.Op, a, b)
+		return compareNum(cd.Op, a, b)
 	}
 	return false
 }
 
-func custaCompareNum(op Op, a, b float64) bool {
+func compareNum(op Op, a, b float64) bool {
 	switch {
 	case a < b:
-		return custaCompare(op, -1)
+		return opHolds(op, -1)
 	case a > b:
-		return custaCompare(op, 1)
+		return opHolds(op, 1)
 	}
-	return custaCompare(op, 0)
+	return opHolds(op, 0)
 }
 
-func custaCompare(op Op, cmp int) bool {
+func opHolds(op Op, cmp int) bool {
 	switch op {
 	case "<":
 		return cmp < 0

@@ -15,9 +15,9 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// custaNaiveHolds evaluates one condition directly over the slices, the
+// naiveHolds evaluates one condition directly over the slices, the
 // slow obvious way, as an independent check of Classify's streaming sums.
-func custaNaiveHolds(c Condition, cust Customer, all []Customer, orders []Order, inter []Interaction, asOf time.Time) bool {
+func naiveHolds(c Condition, cust Customer, all []Customer, orders []Order, inter []Interaction, asOf time.Time) bool {
 	inWindow := func(t time.Time, days int) bool {
 		return !t.After(asOf) && (days == 0 || t.After(asOf.AddDate(0, 0, -days)))
 	}
@@ -101,7 +101,7 @@ func TestClassifyAgainstNaive(t *testing.T) {
 		for i := range 1 + rng.IntN(8) {
 			c := Customer{ID: fmt.Sprint("C", i), Source: []string{"web", "fair"}[rng.IntN(2)]}
 			if rng.IntN(3) > 0 {
-				c.Created = custaAsOf.Add(-time.Duration(rng.IntN(400*24)) * time.Hour)
+				c.Created = testAsOf.Add(-time.Duration(rng.IntN(400*24)) * time.Hour)
 			}
 			if i > 0 && rng.IntN(2) == 0 {
 				c.ReferredBy = cs[rng.IntN(i)].ID
@@ -110,12 +110,12 @@ func TestClassifyAgainstNaive(t *testing.T) {
 		}
 		var os []Order
 		for range rng.IntN(30) {
-			os = append(os, Order{CustomerID: cs[rng.IntN(len(cs))].ID, Time: custaAsOf.Add(-time.Duration(rng.IntN(400*24*60)) * time.Minute),
+			os = append(os, Order{CustomerID: cs[rng.IntN(len(cs))].ID, Time: testAsOf.Add(-time.Duration(rng.IntN(400*24*60)) * time.Minute),
 				Amount: decimal.New(int64(rng.IntN(20000)-2000), -2)})
 		}
 		var xs []Interaction
 		for range rng.IntN(10) {
-			xs = append(xs, Interaction{CustomerID: cs[rng.IntN(len(cs))].ID, Time: custaAsOf.Add(-time.Duration(rng.IntN(200*24)) * time.Hour)})
+			xs = append(xs, Interaction{CustomerID: cs[rng.IntN(len(cs))].ID, Time: testAsOf.Add(-time.Duration(rng.IntN(200*24)) * time.Hour)})
 		}
 		var rules []Rule
 		for k := range 1 + rng.IntN(5) {
@@ -145,7 +145,7 @@ func TestClassifyAgainstNaive(t *testing.T) {
 			}
 			rules = append(rules, r)
 		}
-		got, err := Classify(context.Background(), custaAsOf, rules, crmkit.Stream(cs), crmkit.Stream(os), crmkit.Stream(xs), nil)
+		got, err := Classify(context.Background(), testAsOf, rules, crmkit.Stream(cs), crmkit.Stream(os), crmkit.Stream(xs), nil)
 		if err != nil {
 			t.Fatalf("round %d: %v", round, err)
 		}
@@ -155,7 +155,7 @@ func TestClassifyAgainstNaive(t *testing.T) {
 			for _, r := range rules {
 				ok := true
 				for _, cond := range r.When {
-					ok = ok && custaNaiveHolds(cond, c, cs, os, xs, custaAsOf)
+					ok = ok && naiveHolds(cond, c, cs, os, xs, testAsOf)
 				}
 				if !ok {
 					continue

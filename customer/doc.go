@@ -90,7 +90,8 @@
 // honorific and legal-form folding). Each [DuplicatePair] carries a score
 // and its [Evidence]; clusters join pairs transitively. Blocking on shared
 // keys, with a sorted-neighbourhood window in large blocks, keeps the work
-// near-linear: a million customers take seconds, not n² comparisons.
+// near-linear: a million customers take seconds, not n² comparisons. Names
+// are compared on their first 128 characters, so no name is too long.
 //
 // # Referrals
 //
@@ -100,12 +101,16 @@
 // an external node, as [ReferralOptions] says. [ReferralGraph.Value] streams
 // orders and credits each referrer with the revenue, in a window, of the
 // customers it brought — directly and over further levels, each level
-// weighted by a decay.
+// weighted by a decay. It takes time linear in the number of customers at
+// any depth; the per-level breakdown lists at most [MaxReferralLevels]
+// levels, deeper ones still count in the value.
 //
 // # Money and precision
 //
 // Amounts are decimal.Decimal and sums of money stay decimal, exactly: no
-// float64 ever touches an amount in this package. One call handles one
+// float64 ever touches an amount in this package. The one rounding: a
+// referral value over more than [MaxReferralLevels] levels keeps 24
+// decimal places in its products. One call handles one
 // currency; an order in another is an error (crmkit.ErrCurrency), not a
 // silent sum. Similarities and scores are float64 in [0, 1].
 //

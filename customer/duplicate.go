@@ -91,10 +91,10 @@ type Duplicates struct {
 	Comparisons int64           `json:"comparisons"`  // pairs scored
 }
 
-type custaDupRec struct {
+type dupRec struct {
 	phone, email string
 	rawName      string
-	name         *custaName // nil until prepare; a pointer keeps records small
+	name         *preparedName // nil until prepare; a pointer keeps records small
 	sortName     string
 	keys         []int32 // sorted key IDs
 }
@@ -110,8 +110,9 @@ type custaDupRec struct {
 // repeating one, or stream errors stop FindDuplicates with a
 // [*crmkit.RecordError] unless [DuplicateOptions.SkipInvalid] is set. Only
 // customers the blocking brings together are compared: two records with no
-// phone, e-mail or name token (prefix) in common are never paired. Honours
-// ctx.
+// phone, e-mail or name token (prefix) in common are never paired. Names
+// are read up to their first 128 characters, in blocking and scoring alike
+// (see [NameSimilarity]). Honours ctx.
 func FindDuplicates(ctx context.Context, customers iter.Seq2[Customer, error], opts *DuplicateOptions) (*Duplicates, error) {
 	var o DuplicateOptions
 	if opts != nil {
@@ -147,12 +148,12 @@ func FindDuplicates(ctx context.Context, customers iter.Seq2[Customer, error], o
 	res := &Duplicates{}
 	keyID := map[string]int32{}
 	var keyCount []int32
-	var recs []custaDupRec
+	var recs []dupRec
 	var ids []string
 	var index []int // stream position of each accepted record
 	seen := map[string]struct{}{}
 	var kb strings.Builder
-	addKey := func(r *custaDupRec, k string) {
+	addKey := func(r *dupRec, k string) {
 		id, ok := keyID[k]
 		if !ok {
 			id = int32(len(keyCount))
@@ -191,14 +192,14 @@ func FindDuplicates(ctx context.Context, customers iter.Seq2[Customer, error], o
 				}
 				name := ProblemStream
 				if e.Field != "" {
-					name = custaProblemName(e.Err)
+					name = problemName(e.Err)
 				}
 				res.Skipped = append(res.Skipped, Offender{Kind: e.Kind, Index: e.Index, ID: e.ID, Field: e.Field, Problem: name, Message: e.Error()})
 				continue
 			}
 			seen[c.ID] = struct{}{}
 			res.Accepted++
-			r := custaDupRec{rawName: c.Name}
+			r := dupRec{rawName: c.Name}
 			if o.PhoneWeight > 0 {
 				r.phone = NormalizePhone(c.Phone, o.DefaultCountry)
 			}
@@ -215,7 +216,7 @@ func FindDuplicates(ctx context.Context, customers iter.Seq2[Customer, error], o
 				r.prepare()
 				for _, t := range r.name.tokens {
 					r0, _ := utf8.DecodeRuneInString(t)
-					if custaIsHan(r0) {
+					if isHan(r0) {
 						rs := []rune(t)
 						if len(rs) == 1 {
 							addKey(&r, "h"+t)
@@ -295,7 +296,7 @@ func FindDuplicates(ctx context.Context, customers iter.Seq2[Customer, error], o
 			return
 		}
 		res.Comparisons++
-		p, ok := custaScorePair(&recs[a], &recs[b], &o)
+		p, ok := scorePair(&recs[a], &recs[b], &o)
 		if !ok {
 			return
 		}
@@ -344,24 +345,24 @@ func FindDuplicates(ctx context.Context, customers iter.Seq2[Customer, error], o
 		res.Pairs = []DuplicatePair{}
 	}
 	if o.Clusters {
-		res.Clusters = custaClusters(res.Pairs, ids, index)
+		res.Clusters = duplicateClusters(res.Pairs, ids, index)
 	}
 	return res, nil
 }
 
 // tokens0Han returns the Han tokens joined, as a sort key for large blocks.
-func (n *custaName) tokens0Han() string {
+func (n *preparedName) tokens0Han() string {
 	var b strings.Builder
 	for _, t := range n.tokens {
 		r0, _ := utf8.DecodeRuneInString(t)
-		if custaIsHan(r0) {
+		if isHan(r0) {
 			b.WriteString(t)
 		}
 	}
 	return b.String()
 }
 
-func custaScorePair(a, b *custaDupRec, o *DuplicateOptions) (DuplicatePair, bool) {
+func scorePair(a, b *dupRec, o *DuplicateOptions) (DuplicatePair, bool) {
 	var ev []Evidence
 	miss := 1.0
 	if a.phone != "" && a.phone == b.phone {
@@ -375,7 +376,7 @@ func custaScorePair(a, b *custaDupRec, o *DuplicateOptions) (DuplicatePair, bool
 	if o.NameWeight > 0 {
 		a.prepare()
 		b.prepare()
-		if s := custaNameSim(a.name, b.name); s >= o.NameThreshold && s > 0 {
+		if s := nameSim(a.name, b.name); s >= o.NameThreshold && s > 0 {
 			ev = append(ev, Evidence{Field: "name", Similarity: s, A: a.name.display(), B: b.name.display()})
 			miss *= 1 - o.NameWeight*s
 		}
@@ -389,21 +390,21 @@ func custaScorePair(a, b *custaDupRec, o *DuplicateOptions) (DuplicatePair, bool
 
 // prepare folds the name once, when a comparison first needs it: with the
 // default options most customers share no key and are never prepared.
-func (r *custaDupRec) prepare() {
+func (r *dupRec) prepare() {
 	if r.name != nil {
 		return
 	}
-	n := custaPrepareName(r.rawName)
+	n := prepareName(r.rawName)
 	r.name = &n
 	r.sortName = string(r.name.latin) + r.name.tokens0Han()
 }
 
 // display is the folded name as compared.
-func (n *custaName) display() string { return strings.Join(n.tokens, " ") }
+func (n *preparedName) display() string { return strings.Join(n.tokens, " ") }
 
-// custaClusters joins pairs into connected components (union-find with
+// duplicateClusters joins pairs into connected components (union-find with
 // path halving and union by index, so the root is the earliest record).
-func custaClusters(pairs []DuplicatePair, ids []string, index []int) [][]string {
+func duplicateClusters(pairs []DuplicatePair, ids []string, index []int) [][]string {
 	pos := make(map[int]int, len(index)) // stream index → record
 	for r, i := range index {
 		pos[i] = r

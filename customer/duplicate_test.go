@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/crmkit/crmkit"
 	"github.com/google/go-cmp/cmp"
@@ -84,11 +86,21 @@ func TestJaroWinkler(t *testing.T) {
 		{"SAME", "SAME", 1},
 	}
 	for _, tt := range tests {
-		got := custaJaroWinkler([]rune(tt.a), []rune(tt.b))
+		got := jaroWinkler([]rune(tt.a), []rune(tt.b))
 		if !cmp.Equal(tt.want, got, cmpopts.EquateApprox(0, 0.0005)) {
 			t.Errorf("JaroWinkler(%s, %s) = %.4f, want %.3f (published, ±0.0005)", tt.a, tt.b, got, tt.want)
 		}
 	}
+}
+
+// garbageText is n pseudo-random letters and spaces.
+func garbageText(seed uint64, n int) string {
+	rng := rand.New(rand.NewPCG(seed, seed))
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = "abcdefghijklmnopqrstuvwxyz   "[rng.IntN(29)]
+	}
+	return string(b)
 }
 
 func TestNameSimilarity(t *testing.T) {
@@ -107,12 +119,16 @@ func TestNameSimilarity(t *testing.T) {
 		{"traditional", "no simplified/traditional folding: 张伟 and 張偉 share no bigram", "张伟", "張偉", 0},
 		{"scripts", "no transliteration between scripts", "张伟", "Zhang Wei", 0},
 		{"empty", "nothing to compare", "", "Ltd", 0},
+		// Jaro-Winkler is quadratic: 60,000-character names took 6 s a pair.
+		{"huge Latin", "only the first 128 characters are read", strings.Repeat("ab ", 42) + "xy" + garbageText(1, 100_000), strings.Repeat("ab ", 42) + "xy" + garbageText(2, 100_000), 1},
+		{"huge Han", "only the first 128 characters are read", strings.Repeat("张伟", 64) + strings.Repeat("李娜", 50_000), strings.Repeat("张伟", 64) + strings.Repeat("王芳", 50_000), 1},
+		{"huge vs short", "Jaro of zq against the first 128 characters: (2/2 + 2/128 + 1)/3, no Winkler boost at or below 0.7", strings.Repeat("zq", 50_000), "zq", (2 + 2.0/128) / 3},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got := NameSimilarity(tt.a, tt.b)
 			if !cmp.Equal(tt.want, got, cmpopts.EquateApprox(0, 1e-12)) {
-				t.Errorf("%s: NameSimilarity(%q, %q) = %v, want %v", tt.reason, tt.a, tt.b, got, tt.want)
+				t.Errorf("%s: NameSimilarity(%.40q, %.40q) = %v, want %v", tt.reason, tt.a, tt.b, got, tt.want)
 			}
 			if back := NameSimilarity(tt.b, tt.a); !cmp.Equal(got, back, cmpopts.EquateApprox(0, 1e-12)) {
 				t.Errorf("not symmetric: %v vs %v", got, back)
@@ -239,14 +255,14 @@ func TestFindDuplicatesAgainstBruteForce(t *testing.T) {
 		}
 		o := opts
 		o.DefaultCountry, o.NameThreshold, o.PhoneWeight, o.EmailWeight, o.NameWeight = "86", 0.85, 0.9, 0.9, 0.5
-		recs := make([]custaDupRec, len(book))
+		recs := make([]dupRec, len(book))
 		for i, c := range book {
-			recs[i] = custaDupRec{phone: NormalizePhone(c.Phone, "86"), email: NormalizeEmail(c.Email, false), rawName: c.Name}
+			recs[i] = dupRec{phone: NormalizePhone(c.Phone, "86"), email: NormalizeEmail(c.Email, false), rawName: c.Name}
 		}
 		gotSet := map[[2]int]float64{}
 		for _, p := range got.Pairs {
 			gotSet[[2]int{p.AIndex, p.BIndex}] = p.Score
-			want, ok := custaScorePair(&recs[p.AIndex], &recs[p.BIndex], &o)
+			want, ok := scorePair(&recs[p.AIndex], &recs[p.BIndex], &o)
 			if !ok || !cmp.Equal(want.Score, p.Score, cmpopts.EquateApprox(0, 1e-12)) {
 				t.Fatalf("round %d: pair %d-%d score %v, brute force %v (ok %v)", round, p.AIndex, p.BIndex, p.Score, want.Score, ok)
 			}
@@ -259,5 +275,40 @@ func TestFindDuplicatesAgainstBruteForce(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestFindDuplicatesHugeFields: names were compared in full, quadratic in
+// their length (three customers with 100,000-character names took 22 s).
+// Only the first 128 characters are read, in blocking and scoring alike.
+func TestFindDuplicatesHugeFields(t *testing.T) {
+	prefix := "Zhang Wei Trading " + strings.Repeat("x", 110)
+	cs := []Customer{
+		{ID: "a", Name: prefix + garbageText(1, 100_000)},
+		{ID: "b", Name: prefix + garbageText(2, 100_000)},
+		{ID: "c", Name: prefix + garbageText(3, 100_000), Phone: strings.Repeat("1", 100_000), Email: strings.Repeat("q", 100_000) + "@example.com"},
+		{ID: "d", Name: strings.Repeat("张伟", 50_000), Phone: strings.Repeat("1", 100_000)},
+	}
+	got, err := FindDuplicates(context.Background(), crmkit.Stream(cs), &DuplicateOptions{MinScore: 0.4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	type pair struct{ A, B, Fields string }
+	var pairs []pair
+	for _, p := range got.Pairs {
+		var fields []string
+		for _, e := range p.Evidence {
+			fields = append(fields, e.Field)
+			if e.Field == "name" && (utf8.RuneCountInString(e.A) > 128 || utf8.RuneCountInString(e.B) > 128) {
+				t.Errorf("name evidence of %s-%s is %d and %d characters, want at most 128", p.A, p.B, len(e.A), len(e.B))
+			}
+		}
+		pairs = append(pairs, pair{p.A, p.B, strings.Join(fields, ",")})
+	}
+	// a, b, c share their first 128 characters; c and d share a phone but
+	// not a script.
+	want := []pair{{"c", "d", "phone"}, {"a", "b", "name"}, {"a", "c", "name"}, {"b", "c", "name"}}
+	if diff := cmp.Diff(want, pairs); diff != "" {
+		t.Errorf("pairs (-want +got):\n%s", diff)
 	}
 }

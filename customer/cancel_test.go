@@ -14,8 +14,8 @@ import (
 func TestCustaCancelAndStreamErrors(t *testing.T) {
 	ioErr := errors.New("cursor closed")
 	good := crmkit.Stream([]Customer{{ID: "A", Name: "a"}})
-	bad := custaErrStream([]Customer{{ID: "A", Name: "a"}}, 0, ioErr)
-	badOrders := custaErrStream([]Order{{ID: "1", CustomerID: "A", Time: custaDay(2026, 1, 1)}}, 0, ioErr)
+	bad := errStream([]Customer{{ID: "A", Name: "a"}}, 0, ioErr)
+	badOrders := errStream([]Order{{ID: "1", CustomerID: "A", Time: testDay(2026, 1, 1)}}, 0, ioErr)
 	rules := []Rule{{Name: "all", Level: "X"}}
 	g, err := BuildReferralGraph(context.Background(), good, nil)
 	if err != nil {
@@ -30,7 +30,7 @@ func TestCustaCancelAndStreamErrors(t *testing.T) {
 		wantErr error
 	}{
 		{"Classify", "customers with a stream error", func(ctx context.Context, skip bool) error {
-			_, err := Classify(ctx, custaAsOf, rules, bad, nil, nil, &ClassifyOptions{SkipInvalid: skip})
+			_, err := Classify(ctx, testAsOf, rules, bad, nil, nil, &ClassifyOptions{SkipInvalid: skip})
 			return err
 		}, ioErr},
 		{"FindDuplicates", "customers with a stream error", func(ctx context.Context, skip bool) error {
@@ -42,7 +42,7 @@ func TestCustaCancelAndStreamErrors(t *testing.T) {
 			return err
 		}, ioErr},
 		{"Value", "orders with a stream error", func(ctx context.Context, skip bool) error {
-			_, err := g.Value(ctx, custaAsOf, badOrders, &ReferralValueOptions{SkipInvalid: skip})
+			_, err := g.Value(ctx, testAsOf, badOrders, &ReferralValueOptions{SkipInvalid: skip})
 			return err
 		}, ioErr},
 	}

@@ -25,11 +25,11 @@ import (
 
 // The two sizes with 100,000 customers show that memory follows customers,
 // not orders: tripling the orders leaves the peak heap where it was.
-var custaBenchSizes = []struct{ customers, orders int }{
+var classifyBenchSizes = []struct{ customers, orders int }{
 	{10, 100}, {1_000, 10_000}, {100_000, 1_000_000}, {100_000, 3_000_000}, {1_000_000, 10_000_000},
 }
 
-func custaBenchIDs(n int) []string {
+func benchIDs(n int) []string {
 	ids := make([]string, n)
 	for i := range ids {
 		ids[i] = "C" + strconv.Itoa(i)
@@ -37,14 +37,14 @@ func custaBenchIDs(n int) []string {
 	return ids
 }
 
-func custaBenchCustomers(ids []string) iter.Seq2[Customer, error] {
+func benchCustomers(ids []string) iter.Seq2[Customer, error] {
 	return func(yield func(Customer, error) bool) {
 		rng := rand.New(rand.NewPCG(1, 1))
 		levels := []string{"A", "B", "C"}
 		sources := []string{"web", "fair", "referral", "cold call"}
 		for i, id := range ids {
 			c := Customer{ID: id, Name: "Customer " + id, Owner: "rep" + strconv.Itoa(i%50),
-				Created: custaAsOf.AddDate(0, 0, -1-rng.IntN(1500)), Level: levels[rng.IntN(3)], Source: sources[rng.IntN(4)]}
+				Created: testAsOf.AddDate(0, 0, -1-rng.IntN(1500)), Level: levels[rng.IntN(3)], Source: sources[rng.IntN(4)]}
 			if i > 0 && rng.IntN(10) == 0 {
 				c.ReferredBy = ids[rng.IntN(i)]
 			}
@@ -55,27 +55,27 @@ func custaBenchCustomers(ids []string) iter.Seq2[Customer, error] {
 	}
 }
 
-// custaPeak tracks the peak heap (HeapAlloc: live data plus garbage not yet
+// memPeak tracks the peak heap (HeapAlloc: live data plus garbage not yet
 // collected), sampled every 1<<16 orders and at the end of the stream.
 //
 // retained is the live heap after a forced collection at the end of the
 // order stream: what the function under test keeps while it reads orders.
-type custaPeak struct{ max, retained uint64 }
+type memPeak struct{ max, retained uint64 }
 
-func (p *custaPeak) end() {
+func (p *memPeak) end() {
 	runtime.GC()
 	var m runtime.MemStats
 	runtime.ReadMemStats(&m)
 	p.retained = max(p.retained, m.HeapAlloc)
 }
 
-func (p *custaPeak) sample() {
+func (p *memPeak) sample() {
 	var m runtime.MemStats
 	runtime.ReadMemStats(&m)
 	p.max = max(p.max, m.HeapAlloc)
 }
 
-func custaBenchOrders(ids []string, n int, peak *custaPeak) iter.Seq2[Order, error] {
+func benchOrders(ids []string, n int, peak *memPeak) iter.Seq2[Order, error] {
 	return func(yield func(Order, error) bool) {
 		rng := rand.New(rand.NewPCG(2, 2))
 		for i := range n {
@@ -83,7 +83,7 @@ func custaBenchOrders(ids []string, n int, peak *custaPeak) iter.Seq2[Order, err
 				peak.sample()
 			}
 			o := Order{ID: "O" + strconv.Itoa(i), CustomerID: ids[rng.IntN(len(ids))],
-				Time: custaAsOf.Add(-time.Duration(rng.IntN(3*365*24)) * time.Hour), Amount: decimal.New(int64(100+rng.IntN(100000)), -2), Currency: "CNY"}
+				Time: testAsOf.Add(-time.Duration(rng.IntN(3*365*24)) * time.Hour), Amount: decimal.New(int64(100+rng.IntN(100000)), -2), Currency: "CNY"}
 			if !yield(o, nil) {
 				return
 			}
@@ -95,12 +95,12 @@ func custaBenchOrders(ids []string, n int, peak *custaPeak) iter.Seq2[Order, err
 	}
 }
 
-func custaBenchInteractions(ids []string, n int) iter.Seq2[Interaction, error] {
+func benchInteractions(ids []string, n int) iter.Seq2[Interaction, error] {
 	return func(yield func(Interaction, error) bool) {
 		rng := rand.New(rand.NewPCG(3, 3))
 		for i := range n {
 			x := Interaction{ID: "I" + strconv.Itoa(i), CustomerID: ids[rng.IntN(len(ids))], Rep: "rep1",
-				Time: custaAsOf.Add(-time.Duration(rng.IntN(365*24)) * time.Hour)}
+				Time: testAsOf.Add(-time.Duration(rng.IntN(365*24)) * time.Hour)}
 			if !yield(x, nil) {
 				return
 			}
@@ -108,10 +108,10 @@ func custaBenchInteractions(ids []string, n int) iter.Seq2[Interaction, error] {
 	}
 }
 
-// custaCPU returns the process's user+system CPU time in nanoseconds. On a
+// cpuNanos returns the process's user+system CPU time in nanoseconds. On a
 // shared machine wall-clock ns/op mostly measures the neighbours; CPU time
 // (which includes the garbage collector's threads) is the steadier figure.
-func custaCPU() int64 {
+func cpuNanos() int64 {
 	var ru syscall.Rusage
 	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
 		return 0
@@ -119,12 +119,12 @@ func custaCPU() int64 {
 	return ru.Utime.Nano() + ru.Stime.Nano()
 }
 
-func custaReport(b *testing.B, records int, peak *custaPeak, m0 *runtime.MemStats, cpu0 int64) {
+func reportBench(b *testing.B, records int, peak *memPeak, m0 *runtime.MemStats, cpu0 int64) {
 	var m1 runtime.MemStats
 	runtime.ReadMemStats(&m1)
 	total := float64(records) * float64(b.N)
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/total, "ns/record")
-	b.ReportMetric(float64(custaCPU()-cpu0)/total, "cpu-ns/record")
+	b.ReportMetric(float64(cpuNanos()-cpu0)/total, "cpu-ns/record")
 	b.ReportMetric(float64(m1.Mallocs-m0.Mallocs)/total, "allocs/record")
 	if peak != nil {
 		b.ReportMetric(float64(peak.max)/(1<<20), "peak-heap-MB")
@@ -135,26 +135,26 @@ func custaReport(b *testing.B, records int, peak *custaPeak, m0 *runtime.MemStat
 // BenchmarkCustaGenerate measures the generators alone, the floor under the
 // figures of the benchmarks below.
 func BenchmarkCustaGenerate(b *testing.B) {
-	for _, sz := range custaBenchSizes {
+	for _, sz := range classifyBenchSizes {
 		b.Run(fmt.Sprintf("customers=%d/orders=%d", sz.customers, sz.orders), func(b *testing.B) {
-			ids := custaBenchIDs(sz.customers)
+			ids := benchIDs(sz.customers)
 			b.ReportAllocs()
 			var m0 runtime.MemStats
 			runtime.ReadMemStats(&m0)
-			cpu0 := custaCPU()
+			cpu0 := cpuNanos()
 			n := 0
 			for b.Loop() {
-				for c := range custaBenchCustomers(ids) {
+				for c := range benchCustomers(ids) {
 					n += len(c.ID)
 				}
-				for o := range custaBenchOrders(ids, sz.orders, nil) {
+				for o := range benchOrders(ids, sz.orders, nil) {
 					n += len(o.ID)
 				}
 			}
 			if n == 0 {
 				b.Fatal("nothing generated")
 			}
-			custaReport(b, sz.customers+sz.orders, nil, &m0, cpu0)
+			reportBench(b, sz.customers+sz.orders, nil, &m0, cpu0)
 		})
 	}
 	for _, n := range []int{1_000, 100_000} {
@@ -162,43 +162,43 @@ func BenchmarkCustaGenerate(b *testing.B) {
 			b.ReportAllocs()
 			var m0 runtime.MemStats
 			runtime.ReadMemStats(&m0)
-			cpu0 := custaCPU()
+			cpu0 := cpuNanos()
 			k := 0
 			for b.Loop() {
-				for c := range custaBenchPeople(n) {
+				for c := range benchPeople(n) {
 					k += len(c.Name)
 				}
 			}
 			if k == 0 {
 				b.Fatal("nothing generated")
 			}
-			custaReport(b, n, nil, &m0, cpu0)
+			reportBench(b, n, nil, &m0, cpu0)
 		})
 	}
 }
 
 func BenchmarkValidate(b *testing.B) {
-	for _, sz := range custaBenchSizes {
+	for _, sz := range classifyBenchSizes {
 		b.Run(fmt.Sprintf("customers=%d/orders=%d", sz.customers, sz.orders), func(b *testing.B) {
-			ids := custaBenchIDs(sz.customers)
+			ids := benchIDs(sz.customers)
 			inter := sz.orders / 10
-			peak := &custaPeak{}
+			peak := &memPeak{}
 			b.ReportAllocs()
 			var m0 runtime.MemStats
 			runtime.ReadMemStats(&m0)
-			cpu0 := custaCPU()
+			cpu0 := cpuNanos()
 			for b.Loop() {
-				r, err := Validate(context.Background(), custaAsOf, custaBenchCustomers(ids), custaBenchOrders(ids, sz.orders, peak), custaBenchInteractions(ids, inter), nil)
+				r, err := Validate(context.Background(), testAsOf, benchCustomers(ids), benchOrders(ids, sz.orders, peak), benchInteractions(ids, inter), nil)
 				if err != nil || r.Orders.Accepted != sz.orders {
 					b.Fatalf("err %v, accepted %d of %d orders", err, r.Orders.Accepted, sz.orders)
 				}
 			}
-			custaReport(b, sz.customers+sz.orders+inter, peak, &m0, cpu0)
+			reportBench(b, sz.customers+sz.orders+inter, peak, &m0, cpu0)
 		})
 	}
 }
 
-var custaBenchRules = []Rule{
+var benchRules = []Rule{
 	{Name: "vip", Level: "A", When: []Condition{{Metric: MetricSpend, Op: ">=", Value: "5000", WindowDays: 365}}},
 	{Name: "regular", Level: "B", When: []Condition{{Metric: MetricOrders, Op: ">=", Value: "3", WindowDays: 365}}},
 	{Name: "lapsed", Tags: []string{"win-back"}, When: []Condition{{Metric: MetricDaysSincePurchase, Op: ">", Value: "180"}}},
@@ -209,30 +209,30 @@ var custaBenchRules = []Rule{
 }
 
 func BenchmarkClassify(b *testing.B) {
-	for _, sz := range custaBenchSizes {
+	for _, sz := range classifyBenchSizes {
 		b.Run(fmt.Sprintf("customers=%d/orders=%d", sz.customers, sz.orders), func(b *testing.B) {
-			ids := custaBenchIDs(sz.customers)
+			ids := benchIDs(sz.customers)
 			inter := sz.orders / 10
-			peak := &custaPeak{}
+			peak := &memPeak{}
 			b.ReportAllocs()
 			var m0 runtime.MemStats
 			runtime.ReadMemStats(&m0)
-			cpu0 := custaCPU()
+			cpu0 := cpuNanos()
 			for b.Loop() {
-				r, err := Classify(context.Background(), custaAsOf, custaBenchRules, custaBenchCustomers(ids), custaBenchOrders(ids, sz.orders, peak), custaBenchInteractions(ids, inter), nil)
+				r, err := Classify(context.Background(), testAsOf, benchRules, benchCustomers(ids), benchOrders(ids, sz.orders, peak), benchInteractions(ids, inter), nil)
 				if err != nil || len(r.Assignments) != sz.customers {
 					b.Fatalf("err %v", err)
 				}
 			}
-			custaReport(b, sz.customers+sz.orders+inter, peak, &m0, cpu0)
+			reportBench(b, sz.customers+sz.orders+inter, peak, &m0, cpu0)
 		})
 	}
 }
 
-// custaBenchPeople streams n customers with realistic names (half Latin,
+// benchPeople streams n customers with realistic names (half Latin,
 // half Chinese), phones and e-mails, of which about 2% are perturbed copies
 // of an earlier customer.
-func custaBenchPeople(n int) iter.Seq2[Customer, error] {
+func benchPeople(n int) iter.Seq2[Customer, error] {
 	syl := []string{"an", "ber", "ca", "dor", "el", "fin", "gar", "hal", "is", "jo", "ka", "lin", "mar", "no", "os", "per", "qui", "ros", "sa", "tor", "ul", "ven", "wil", "xa", "yor", "zen"}
 	sur := []rune("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤")
 	given := []rune("伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉萍红娥玲芬燕彬斌宇浩凯健俊帆帅旭宁龙林欣悦晨曦思源博文涵瑞睿嘉怡佳琪梓萱子轩皓然一诺")
@@ -299,16 +299,16 @@ func BenchmarkFindDuplicates(b *testing.B) {
 				b.ReportAllocs()
 				var m0 runtime.MemStats
 				runtime.ReadMemStats(&m0)
-				cpu0 := custaCPU()
+				cpu0 := cpuNanos()
 				var res *Duplicates
 				for b.Loop() {
 					var err error
-					res, err = FindDuplicates(context.Background(), custaBenchPeople(n), mode.opts)
+					res, err = FindDuplicates(context.Background(), benchPeople(n), mode.opts)
 					if err != nil {
 						b.Fatal(err)
 					}
 				}
-				custaReport(b, n, nil, &m0, cpu0)
+				reportBench(b, n, nil, &m0, cpu0)
 				b.ReportMetric(float64(len(res.Pairs)), "pairs")
 				b.ReportMetric(float64(res.Comparisons)/float64(n), "comparisons/customer")
 			})
@@ -317,24 +317,24 @@ func BenchmarkFindDuplicates(b *testing.B) {
 }
 
 func BenchmarkReferralValue(b *testing.B) {
-	for _, sz := range custaBenchSizes {
+	for _, sz := range classifyBenchSizes {
 		b.Run(fmt.Sprintf("customers=%d/orders=%d", sz.customers, sz.orders), func(b *testing.B) {
-			ids := custaBenchIDs(sz.customers)
-			g, err := BuildReferralGraph(context.Background(), custaBenchCustomers(ids), nil)
+			ids := benchIDs(sz.customers)
+			g, err := BuildReferralGraph(context.Background(), benchCustomers(ids), nil)
 			if err != nil {
 				b.Fatal(err)
 			}
-			peak := &custaPeak{}
+			peak := &memPeak{}
 			b.ReportAllocs()
 			var m0 runtime.MemStats
 			runtime.ReadMemStats(&m0)
-			cpu0 := custaCPU()
+			cpu0 := cpuNanos()
 			for b.Loop() {
-				if _, err := g.Value(context.Background(), custaAsOf, custaBenchOrders(ids, sz.orders, peak), nil); err != nil {
+				if _, err := g.Value(context.Background(), testAsOf, benchOrders(ids, sz.orders, peak), nil); err != nil {
 					b.Fatal(err)
 				}
 			}
-			custaReport(b, sz.orders, peak, &m0, cpu0)
+			reportBench(b, sz.orders, peak, &m0, cpu0)
 		})
 	}
 }
