@@ -223,8 +223,8 @@ func FuzzRFM(f *testing.F) {
 
 func FuzzKMeans(f *testing.F) {
 	f.Add([]byte{1, 2, 3, 4, 5, 6, 7, 8, 9}, uint8(3), uint8(2), uint64(1))
-	f.Add([]byte{1, 1, 1, 1, 1, 1}, uint8(2), uint8(2), uint64(1)) // identical points
-	f.Add([]byte{5}, uint8(1), uint8(2), uint64(0))                // one point
+	f.Add([]byte{1, 1, 1, 1, 1, 1}, uint8(2), uint8(2), uint64(1))       // identical points
+	f.Add([]byte{5}, uint8(1), uint8(2), uint64(0))                      // one point
 	f.Add([]byte{1, 254, 3, 250, 2, 200}, uint8(1), uint8(2), uint64(1)) // 1e155-scale values: distances overflow
 	f.Add([]byte{0, 253, 0, 253, 1, 2}, uint8(2), uint8(2), uint64(1))   // ±1e300 values
 	f.Fuzz(func(t *testing.T, data []byte, dim, k uint8, seed uint64) {
