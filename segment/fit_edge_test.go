@@ -7,8 +7,8 @@ import (
 	"testing"
 
 	"github.com/crmkit/crmkit"
-	"gonum.org/v1/gonum/mathext"
 	"github.com/shopspring/decimal"
+	"gonum.org/v1/gonum/mathext"
 )
 
 func TestFitEdgeCases(t *testing.T) {
