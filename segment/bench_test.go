@@ -68,9 +68,14 @@ func BenchmarkSynthOrders(b *testing.B) {
 
 // groupedOrders streams n orders of nc customers grouped by customer (each
 // customer's orders together, customers in ID order), as a host reading
-// ORDER BY customer_id does; amounts and times as in synthOrders.
+// ORDER BY customer_id does, with each ID freshly made (as a decoder makes
+// it); amounts and times as in synthOrders.
 func groupedOrders(n, nc int, seed uint64) iter.Seq2[customer.Order, error] {
 	base := day(2024, 1, 1)
+	prices := make([]decimal.Decimal, 1000)
+	for i := range prices {
+		prices[i] = decimal.New(int64(99+i*137%20000), -2)
+	}
 	return func(yield func(customer.Order, error) bool) {
 		rng := rand.New(rand.NewPCG(seed, 7))
 		for c := range nc {
@@ -83,7 +88,7 @@ func groupedOrders(n, nc int, seed uint64) iter.Seq2[customer.Order, error] {
 				o := customer.Order{
 					CustomerID: id,
 					Time:       base.Add(time.Duration(rng.IntN(365*86400)) * time.Second),
-					Amount:     decimal.New(int64(99+rng.IntN(1000)*137%20000), -2),
+					Amount:     prices[rng.IntN(len(prices))],
 					Currency:   "EUR",
 				}
 				if !yield(o, nil) {
