@@ -325,7 +325,8 @@ func validHistory(x int, tx, T float64) bool {
 
 // ExpectedPurchases returns E[Y(t) | x, t_x, T], the expected number of
 // purchases in the next t time units of a customer with the given history
-// (FHL 2005 eq. 10; Batislam et al. 2007 for MBG/NBD). For a customer just
+// (FHL 2005 eq. 10; Batislam et al. 2007 for MBG/NBD), in a few
+// hypergeometric terms for any x. For a customer just
 // acquired (x = 0, t_x = 0, T = 0) it is the unconditional E[X(t)]. Invalid
 // arguments or t < 0 give NaN.
 func (m *bgCommon) ExpectedPurchases(t float64, x int, tx, T float64) float64 {
@@ -369,7 +370,9 @@ func (m *bgCommon) expectedAt(a, t float64, x int, tx, T float64) float64 {
 // PurchaseProb returns P(X(t) = k): the probability that a customer picked at
 // random from the population makes exactly k purchases in a period of
 // length t from acquisition (FHL 2005 eq. 8 for BG/NBD; the analogous
-// expression for MBG/NBD). k < 0 gives 0; t < 0 or non-finite gives NaN.
+// expression for MBG/NBD). The cost does not grow with k (log-gamma terms
+// and a regularised incomplete beta). k < 0 gives 0; t < 0 or non-finite
+// gives NaN.
 func (m *bgCommon) PurchaseProb(k int, t float64) float64 {
 	if badFloat(t) || t < 0 {
 		return math.NaN()
