@@ -3,6 +3,7 @@ package segment
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"runtime"
@@ -140,5 +141,38 @@ func TestQuantityOverflow(t *testing.T) {
 	}
 	if q := orders[0].Quantity; !math.IsInf(q+q, 1) {
 		t.Fatal("test premise")
+	}
+}
+
+// TestTiersInputOrder: ranking takes a fast path for input sorted by ID
+// (ties by index, no duplicate map); shuffled input with many ties gives
+// the same tiers, and duplicates in unsorted or non-strictly sorted input
+// are still found.
+func TestTiersInputOrder(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	var sorted []CustomerValue
+	for i := range 3000 {
+		sorted = append(sorted, CustomerValue{CustomerID: fmt.Sprintf("c%05d", i), Value: decimal.New(int64(rng.IntN(20)), 0)})
+	}
+	shuffled := slices.Clone(sorted)
+	rng.Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
+	a, err := AssignTiers(sorted, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := AssignTiers(shuffled, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(a, b, decEq); d != "" {
+		t.Errorf("(-sorted +shuffled):\n%s", d)
+	}
+	for _, dup := range [][]CustomerValue{
+		{{"a", decimal.New(1, 0)}, {"a", decimal.New(2, 0)}},                           // sorted, not strictly
+		{{"b", decimal.New(1, 0)}, {"a", decimal.New(2, 0)}, {"b", decimal.New(3, 0)}}, // unsorted
+	} {
+		if _, err := AssignTiers(dup, nil); !errors.Is(err, crmkit.ErrDuplicate) {
+			t.Errorf("%v: err %v, want ErrDuplicate", dup, err)
+		}
 	}
 }

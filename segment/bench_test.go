@@ -44,6 +44,84 @@ func synthOrders(n, nc int, seed uint64) iter.Seq2[customer.Order, error] {
 
 var benchSizes = []int{1_000, 100_000, 1_000_000, 10_000_000}
 
+// BenchmarkSynthOrders drains the synthetic stream alone: the part of
+// BenchmarkScoreRFM and BenchmarkTiers that is the benchmark's own order
+// generation (random customer per order, its ID string at a random heap
+// address), to subtract when judging crmkit's share.
+func BenchmarkSynthOrders(b *testing.B) {
+	for _, n := range benchSizes {
+		b.Run(fmt.Sprintf("orders=%d", n), func(b *testing.B) {
+			orders := synthOrders(n, max(1, n/10), 1)
+			b.ReportAllocs()
+			var cents int64
+			cpu0 := processCPU()
+			for b.Loop() {
+				for o := range orders {
+					cents += o.Amount.CoefficientInt64() + int64(len(o.CustomerID))
+				}
+			}
+			reportCPU(b, cpu0)
+			b.ReportMetric(float64(cents)/float64(b.N), "sum")
+		})
+	}
+}
+
+// groupedOrders streams n orders of nc customers grouped by customer (each
+// customer's orders together, customers in ID order), as a host reading
+// ORDER BY customer_id does, with each ID freshly made (as a decoder makes
+// it); amounts and times as in synthOrders.
+func groupedOrders(n, nc int, seed uint64) iter.Seq2[customer.Order, error] {
+	base := day(2024, 1, 1)
+	prices := make([]decimal.Decimal, 1000)
+	for i := range prices {
+		prices[i] = decimal.New(int64(99+i*137%20000), -2)
+	}
+	return func(yield func(customer.Order, error) bool) {
+		rng := rand.New(rand.NewPCG(seed, 7))
+		for c := range nc {
+			id := fmt.Sprintf("C%07d", c)
+			k := n / nc
+			if c < n%nc {
+				k++
+			}
+			for range k {
+				o := customer.Order{
+					CustomerID: id,
+					Time:       base.Add(time.Duration(rng.IntN(365*86400)) * time.Second),
+					Amount:     prices[rng.IntN(len(prices))],
+					Currency:   "EUR",
+				}
+				if !yield(o, nil) {
+					return
+				}
+			}
+		}
+	}
+}
+
+// BenchmarkScoreRFMGrouped is BenchmarkScoreRFM on a stream grouped by
+// customer: consecutive orders of one customer skip the hash and the table
+// probe.
+func BenchmarkScoreRFMGrouped(b *testing.B) {
+	for _, n := range benchSizes {
+		b.Run(fmt.Sprintf("orders=%d", n), func(b *testing.B) {
+			orders := groupedOrders(n, max(1, n/10), 1)
+			b.ReportAllocs()
+			var segs int
+			cpu0 := processCPU()
+			for b.Loop() {
+				res, err := ScoreRFM(context.Background(), orders, RFMOptions{AsOf: day(2025, 1, 1)})
+				if err != nil {
+					b.Fatal(err)
+				}
+				segs = len(res.Counts)
+			}
+			reportCPU(b, cpu0)
+			b.ReportMetric(float64(segs), "segments")
+		})
+	}
+}
+
 func BenchmarkScoreRFM(b *testing.B) {
 	for _, n := range benchSizes {
 		b.Run(fmt.Sprintf("orders=%d", n), func(b *testing.B) {

@@ -325,7 +325,8 @@ func validHistory(x int, tx, T float64) bool {
 
 // ExpectedPurchases returns E[Y(t) | x, t_x, T], the expected number of
 // purchases in the next t time units of a customer with the given history
-// (FHL 2005 eq. 10; Batislam et al. 2007 for MBG/NBD). For a customer just
+// (FHL 2005 eq. 10; Batislam et al. 2007 for MBG/NBD), in a few
+// hypergeometric terms for any x. For a customer just
 // acquired (x = 0, t_x = 0, T = 0) it is the unconditional E[X(t)]. Invalid
 // arguments or t < 0 give NaN.
 func (m *bgCommon) ExpectedPurchases(t float64, x int, tx, T float64) float64 {
@@ -354,15 +355,24 @@ func (m *bgCommon) expectedAt(a, t float64, x int, tx, T float64) float64 {
 		mm = 1
 	}
 	z := t / (p.Alpha + T + t)
-	hyp := mathext.Hypergeo(p.R+xf, p.B+xf+mm, a+p.B+xf-1+mm, z)
-	num := (a + p.B + xf - 1 + mm) / (a - 1) * (1 - math.Exp((p.R+xf)*math.Log((p.Alpha+T)/(p.Alpha+T+t)))*hyp)
+	// FHL eq. 10 has ((α+T)/(α+T+t))^(r+x) · 2F1(r+x, b+x+m; a+b+x−1+m; z).
+	// Euler's transformation 2F1(A,B;C;z) = (1−z)^(C−A−B) 2F1(C−A,C−B;C;z)
+	// with 1−z = (α+T)/(α+T+t) turns it into (1−z)^(a−1) ·
+	// 2F1(a+b−1+m−r, a−1; a+b+x−1+m; z): the upper parameters no longer
+	// grow with x, so the series converges in a few terms for any x (the
+	// direct form took seconds and returned NaN at x = 10⁹).
+	c := a + p.B + xf - 1 + mm
+	hyp := mathext.Hypergeo(a+p.B-1+mm-p.R, a-1, c, z)
+	num := c / (a - 1) * (1 - math.Exp((a-1)*math.Log1p(-z))*hyp)
 	return num * m.ProbAlive(x, tx, T)
 }
 
 // PurchaseProb returns P(X(t) = k): the probability that a customer picked at
 // random from the population makes exactly k purchases in a period of
 // length t from acquisition (FHL 2005 eq. 8 for BG/NBD; the analogous
-// expression for MBG/NBD). k < 0 gives 0; t < 0 or non-finite gives NaN.
+// expression for MBG/NBD). The cost does not grow with k (log-gamma terms
+// and a regularised incomplete beta). k < 0 gives 0; t < 0 or non-finite
+// gives NaN.
 func (m *bgCommon) PurchaseProb(k int, t float64) float64 {
 	if badFloat(t) || t < 0 {
 		return math.NaN()
@@ -377,27 +387,9 @@ func (m *bgCommon) PurchaseProb(k int, t float64) float64 {
 	}
 	kf := float64(k)
 	lbab := mathext.Lbeta(p.A, p.B)
-	// NBD(j; t) for j = 0..k, by recurrence.
-	lq := math.Log(p.Alpha / (p.Alpha + t))
-	lz := math.Log(t / (p.Alpha + t))
-	nbd := func(j float64) float64 {
-		lg1, _ := math.Lgamma(p.R + j)
-		lg2, _ := math.Lgamma(p.R)
-		lg3, _ := math.Lgamma(j + 1)
-		v := lg1 - lg2 - lg3 + p.R*lq
-		if j > 0 {
-			v += j * lz
-		}
-		return math.Exp(v)
-	}
-	out := math.Exp(mathext.Lbeta(p.A, p.B+kf+mm)-lbab) * nbd(kf)
+	out := math.Exp(mathext.Lbeta(p.A, p.B+kf+mm)-lbab) * nbdProb(k, p.R, p.Alpha, t)
 	if k > 0 || m.modified {
-		tail := 1.0
-		for j := 0; j < k; j++ {
-			tail -= nbd(float64(j))
-		}
-		tail = math.Max(tail, 0)
-		out += math.Exp(mathext.Lbeta(p.A+1, p.B+kf-1+mm)-lbab) * tail
+		out += math.Exp(mathext.Lbeta(p.A+1, p.B+kf-1+mm)-lbab) * nbdTail(k, p.R, p.Alpha, t)
 	}
 	return out
 }
@@ -429,16 +421,11 @@ func (m *bgCommon) ConditionalPurchaseProb(k int, t float64, x int, tx, T float6
 		bp++
 	}
 	rx := p.R + float64(x)
-	nbd := nbdProbs(k, rx, p.Alpha+T, t)
 	kf := float64(k)
 	lb := mathext.Lbeta(p.A, bp)
-	alive := math.Exp(mathext.Lbeta(p.A, bp+kf)-lb) * nbd[k]
+	alive := math.Exp(mathext.Lbeta(p.A, bp+kf)-lb) * nbdProb(k, rx, p.Alpha+T, t)
 	if k > 0 {
-		tail := 1.0
-		for _, v := range nbd[:k] {
-			tail -= v
-		}
-		alive += math.Exp(mathext.Lbeta(p.A+1, bp+kf-1)-lb) * math.Max(tail, 0)
+		alive += math.Exp(mathext.Lbeta(p.A+1, bp+kf-1)-lb) * nbdTail(k, rx, p.Alpha+T, t)
 	}
 	out := pa * alive
 	if k == 0 {
@@ -447,17 +434,36 @@ func (m *bgCommon) ConditionalPurchaseProb(k int, t float64, x int, tx, T float6
 	return out
 }
 
-// nbdProbs returns P(N = j), j = 0..k, for N ~ Poisson(λt), λ ~ Gamma(r,
-// rate a), by the recurrence P(j+1) = P(j)·(r+j)/(j+1)·t/(a+t).
-func nbdProbs(k int, r, a, t float64) []float64 {
-	out := make([]float64, k+1)
-	lq := r * math.Log(a/(a+t))
-	z := t / (a + t)
-	out[0] = math.Exp(lq)
-	for j := 0; j < k; j++ {
-		out[j+1] = out[j] * (r + float64(j)) / float64(j+1) * z
+// nbdProb returns P(N = k) for N ~ Poisson(λt), λ ~ Gamma(r, rate a), from
+// log-gamma terms: constant time for any k (a loop to k took seconds at
+// k = 10⁷ and memory in proportion).
+func nbdProb(k int, r, a, t float64) float64 {
+	v := r * math.Log(a/(a+t))
+	if k == 0 {
+		return math.Exp(v)
 	}
-	return out
+	if t == 0 {
+		return 0
+	}
+	kf := float64(k)
+	lg1, _ := math.Lgamma(r + kf)
+	lg2, _ := math.Lgamma(r)
+	lg3, _ := math.Lgamma(kf + 1)
+	return math.Exp(v + lg1 - lg2 - lg3 + kf*math.Log(t/(a+t)))
+}
+
+// nbdTail returns P(N ≥ k) = 1 − Σ_{j<k} P(N = j) for the same N: the
+// regularised incomplete beta I_z(k, r) with z = t/(a+t) (the negative
+// binomial's CDF identity), bounded work for any k and without the
+// cancellation of the running subtraction.
+func nbdTail(k int, r, a, t float64) float64 {
+	if k <= 0 {
+		return 1
+	}
+	if t == 0 {
+		return 0
+	}
+	return mathext.RegIncBeta(float64(k), r, t/(a+t))
 }
 
 type bgJSON struct {

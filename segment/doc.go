@@ -37,7 +37,8 @@
 // order stream with the conventions of the literature and the R package
 // BTYD: purchases on the same day are one purchase, times are days/7 from
 // the first purchase, calibration ends at CalibrationEnd (inclusive). On the
-// CDNOW sample it reproduces the published summary exactly.
+// CDNOW sample it reproduces the published summary exactly. Days are UTC
+// days unless SummaryOptions.Location says where a day begins.
 //
 // # Purchase models
 //
@@ -77,7 +78,9 @@
 // them take ctx first and stop at the first bad order with a
 // [*crmkit.RecordError] naming its index, ID and field (missing customer or
 // time, negative amount, mixed currencies, a time after the as-of time).
-// Orders may arrive in any order. Memory grows with the number of customers,
+// Their options have a Skipped field: set, bad orders are passed over and
+// the [Skipped] report counts and lists them. Orders may arrive in any
+// order; streams grouped by customer are cheapest. Memory grows with the number of customers,
 // not orders. Numeric edge cases get typed errors: [ErrNoData],
 // [ErrDegenerate] (all values zero, fewer distinct points than clusters),
 // [ErrNotConverged] (a likelihood without interior maximum, as when every

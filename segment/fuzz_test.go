@@ -56,6 +56,25 @@ func FuzzSummarize(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte, cal, obs int16) {
 		orders := fuzzOrders(data)
 		opts := SummaryOptions{CalibrationEnd: day(2020, 1, 1).AddDate(0, 0, int(cal)), ObservationEnd: day(2020, 1, 1).AddDate(0, 0, int(obs))}
+		// Skipping mode, in a UTC+8 day: no record error escapes, every
+		// skipped order is counted, and the summaries are valid.
+		var sk Skipped
+		skOpts := opts
+		skOpts.Skipped, skOpts.Location = &sk, time.FixedZone("UTC+8", 8*3600)
+		if s, err := Summarize(context.Background(), crmkit.Stream(orders), skOpts); err != nil {
+			var re *crmkit.RecordError
+			if errors.As(err, &re) || !typedErr(err) {
+				t.Fatalf("skipping Summarize: %v", err)
+			}
+		} else if err := ValidateSummaries(s); err != nil || sk.Count > len(orders) || len(sk.Records) > min(sk.Count, MaxSkippedRecords) {
+			t.Fatalf("skipping Summarize: %v, skipped %d of %d", err, sk.Count, len(orders))
+		}
+		var vsk Skipped
+		if v, err := CustomerValues(context.Background(), crmkit.Stream(orders), ValuesOptions{To: opts.ObservationEnd, Measure: MeasureQuantity, Skipped: &vsk}); err != nil {
+			t.Fatalf("skipping CustomerValues: %v", err)
+		} else if len(v) > 4 || vsk.Count > len(orders) {
+			t.Fatalf("skipping CustomerValues: %d values, skipped %d of %d", len(v), vsk.Count, len(orders))
+		}
 		s, err := Summarize(context.Background(), crmkit.Stream(orders), opts)
 		if err != nil {
 			if !typedErr(err) {
@@ -223,8 +242,8 @@ func FuzzRFM(f *testing.F) {
 
 func FuzzKMeans(f *testing.F) {
 	f.Add([]byte{1, 2, 3, 4, 5, 6, 7, 8, 9}, uint8(3), uint8(2), uint64(1))
-	f.Add([]byte{1, 1, 1, 1, 1, 1}, uint8(2), uint8(2), uint64(1)) // identical points
-	f.Add([]byte{5}, uint8(1), uint8(2), uint64(0))                // one point
+	f.Add([]byte{1, 1, 1, 1, 1, 1}, uint8(2), uint8(2), uint64(1))       // identical points
+	f.Add([]byte{5}, uint8(1), uint8(2), uint64(0))                      // one point
 	f.Add([]byte{1, 254, 3, 250, 2, 200}, uint8(1), uint8(2), uint64(1)) // 1e155-scale values: distances overflow
 	f.Add([]byte{0, 253, 0, 253, 1, 2}, uint8(2), uint8(2), uint64(1))   // ±1e300 values
 	f.Fuzz(func(t *testing.T, data []byte, dim, k uint8, seed uint64) {

@@ -188,7 +188,7 @@ func TestAccumulatorJSON(t *testing.T) {
 	if err := a.Merge(&back); err != nil {
 		t.Fatal(err)
 	}
-	want := []Bucket{{Index: bucketIndex(day(2024, 1, 1), 24*time.Hour), Amount: decimal.NewFromInt(15)}, {Index: bucketIndex(day(2024, 1, 15), 24*time.Hour), Amount: decimal.NewFromInt(7)}}
+	want := []Bucket{{Index: bucketIndex(day(2024, 1, 1), 24*time.Hour, nil), Amount: decimal.NewFromInt(15)}, {Index: bucketIndex(day(2024, 1, 15), 24*time.Hour, nil), Amount: decimal.NewFromInt(7)}}
 	if d := cmp.Diff(want, a.Buckets, decEq); d != "" || a.Orders != 3 {
 		t.Errorf("orders %d (-want +got):\n%s", a.Orders, d)
 	}

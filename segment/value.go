@@ -110,6 +110,24 @@ func (o ValueOptions) RiskOf(pAlive float64) Risk {
 	return RiskMedium
 }
 
+// nilModel reports a nil purchase model, including a typed nil of one of
+// segment's models (a nil *BGNBD in the interface is not == nil, and its
+// methods would dereference it). A host's own model type cannot be checked
+// without reflection; its methods must cope with their receiver.
+func nilModel(pm PurchaseModel) bool {
+	switch m := pm.(type) {
+	case nil:
+		return true
+	case *BGNBD:
+		return m == nil
+	case *MBGNBD:
+		return m == nil
+	case *ParetoNBD:
+		return m == nil
+	}
+	return false
+}
+
 // LifetimeValue is one customer's forward-looking value. Purchases is the
 // expected number of purchases within the horizon (undiscounted); Spend the
 // expected value per purchase (Gamma-Gamma); CLV the discounted expected
@@ -139,7 +157,7 @@ func LifetimeValues(ctx context.Context, pm PurchaseModel, spend *GammaGamma, s 
 	if err != nil {
 		return nil, err
 	}
-	if pm == nil || spend == nil {
+	if nilModel(pm) || spend == nil {
 		return nil, fmt.Errorf("%w: a purchase model and a spend model are required", ErrOptions)
 	}
 	// Validate first, so the error reported is the first bad summary.
