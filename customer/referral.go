@@ -655,6 +655,10 @@ func (g *ReferralGraph) values(ctx context.Context, revenue []moneySum, depth in
 	return out, nil
 }
 
+// OffenderOf describes a record error as an [Offender], the form in which
+// every crmkit analysis that skips bad records lists them.
+func OffenderOf(e *crmkit.RecordError) Offender { return offenderOf(e) }
+
 func offenderOf(e *crmkit.RecordError) Offender {
 	name := ProblemStream
 	if e.Field != "" {

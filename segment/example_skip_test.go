@@ -32,14 +32,14 @@ func ExampleSkipped() {
 	}
 	fmt.Println("skipped:", skipped.Count)
 	for _, r := range skipped.Records {
-		fmt.Printf("  order %d (%s) %s: %s\n", r.Index, r.ID, r.Field, r.Reason)
+		fmt.Printf("  %s (%s)\n", r.Message, r.Problem)
 	}
 	// Output:
 	// ann 20
 	// bob 12.5
 	// skipped: 2
-	//   order 1 (o2) customer_id: missing required field
-	//   order 2 (o3) amount: invalid value: negative amount -7
+	//   order #1 "o2": field customer_id: missing required field (missing)
+	//   order #2 "o3": field amount: invalid value: negative amount -7 (invalid)
 }
 
 // With a Location, purchase days run from local midnight: two orders a

@@ -26,7 +26,7 @@ const MaxSkippedRecords = 100
 // call it is passed to; do not share it between concurrent calls.
 type Skipped struct {
 	Count   int                      `json:"count"`
-	Records []customer.SkippedRecord `json:"records,omitempty"`
+	Records []customer.Offender `json:"records,omitempty"`
 }
 
 // skipper collects skipped orders; a nil *skipper skips nothing.
@@ -48,7 +48,7 @@ func (s *skipper) take(err error) bool {
 	}
 	s.out.Count++
 	if len(s.out.Records) < MaxSkippedRecords || re.Index < s.out.Records[len(s.out.Records)-1].Index {
-		s.out.Records = append(s.out.Records, customer.SkippedRecord{Kind: re.Kind, Index: re.Index, ID: re.ID, Field: re.Field, Reason: re.Err.Error()})
+		s.out.Records = append(s.out.Records, customer.OffenderOf(re))
 		if n := len(s.out.Records); n > 1 && s.out.Records[n-2].Index > re.Index {
 			s.sort()
 		}
@@ -65,5 +65,5 @@ func (s *skipper) sort() {
 	if s == nil {
 		return
 	}
-	slices.SortStableFunc(s.out.Records, func(a, b customer.SkippedRecord) int { return cmp.Compare(a.Index, b.Index) })
+	slices.SortStableFunc(s.out.Records, func(a, b customer.Offender) int { return cmp.Compare(a.Index, b.Index) })
 }

@@ -37,10 +37,10 @@ func skipOrders() ([]customer.Order, []customer.Order) {
 	return all, good
 }
 
-var wantSkipped = Skipped{Count: 3, Records: []customer.SkippedRecord{
-	{Kind: "order", Index: 0, ID: "o1", Field: "customer_id", Reason: crmkit.ErrMissing.Error()},
-	{Kind: "order", Index: 3, ID: "o4", Field: "amount", Reason: crmkit.ErrInvalid.Error() + ": negative amount -2"},
-	{Kind: "order", Index: 5, ID: "o6", Field: "currency", Reason: crmkit.ErrCurrency.Error() + `: "USD" after "EUR"`},
+var wantSkipped = Skipped{Count: 3, Records: []customer.Offender{
+	{Kind: "order", Index: 0, ID: "o1", Field: "customer_id", Problem: "missing", Message: `order #0 "o1": field customer_id: ` + crmkit.ErrMissing.Error()},
+	{Kind: "order", Index: 3, ID: "o4", Field: "amount", Problem: "invalid", Message: `order #3 "o4": field amount: ` + crmkit.ErrInvalid.Error() + ": negative amount -2"},
+	{Kind: "order", Index: 5, ID: "o6", Field: "currency", Problem: "currency", Message: `order #5 "o6": field currency: ` + crmkit.ErrCurrency.Error() + `: "USD" after "EUR"`},
 }}
 
 // TestSkipBad: every stream-reading analysis stops at the first bad order
