@@ -25,7 +25,7 @@ const MaxSkippedRecords = 100
 // The zero value reports nothing skipped. A Skipped is written by the one
 // call it is passed to; do not share it between concurrent calls.
 type Skipped struct {
-	Count   int                      `json:"count"`
+	Count   int                 `json:"count"`
 	Records []customer.Offender `json:"records,omitempty"`
 }
 
