@@ -206,8 +206,14 @@ func ForecastPipeline(ctx context.Context, pipelines []Pipeline, histories iter.
 		return -1
 	}
 	var slab []float64
+	// h is the current record, copied into one variable reused for every
+	// record: pipePrepare takes its address, which would otherwise move
+	// every record to the heap. Nothing below keeps h or c past its
+	// iteration.
+	var h History
 	idx := -1
-	for h, err := range histories {
+	for rec, err := range histories {
+		h = rec
 		idx++
 		if err != nil {
 			return nil, err
