@@ -206,8 +206,14 @@ func ForecastPipeline(ctx context.Context, pipelines []Pipeline, histories iter.
 		return -1
 	}
 	var slab []float64
+	// h is the current record, copied into one variable reused for every
+	// record: pipePrepare takes its address, which would otherwise move
+	// every record to the heap. Nothing below keeps h or c past its
+	// iteration.
+	var h History
 	idx := -1
-	for h, err := range histories {
+	for rec, err := range histories {
+		h = rec
 		idx++
 		if err != nil {
 			return nil, err
@@ -455,6 +461,20 @@ func pipeExact(c *pipeCell, budget int64) ([]pipeAtom, bool) {
 			return nil, false
 		}
 	}
+	// Every unit divides the smallest nonzero amount, so Σamount/min is a
+	// lower bound on the lattice size: reject without the decimal gcd pass
+	// when even that exceeds the budget (the usual case for cent amounts).
+	// The 1e-9 slack keeps float rounding from rejecting a lattice that fits.
+	sum, least := 0.0, math.Inf(1)
+	for _, v := range c.values {
+		sum += v
+		if v > 0 {
+			least = min(least, v)
+		}
+	}
+	if least > 0 && sum/least > float64(maxStates)*(1+1e-9)+1 {
+		return nil, false
+	}
 	units, unit, ok := pipeLattice(c.amounts, maxStates)
 	if !ok {
 		return nil, false
@@ -582,12 +602,19 @@ func pipeForecastGroups(ctx context.Context, cfg *pipeFConfig, opts *ForecastOpt
 		scratch = make([]float64, N)
 		var simDeals []pipeSimDeal
 		var probs []float64
+		var condSlab []uint64
 		gi := 0
 		for _, list := range byTeam {
 			clear(teamAcc)
 			for _, rp := range list[1:] {
 				g := rp.gs[0]
 				simDeals = simDeals[:0]
+				// One slab holds every deal's conditional probabilities
+				// (at most H each), reused from rep to rep.
+				if need := len(g.deals) * H; cap(condSlab) < need {
+					condSlab = make([]uint64, need)
+				}
+				used := 0
 				for _, d := range g.deals {
 					first, last := -1, -1
 					for k, qk := range d.q {
@@ -602,7 +629,9 @@ func pipeForecastGroups(ctx context.Context, cfg *pipeFConfig, opts *ForecastOpt
 					for k := first; k <= last; k++ {
 						probs = append(probs, d.p*d.q[k])
 					}
-					simDeals = append(simDeals, pipeNewSimDeal(d.value, first, probs, make([]uint64, 0, last-first+1)))
+					L := last - first + 1
+					simDeals = append(simDeals, pipeNewSimDeal(d.value, first, probs, condSlab[used:used:used+L]))
+					used += L
 				}
 				if err := pipeSimGroup(ctx, simDeals, repAcc, H, N, opts.Seed, gi, cfg.workers); err != nil {
 					return err
