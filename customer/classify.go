@@ -15,7 +15,8 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// Metric names what a [Condition] measures about a customer.
+// Metric names what a [Condition] measures about a customer. The zero value
+// "" is not a metric; [ValidateRules] rejects it.
 type Metric string
 
 // Metrics a [Condition] can test. Windows count back from the AsOf passed to
@@ -53,12 +54,14 @@ const (
 	MetricAttribute Metric = "attribute"
 )
 
-// Op is a comparison operator: "<", "<=", "==", "!=", ">=" or ">".
+// Op is a comparison operator: "<", "<=", "==", "!=", ">=" or ">". The zero
+// value "" is not an operator; [ValidateRules] rejects it.
 type Op string
 
 // Condition is one test on a customer, declared as data so that hosts can
 // keep rules in configuration (it marshals to and from JSON). The zero value
-// is invalid; [ValidateRules] says why.
+// is invalid; [ValidateRules] says why. Conditions are only read, so a rule
+// set may be shared by concurrent calls.
 type Condition struct {
 	Metric Metric `json:"metric"`
 	Op     Op     `json:"op"`
@@ -66,7 +69,8 @@ type Condition struct {
 	// MetricSpend, an integer for counts and days, a string otherwise.
 	Value string `json:"value"`
 	// WindowDays limits MetricSpend, MetricOrders and MetricReferrals to the
-	// last WindowDays days up to AsOf; 0 means all time up to AsOf.
+	// last WindowDays days up to AsOf; 0 means all time up to AsOf. At most
+	// 100,000 (larger windows overflowed the date arithmetic).
 	WindowDays int `json:"window_days,omitempty"`
 	// Key names the attribute for MetricAttribute.
 	Key string `json:"key,omitempty"`
@@ -88,7 +92,7 @@ type Rule struct {
 }
 
 // ClassifyOptions tunes [Classify]. A nil pointer or the zero value means the
-// defaults documented on each field.
+// defaults documented on each field. Only read, so it may be shared.
 type ClassifyOptions struct {
 	// Currency is the currency all orders must be in; "" means the currency
 	// of the first order that names one. Orders with no currency are taken
@@ -102,7 +106,7 @@ type ClassifyOptions struct {
 }
 
 // Assignment is the classification of one customer. Every assignment names
-// the rule it came from.
+// the rule it came from. A plain value; the zero value assigns nothing.
 type Assignment struct {
 	CustomerID string `json:"customer_id"`
 	// Level is the level the rules assign, "" when no matching rule sets
@@ -117,7 +121,7 @@ type Assignment struct {
 	Matched []string `json:"matched,omitempty"`
 }
 
-// TagAssignment is one tag and the rule that gave it.
+// TagAssignment is one tag and the rule that gave it. A plain value.
 type TagAssignment struct {
 	Tag  string `json:"tag"`
 	Rule string `json:"rule"`
@@ -125,6 +129,7 @@ type TagAssignment struct {
 
 // Classification is the result of [Classify]: one [Assignment] per accepted
 // customer, in customer stream order. The zero value is an empty result.
+// Classify does not keep it: the caller owns it.
 type Classification struct {
 	AsOf        time.Time      `json:"as_of"`
 	Currency    string         `json:"currency,omitempty"`
@@ -139,19 +144,20 @@ type Classification struct {
 	Skipped []Offender `json:"skipped,omitempty"`
 }
 
-type custaCond struct {
+type ruleCond struct {
 	Condition
 	dec    decimal.Decimal
 	num    float64
 	window int // index into the per-customer window aggregates, -1 for all time
 }
 
-type custaRule struct {
+type compiledRule struct {
 	Rule
-	conds []custaCond
+	conds  []ruleCond
+	tagIDs []int32 // Tags as indexes into the rule set's distinct tags
 }
 
-var custaMetricNeedsNumber = map[Metric]bool{MetricOrders: true, MetricDaysSincePurchase: true, MetricDaysSinceContact: true, MetricAgeDays: true, MetricReferrals: true}
+var metricNeedsNumber = map[Metric]bool{MetricOrders: true, MetricDaysSincePurchase: true, MetricDaysSinceContact: true, MetricAgeDays: true, MetricReferrals: true}
 
 // ValidateRules checks a rule set: names present and unique, known metrics
 // and operators, values that parse, windows not negative, an attribute key
@@ -159,17 +165,17 @@ var custaMetricNeedsNumber = map[Metric]bool{MetricOrders: true, MetricDaysSince
 // problem at once (errors.Join); each wraps [crmkit.ErrInvalid] or
 // [crmkit.ErrMissing] in a [*crmkit.RecordError] of kind "rule".
 func ValidateRules(rules []Rule) error {
-	_, err := custaCompileRules(rules)
+	_, err := compileRules(rules)
 	return err
 }
 
-func custaCompileRules(rules []Rule) ([]custaRule, error) {
+func compileRules(rules []Rule) ([]compiledRule, error) {
 	var errs []error
 	bad := func(i int, name, field string, sentinel error, format string, args ...any) {
 		errs = append(errs, crmkit.Errorf("rule", i, name, field, sentinel, format, args...))
 	}
 	seen := map[string]bool{}
-	out := make([]custaRule, len(rules))
+	out := make([]compiledRule, len(rules))
 	for i, r := range rules {
 		out[i].Rule = r
 		if r.Name == "" {
@@ -187,7 +193,7 @@ func custaCompileRules(rules []Rule) ([]custaRule, error) {
 			}
 		}
 		for j, c := range r.When {
-			cc := custaCond{Condition: c, window: -1}
+			cc := ruleCond{Condition: c, window: -1}
 			field := fmt.Sprintf("when[%d]", j)
 			switch c.Op {
 			case "<", "<=", "==", "!=", ">=", ">":
@@ -218,8 +224,8 @@ func custaCompileRules(rules []Rule) ([]custaRule, error) {
 			default:
 				bad(i, r.Name, field, crmkit.ErrInvalid, "unknown metric %q", c.Metric)
 			}
-			if c.WindowDays < 0 {
-				bad(i, r.Name, field, crmkit.ErrInvalid, "negative window %d", c.WindowDays)
+			if c.WindowDays < 0 || c.WindowDays > maxRuleDays {
+				bad(i, r.Name, field, crmkit.ErrInvalid, "window %d days is not in [0, %d]", c.WindowDays, maxRuleDays)
 			}
 			out[i].conds = append(out[i].conds, cc)
 		}
@@ -227,21 +233,21 @@ func custaCompileRules(rules []Rule) ([]custaRule, error) {
 	return out, errors.Join(errs...)
 }
 
-// custaSum adds money without allocating while amounts fit int64 at four
+// moneySum adds money without allocating while amounts fit int64 at four
 // decimal places, and falls back to decimal arithmetic when they do not.
-type custaSum struct {
+type moneySum struct {
 	small int64
 	big   decimal.Decimal
 }
 
-var custaPow10 = [...]int64{1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000, 10000000000}
+var pow10 = [...]int64{1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000, 10000000000}
 
-func (s *custaSum) add(d decimal.Decimal) {
+func (s *moneySum) add(d decimal.Decimal) {
 	e := d.Exponent()
 	// Scaled to four places the coefficient has NumDigits+e+4 digits; 18
 	// digits always fit int64.
 	if e >= -4 && e <= 6 && d.NumDigits()+int(e)+4 <= 18 {
-		v := d.CoefficientInt64() * custaPow10[e+4]
+		v := d.CoefficientInt64() * pow10[e+4]
 		if r := s.small + v; (v >= 0) == (r >= s.small) {
 			s.small = r
 			return
@@ -250,19 +256,31 @@ func (s *custaSum) add(d decimal.Decimal) {
 	s.big = s.big.Add(d)
 }
 
-func (s *custaSum) value() decimal.Decimal {
+func (s *moneySum) value() decimal.Decimal {
 	if s.small == 0 {
 		return s.big
+	}
+	if s.big.IsZero() {
+		return decimal.New(s.small, -4)
 	}
 	return s.big.Add(decimal.New(s.small, -4))
 }
 
-// custaFacts are what Classify keeps per customer: bounded by customers.
-type custaFacts struct {
-	lastOrder, lastContact int64 // Unix seconds; math.MinInt64 when none
-	spend                  []custaSum
-	orders                 []int64
-	referrals              []int64
+// classFacts are what Classify keeps per customer, as flat arrays indexed
+// by customer (and window): memory is bounded by the number of customers.
+type classFacts struct {
+	lastOrder, lastContact, created []int64    // Unix seconds; math.MinInt64 when none
+	spend                           []moneySum // customer*windows + window
+	orders                          []int64    // customer*windows + window
+	referrals                       []int32    // customer*refWindows + window
+	windows, refWindows             int
+}
+
+// classRec is the part of a customer that rules read.
+type classRec struct {
+	ID, Level, Source string
+	Tags              []string
+	Attributes        map[string]string
 }
 
 // Classify applies rules to every customer of the stream, using its orders
@@ -279,7 +297,7 @@ type custaFacts struct {
 // customers and the number of distinct windows in the rules, not with the
 // number of orders. Honours ctx.
 func Classify(ctx context.Context, asOf time.Time, rules []Rule, customers iter.Seq2[Customer, error], orders iter.Seq2[Order, error], interactions iter.Seq2[Interaction, error], opts *ClassifyOptions) (*Classification, error) {
-	compiled, err := custaCompileRules(rules)
+	compiled, err := compileRules(rules)
 	if err != nil {
 		return nil, err
 	}
@@ -293,14 +311,28 @@ func Classify(ctx context.Context, asOf time.Time, rules []Rule, customers iter.
 	}
 	// Distinct windows for spend/orders and for referrals.
 	var windows, refWindows []int
+	// Tags get IDs so that each customer's union of tags is built in time
+	// linear in the tags of its matching rules (a stamp per tag, no map).
+	tagID := map[string]int32{}
+	for i := range compiled {
+		for _, tag := range compiled[i].Tags {
+			id, ok := tagID[tag]
+			if !ok {
+				id = int32(len(tagID))
+				tagID[tag] = id
+			}
+			compiled[i].tagIDs = append(compiled[i].tagIDs, id)
+		}
+	}
+	tagStamp := make([]int, len(tagID)) // customer index + 1 that last got the tag
 	for i := range compiled {
 		for j := range compiled[i].conds {
 			c := &compiled[i].conds[j]
 			switch c.Metric {
 			case MetricSpend, MetricOrders:
-				c.window = custaWindowIndex(&windows, c.WindowDays)
+				c.window = windowIndex(&windows, c.WindowDays)
 			case MetricReferrals:
-				c.window = custaWindowIndex(&refWindows, c.WindowDays)
+				c.window = windowIndex(&refWindows, c.WindowDays)
 			}
 		}
 	}
@@ -316,7 +348,7 @@ func Classify(ctx context.Context, asOf time.Time, rules []Rule, customers iter.
 		if len(res.Skipped) < maxSkipped {
 			name := ProblemStream
 			if e.Field != "" {
-				name = custaProblemName(e.Err)
+				name = problemName(e.Err)
 			}
 			res.Skipped = append(res.Skipped, Offender{Kind: e.Kind, Index: e.Index, ID: e.ID, Field: e.Field, Problem: name, Message: e.Error()})
 		}
@@ -338,11 +370,18 @@ func Classify(ctx context.Context, asOf time.Time, rules []Rule, customers iter.
 		refCut[i] = cutoff(w)
 	}
 
+	var records, accepted [3]int // customer, order, interaction
+	defer func() {
+		for i, k := range []string{KindCustomer, KindOrder, KindInteraction} {
+			if records[i] > 0 {
+				res.Records[k], res.Accepted[k] = records[i], accepted[i]
+			}
+		}
+	}()
 	index := map[string]int32{}
-	var cust []Customer
-	var facts []custaFacts
+	var cust []classRec
 	var referredBy []string
-	var created []int64
+	facts := &classFacts{windows: len(windows), refWindows: len(refWindows)}
 	i := -1
 	if customers != nil {
 		for c, err := range customers {
@@ -352,7 +391,7 @@ func Classify(ctx context.Context, asOf time.Time, rules []Rule, customers iter.
 					return nil, cerr
 				}
 			}
-			res.Records[KindCustomer]++
+			records[0]++
 			var e *crmkit.RecordError
 			switch {
 			case err != nil:
@@ -370,21 +409,26 @@ func Classify(ctx context.Context, asOf time.Time, rules []Rule, customers iter.
 				}
 				continue
 			}
-			res.Accepted[KindCustomer]++
+			accepted[0]++
 			index[c.ID] = int32(len(cust))
 			// Keep only what the rules read; Attributes and Tags are
 			// shared with the host's record, which Classify never writes.
-			cust = append(cust, Customer{ID: c.ID, Level: c.Level, Tags: c.Tags, Source: c.Source, Attributes: c.Attributes})
+			cust = append(cust, classRec{ID: c.ID, Level: c.Level, Tags: c.Tags, Source: c.Source, Attributes: c.Attributes})
 			referredBy = append(referredBy, c.ReferredBy)
 			cr := int64(math.MinInt64)
 			if !c.Created.IsZero() {
 				cr = c.Created.Unix()
 			}
-			created = append(created, cr)
-			facts = append(facts, custaFacts{lastOrder: math.MinInt64, lastContact: math.MinInt64,
-				spend: make([]custaSum, len(windows)), orders: make([]int64, len(windows)), referrals: make([]int64, len(refWindows))})
+			facts.created = append(facts.created, cr)
+			facts.lastOrder = append(facts.lastOrder, math.MinInt64)
+			facts.lastContact = append(facts.lastContact, math.MinInt64)
 		}
 	}
+	n := len(cust)
+	facts.spend = make([]moneySum, n*len(windows))
+	facts.orders = make([]int64, n*len(windows))
+	facts.referrals = make([]int32, n*len(refWindows))
+	created := facts.created
 	for k, ref := range referredBy {
 		if ref == "" {
 			continue
@@ -395,7 +439,7 @@ func Classify(ctx context.Context, asOf time.Time, rules []Rule, customers iter.
 		}
 		for w := range refWindows {
 			if refWindows[w] == 0 || (created[k] != math.MinInt64 && created[k] > refCut[w] && created[k] <= asOfUnix) {
-				facts[p].referrals[w]++
+				facts.referrals[int(p)*len(refWindows)+w]++
 			}
 		}
 	}
@@ -410,7 +454,7 @@ func Classify(ctx context.Context, asOf time.Time, rules []Rule, customers iter.
 					return nil, cerr
 				}
 			}
-			res.Records[KindOrder]++
+			records[1]++
 			var e *crmkit.RecordError
 			p, known := index[ord.CustomerID]
 			cur := strings.TrimSpace(ord.Currency)
@@ -432,19 +476,19 @@ func Classify(ctx context.Context, asOf time.Time, rules []Rule, customers iter.
 				}
 				continue
 			}
-			res.Accepted[KindOrder]++
+			accepted[1]++
 			if currency == "" {
 				currency = cur
 			}
-			f := &facts[p]
 			t := ord.Time.Unix()
-			if t > f.lastOrder {
-				f.lastOrder = t
+			if t > facts.lastOrder[p] {
+				facts.lastOrder[p] = t
 			}
+			base := int(p) * len(windows)
 			for w := range windows {
 				if t > winCut[w] {
-					f.spend[w].add(ord.Amount)
-					f.orders[w]++
+					facts.spend[base+w].add(ord.Amount)
+					facts.orders[base+w]++
 				}
 			}
 		}
@@ -459,7 +503,7 @@ func Classify(ctx context.Context, asOf time.Time, rules []Rule, customers iter.
 					return nil, cerr
 				}
 			}
-			res.Records[KindInteraction]++
+			records[2]++
 			var e *crmkit.RecordError
 			p, known := index[x.CustomerID]
 			switch {
@@ -478,9 +522,9 @@ func Classify(ctx context.Context, asOf time.Time, rules []Rule, customers iter.
 				}
 				continue
 			}
-			res.Accepted[KindInteraction]++
-			if t := x.Time.Unix(); t > facts[p].lastContact {
-				facts[p].lastContact = t
+			accepted[2]++
+			if t := x.Time.Unix(); t > facts.lastContact[p] {
+				facts.lastContact[p] = t
 			}
 		}
 	}
@@ -495,12 +539,12 @@ func Classify(ctx context.Context, asOf time.Time, rules []Rule, customers iter.
 		}
 		spendVals = spendVals[:0]
 		for w := range windows {
-			spendVals = append(spendVals, facts[k].spend[w].value())
+			spendVals = append(spendVals, facts.spend[k*len(windows)+w].value())
 		}
 		a := Assignment{CustomerID: cust[k].ID, PreviousLevel: cust[k].Level}
 		for ri := range compiled {
 			r := &compiled[ri]
-			if !custaMatch(r, &cust[k], &facts[k], spendVals, created[k], asOfUnix) {
+			if !ruleMatches(r, &cust[k], facts, k, spendVals, asOfUnix) {
 				continue
 			}
 			a.Matched = append(a.Matched, r.Name)
@@ -508,8 +552,9 @@ func Classify(ctx context.Context, asOf time.Time, rules []Rule, customers iter.
 			if r.Level != "" && a.LevelRule == "" {
 				a.Level, a.LevelRule = r.Level, r.Name
 			}
-			for _, tag := range r.Tags {
-				if !slices.ContainsFunc(a.Tags, func(t TagAssignment) bool { return t.Tag == tag }) {
+			for ti, tag := range r.Tags {
+				if id := r.tagIDs[ti]; tagStamp[id] != k+1 {
+					tagStamp[id] = k + 1
 					a.Tags = append(a.Tags, TagAssignment{Tag: tag, Rule: r.Name})
 				}
 			}
@@ -522,7 +567,7 @@ func Classify(ctx context.Context, asOf time.Time, rules []Rule, customers iter.
 	return res, nil
 }
 
-func custaWindowIndex(ws *[]int, days int) int {
+func windowIndex(ws *[]int, days int) int {
 	if i := slices.Index(*ws, days); i >= 0 {
 		return i
 	}
@@ -530,16 +575,16 @@ func custaWindowIndex(ws *[]int, days int) int {
 	return len(*ws) - 1
 }
 
-func custaMatch(r *custaRule, c *Customer, f *custaFacts, spend []decimal.Decimal, created, asOf int64) bool {
+func ruleMatches(r *compiledRule, c *classRec, f *classFacts, k int, spend []decimal.Decimal, asOf int64) bool {
 	for i := range r.conds {
-		if !custaHolds(&r.conds[i], c, f, spend, created, asOf) {
+		if !condHolds(&r.conds[i], c, f, k, spend, asOf) {
 			return false
 		}
 	}
 	return true
 }
 
-func custaHolds(cd *custaCond, c *Customer, f *custaFacts, spend []decimal.Decimal, created, asOf int64) bool {
+func condHolds(cd *ruleCond, c *classRec, f *classFacts, k int, spend []decimal.Decimal, asOf int64) bool {
 	days := func(t int64) float64 {
 		if t == math.MinInt64 {
 			return math.Inf(1)
@@ -548,17 +593,17 @@ func custaHolds(cd *custaCond, c *Customer, f *custaFacts, spend []decimal.Decim
 	}
 	switch cd.Metric {
 	case MetricSpend:
-		return custaCompare(cd.Op, spend[cd.window].Cmp(cd.dec))
+		return opHolds(cd.Op, spend[cd.window].Cmp(cd.dec))
 	case MetricOrders:
-		return custaCompareNum(cd.Op, float64(f.orders[cd.window]), cd.num)
+		return compareNum(cd.Op, float64(f.orders[k*f.windows+cd.window]), cd.num)
 	case MetricReferrals:
-		return custaCompareNum(cd.Op, float64(f.referrals[cd.window]), cd.num)
+		return compareNum(cd.Op, float64(f.referrals[k*f.refWindows+cd.window]), cd.num)
 	case MetricDaysSincePurchase:
-		return custaCompareNum(cd.Op, days(f.lastOrder), cd.num)
+		return compareNum(cd.Op, days(f.lastOrder[k]), cd.num)
 	case MetricDaysSinceContact:
-		return custaCompareNum(cd.Op, days(f.lastContact), cd.num)
+		return compareNum(cd.Op, days(f.lastContact[k]), cd.num)
 	case MetricAgeDays:
-		return custaCompareNum(cd.Op, days(created), cd.num)
+		return compareNum(cd.Op, days(f.created[k]), cd.num)
 	case MetricSource:
 		return (c.Source == cd.Value) == (cd.Op == "==")
 	case MetricLevel:
@@ -578,22 +623,22 @@ func custaHolds(cd *custaCond, c *Customer, f *custaFacts, spend []decimal.Decim
 		if err1 != nil || err2 != nil || math.IsNaN(a) || math.IsNaN(b) {
 			return false
 		}
-		return custaCompareNum(cd.Op, a, b)
+		return compareNum(cd.Op, a, b)
 	}
 	return false
 }
 
-func custaCompareNum(op Op, a, b float64) bool {
+func compareNum(op Op, a, b float64) bool {
 	switch {
 	case a < b:
-		return custaCompare(op, -1)
+		return opHolds(op, -1)
 	case a > b:
-		return custaCompare(op, 1)
+		return opHolds(op, 1)
 	}
-	return custaCompare(op, 0)
+	return opHolds(op, 0)
 }
 
-func custaCompare(op Op, cmp int) bool {
+func opHolds(op Op, cmp int) bool {
 	switch op {
 	case "<":
 		return cmp < 0

@@ -14,24 +14,24 @@ import (
 func TestClassify(t *testing.T) {
 	// AsOf 2026-06-30 12:00 UTC. Orders at 10:00 on the given days.
 	customers := []Customer{
-		{ID: "A", Level: "bronze", Source: "web", Created: custaDay(2024, 1, 1), Attributes: map[string]string{"employees": "250"}},
-		{ID: "B", Level: "silver", Source: "referral", ReferredBy: "A", Created: custaDay(2026, 5, 1), Tags: []string{"vip"}},
-		{ID: "C", Source: "referral", ReferredBy: "A", Created: custaDay(2025, 1, 1)},
-		{ID: "D", Source: "fair", Created: custaDay(2026, 6, 29)},
+		{ID: "A", Level: "bronze", Source: "web", Created: testDay(2024, 1, 1), Attributes: map[string]string{"employees": "250"}},
+		{ID: "B", Level: "silver", Source: "referral", ReferredBy: "A", Created: testDay(2026, 5, 1), Tags: []string{"vip"}},
+		{ID: "C", Source: "referral", ReferredBy: "A", Created: testDay(2025, 1, 1)},
+		{ID: "D", Source: "fair", Created: testDay(2026, 6, 29)},
 	}
 	amt := decimal.RequireFromString
 	orders := []Order{
-		{ID: "1", CustomerID: "A", Time: custaDay(2026, 6, 1), Amount: amt("600.00"), Currency: "CNY"},
-		{ID: "2", CustomerID: "A", Time: custaDay(2026, 3, 1), Amount: amt("500.50"), Currency: "CNY"},
-		{ID: "3", CustomerID: "A", Time: custaDay(2025, 1, 1), Amount: amt("9000"), Currency: "CNY"},
-		{ID: "4", CustomerID: "B", Time: custaDay(2026, 6, 20), Amount: amt("99.99")},
-		{ID: "5", CustomerID: "B", Time: custaDay(2026, 6, 21), Amount: amt("-20.00"), Currency: "cny"},
-		{ID: "6", CustomerID: "C", Time: custaDay(2025, 6, 30), Amount: amt("10")},
+		{ID: "1", CustomerID: "A", Time: testDay(2026, 6, 1), Amount: amt("600.00"), Currency: "CNY"},
+		{ID: "2", CustomerID: "A", Time: testDay(2026, 3, 1), Amount: amt("500.50"), Currency: "CNY"},
+		{ID: "3", CustomerID: "A", Time: testDay(2025, 1, 1), Amount: amt("9000"), Currency: "CNY"},
+		{ID: "4", CustomerID: "B", Time: testDay(2026, 6, 20), Amount: amt("99.99")},
+		{ID: "5", CustomerID: "B", Time: testDay(2026, 6, 21), Amount: amt("-20.00"), Currency: "cny"},
+		{ID: "6", CustomerID: "C", Time: testDay(2025, 6, 30), Amount: amt("10")},
 	}
 	interactions := []Interaction{
-		{ID: "i1", CustomerID: "C", Time: custaDay(2026, 6, 25)},
-		{ID: "i2", CustomerID: "C", Time: custaDay(2026, 1, 1)},
-		{ID: "i3", CustomerID: "A", Time: custaDay(2025, 12, 1)},
+		{ID: "i1", CustomerID: "C", Time: testDay(2026, 6, 25)},
+		{ID: "i2", CustomerID: "C", Time: testDay(2026, 1, 1)},
+		{ID: "i3", CustomerID: "A", Time: testDay(2025, 12, 1)},
 	}
 	tests := []struct {
 		name   string
@@ -90,7 +90,7 @@ func TestClassify(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := Classify(context.Background(), custaAsOf, tt.rules, crmkit.Stream(customers), crmkit.Stream(orders), crmkit.Stream(interactions), nil)
+			got, err := Classify(context.Background(), testAsOf, tt.rules, crmkit.Stream(customers), crmkit.Stream(orders), crmkit.Stream(interactions), nil)
 			if err != nil {
 				t.Fatalf("%s: %v", tt.reason, err)
 			}
@@ -111,10 +111,10 @@ func TestClassifyBadRecords(t *testing.T) {
 	rules := []Rule{{Name: "all", Level: "x"}}
 	customers := []Customer{{ID: "A"}, {ID: "A"}, {ID: ""}}
 	orders := []Order{
-		{ID: "1", CustomerID: "A", Time: custaDay(2026, 1, 1), Currency: "USD"},
-		{ID: "2", CustomerID: "Z", Time: custaDay(2026, 1, 1)},
-		{ID: "3", CustomerID: "A", Time: custaDay(2027, 1, 1)},
-		{ID: "4", CustomerID: "A", Time: custaDay(2026, 1, 1), Currency: "EUR"},
+		{ID: "1", CustomerID: "A", Time: testDay(2026, 1, 1), Currency: "USD"},
+		{ID: "2", CustomerID: "Z", Time: testDay(2026, 1, 1)},
+		{ID: "3", CustomerID: "A", Time: testDay(2027, 1, 1)},
+		{ID: "4", CustomerID: "A", Time: testDay(2026, 1, 1), Currency: "EUR"},
 		{ID: "5", CustomerID: "A"},
 	}
 	tests := []struct {
@@ -129,7 +129,7 @@ func TestClassifyBadRecords(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := Classify(context.Background(), custaAsOf, rules, crmkit.Stream(customers), crmkit.Stream(orders), nil, tt.opts)
+			got, err := Classify(context.Background(), testAsOf, rules, crmkit.Stream(customers), crmkit.Stream(orders), nil, tt.opts)
 			if !errors.Is(err, tt.wantErr) {
 				t.Fatalf("%s: err = %v, want %v", tt.reason, err, tt.wantErr)
 			}
@@ -206,7 +206,7 @@ func TestCustaSum(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var s custaSum
+			var s moneySum
 			for _, v := range tt.in {
 				s.add(decimal.RequireFromString(v))
 			}

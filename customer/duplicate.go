@@ -12,7 +12,8 @@ import (
 )
 
 // DuplicateOptions tunes [FindDuplicates]. A nil pointer or the zero value
-// means the defaults documented on each field.
+// means the defaults documented on each field. Only read, so it may be
+// shared by concurrent calls.
 type DuplicateOptions struct {
 	// DefaultCountry is the calling code for phone numbers written without
 	// one (see [NormalizePhone]); "" means "86".
@@ -21,15 +22,18 @@ type DuplicateOptions struct {
 	// [NormalizeEmail]). Off by default.
 	FoldEmail bool
 	// MinScore is the lowest score reported as a likely duplicate; 0 means
-	// 0.6: with the default weights, any one piece of evidence (a shared
-	// phone or e-mail, or a name similarity of at least 0.8) is enough, and
-	// the score ranks the pairs for review.
+	// 0.6. With the default weights a shared phone or e-mail is enough on
+	// its own, and a similar name only corroborates: identical names are
+	// common (there are many 张伟 and many John Smiths), so name alone
+	// (at most NameWeight) stays below MinScore. Lower MinScore below
+	// NameWeight to also get pairs that share only a similar name; only then
+	// does FindDuplicates block on name tokens, which costs more work.
 	MinScore float64
 	// NameThreshold is the lowest [NameSimilarity] that counts as evidence;
 	// 0 means 0.85.
 	NameThreshold float64
 	// PhoneWeight, EmailWeight and NameWeight are how much each kind of
-	// evidence weighs, in (0, 1]; 0 means 0.9, 0.9 and 0.75; a negative
+	// evidence weighs, in (0, 1]; 0 means 0.9, 0.9 and 0.5; a negative
 	// weight ignores that kind of evidence. The score of a pair is
 	// 1 - Π(1 - weight·similarity) over its evidence: independent pieces of
 	// evidence add up without exceeding 1.
@@ -51,7 +55,7 @@ type DuplicateOptions struct {
 }
 
 // Evidence is one reason two customers look alike. A and B are the
-// normalised values compared.
+// normalised values compared. A plain value.
 type Evidence struct {
 	Field      string  `json:"field"` // "phone", "email" or "name"
 	Similarity float64 `json:"similarity"`
@@ -61,7 +65,7 @@ type Evidence struct {
 
 // DuplicatePair is two customers that are likely the same. A is the one
 // that came first in the stream; AIndex and BIndex are stream positions.
-// Score is in [0, 1].
+// Score is in [0, 1]. A plain value; the zero value pairs nobody.
 type DuplicatePair struct {
 	A        string     `json:"a"`
 	B        string     `json:"b"`
@@ -74,8 +78,8 @@ type DuplicatePair struct {
 // Duplicates is the result of [FindDuplicates]. Pairs are sorted by score,
 // highest first, then by AIndex and BIndex. Clusters, when asked for, list
 // customer IDs in stream order, clusters ordered by their first customer.
-// Customers == Accepted + len(skipped records); the zero value is an empty
-// result.
+// Customers == Accepted + len(Skipped); the zero value is an empty result.
+// FindDuplicates does not keep it: the caller owns it.
 type Duplicates struct {
 	Customers   int             `json:"customers"`
 	Accepted    int             `json:"accepted"`
@@ -87,9 +91,10 @@ type Duplicates struct {
 	Comparisons int64           `json:"comparisons"`  // pairs scored
 }
 
-type custaDupRec struct {
+type dupRec struct {
 	phone, email string
-	name         custaName
+	rawName      string
+	name         *preparedName // nil until prepare; a pointer keeps records small
 	sortName     string
 	keys         []int32 // sorted key IDs
 }
@@ -105,8 +110,9 @@ type custaDupRec struct {
 // repeating one, or stream errors stop FindDuplicates with a
 // [*crmkit.RecordError] unless [DuplicateOptions.SkipInvalid] is set. Only
 // customers the blocking brings together are compared: two records with no
-// phone, e-mail or name token (prefix) in common are never paired. Honours
-// ctx.
+// phone, e-mail or name token (prefix) in common are never paired. Names
+// are read up to their first 128 characters, in blocking and scoring alike
+// (see [NameSimilarity]). Honours ctx.
 func FindDuplicates(ctx context.Context, customers iter.Seq2[Customer, error], opts *DuplicateOptions) (*Duplicates, error) {
 	var o DuplicateOptions
 	if opts != nil {
@@ -125,7 +131,7 @@ func FindDuplicates(ctx context.Context, customers iter.Seq2[Customer, error], o
 	o.NameThreshold = def(o.NameThreshold, 0.85)
 	o.PhoneWeight = def(o.PhoneWeight, 0.9)
 	o.EmailWeight = def(o.EmailWeight, 0.9)
-	o.NameWeight = def(o.NameWeight, 0.75)
+	o.NameWeight = def(o.NameWeight, 0.5)
 	if o.MaxBlock <= 1 {
 		o.MaxBlock = 64
 	}
@@ -136,15 +142,18 @@ func FindDuplicates(ctx context.Context, customers iter.Seq2[Customer, error], o
 		*w = min(*w, 1)
 	}
 
+	// A pair can reach MinScore on its name alone only when NameWeight does;
+	// otherwise it must share a phone or an e-mail, and names need no blocks.
+	nameBlocks := o.NameWeight > 0 && o.NameWeight >= o.MinScore
 	res := &Duplicates{}
 	keyID := map[string]int32{}
 	var keyCount []int32
-	var recs []custaDupRec
+	var recs []dupRec
 	var ids []string
 	var index []int // stream position of each accepted record
 	seen := map[string]struct{}{}
 	var kb strings.Builder
-	addKey := func(r *custaDupRec, k string) {
+	addKey := func(r *dupRec, k string) {
 		id, ok := keyID[k]
 		if !ok {
 			id = int32(len(keyCount))
@@ -183,31 +192,31 @@ func FindDuplicates(ctx context.Context, customers iter.Seq2[Customer, error], o
 				}
 				name := ProblemStream
 				if e.Field != "" {
-					name = custaProblemName(e.Err)
+					name = problemName(e.Err)
 				}
 				res.Skipped = append(res.Skipped, Offender{Kind: e.Kind, Index: e.Index, ID: e.ID, Field: e.Field, Problem: name, Message: e.Error()})
 				continue
 			}
 			seen[c.ID] = struct{}{}
 			res.Accepted++
-			r := custaDupRec{name: custaPrepareName(c.Name)}
+			r := dupRec{rawName: c.Name}
 			if o.PhoneWeight > 0 {
 				r.phone = NormalizePhone(c.Phone, o.DefaultCountry)
 			}
 			if o.EmailWeight > 0 {
 				r.email = NormalizeEmail(c.Email, o.FoldEmail)
 			}
-			r.sortName = string(r.name.latin) + string(r.name.tokens0Han())
 			if r.phone != "" {
-				addKey(&r, "p"+r.phone)
+				addKey(&r, r.phone) // starts with "+" or a digit
 			}
 			if r.email != "" {
-				addKey(&r, "e"+r.email)
+				addKey(&r, r.email) // holds "@"; name keys (h…, t…) never do
 			}
-			if o.NameWeight > 0 {
+			if nameBlocks {
+				r.prepare()
 				for _, t := range r.name.tokens {
 					r0, _ := utf8.DecodeRuneInString(t)
-					if custaIsHan(r0) {
+					if isHan(r0) {
 						rs := []rune(t)
 						if len(rs) == 1 {
 							addKey(&r, "h"+t)
@@ -287,7 +296,7 @@ func FindDuplicates(ctx context.Context, customers iter.Seq2[Customer, error], o
 			return
 		}
 		res.Comparisons++
-		p, ok := custaScorePair(&recs[a], &recs[b], &o)
+		p, ok := scorePair(&recs[a], &recs[b], &o)
 		if !ok {
 			return
 		}
@@ -317,6 +326,9 @@ func FindDuplicates(ctx context.Context, customers iter.Seq2[Customer, error], o
 		}
 		res.LargeBlocks++
 		buf = append(buf[:0], m...)
+		for _, r := range buf {
+			recs[r].prepare()
+		}
 		slices.SortFunc(buf, func(p, q int32) int {
 			return cmp.Or(strings.Compare(recs[p].sortName, recs[q].sortName), cmp.Compare(p, q))
 		})
@@ -333,24 +345,24 @@ func FindDuplicates(ctx context.Context, customers iter.Seq2[Customer, error], o
 		res.Pairs = []DuplicatePair{}
 	}
 	if o.Clusters {
-		res.Clusters = custaClusters(res.Pairs, ids, index)
+		res.Clusters = duplicateClusters(res.Pairs, ids, index)
 	}
 	return res, nil
 }
 
 // tokens0Han returns the Han tokens joined, as a sort key for large blocks.
-func (n *custaName) tokens0Han() string {
+func (n *preparedName) tokens0Han() string {
 	var b strings.Builder
 	for _, t := range n.tokens {
 		r0, _ := utf8.DecodeRuneInString(t)
-		if custaIsHan(r0) {
+		if isHan(r0) {
 			b.WriteString(t)
 		}
 	}
 	return b.String()
 }
 
-func custaScorePair(a, b *custaDupRec, o *DuplicateOptions) (DuplicatePair, bool) {
+func scorePair(a, b *dupRec, o *DuplicateOptions) (DuplicatePair, bool) {
 	var ev []Evidence
 	miss := 1.0
 	if a.phone != "" && a.phone == b.phone {
@@ -362,7 +374,9 @@ func custaScorePair(a, b *custaDupRec, o *DuplicateOptions) (DuplicatePair, bool
 		miss *= 1 - o.EmailWeight
 	}
 	if o.NameWeight > 0 {
-		if s := custaNameSim(&a.name, &b.name); s >= o.NameThreshold && s > 0 {
+		a.prepare()
+		b.prepare()
+		if s := nameSim(a.name, b.name); s >= o.NameThreshold && s > 0 {
 			ev = append(ev, Evidence{Field: "name", Similarity: s, A: a.name.display(), B: b.name.display()})
 			miss *= 1 - o.NameWeight*s
 		}
@@ -374,12 +388,23 @@ func custaScorePair(a, b *custaDupRec, o *DuplicateOptions) (DuplicatePair, bool
 	return DuplicatePair{Score: score, Evidence: ev}, true
 }
 
-// display is the folded name as compared.
-func (n *custaName) display() string { return strings.Join(n.tokens, " ") }
+// prepare folds the name once, when a comparison first needs it: with the
+// default options most customers share no key and are never prepared.
+func (r *dupRec) prepare() {
+	if r.name != nil {
+		return
+	}
+	n := prepareName(r.rawName)
+	r.name = &n
+	r.sortName = string(r.name.latin) + r.name.tokens0Han()
+}
 
-// custaClusters joins pairs into connected components (union-find with
+// display is the folded name as compared.
+func (n *preparedName) display() string { return strings.Join(n.tokens, " ") }
+
+// duplicateClusters joins pairs into connected components (union-find with
 // path halving and union by index, so the root is the earliest record).
-func custaClusters(pairs []DuplicatePair, ids []string, index []int) [][]string {
+func duplicateClusters(pairs []DuplicatePair, ids []string, index []int) [][]string {
 	pos := make(map[int]int, len(index)) // stream index → record
 	for r, i := range index {
 		pos[i] = r

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/crmkit/crmkit"
 	"github.com/google/go-cmp/cmp"
@@ -32,6 +34,7 @@ func TestNormalizePhone(t *testing.T) {
 		{"short", "too few digits is no evidence", "12345", "86", ""},
 		{"empty", "nothing in, nothing out", "", "86", ""},
 		{"letters", "no digits", "n/a", "86", ""},
+		{"dotted capital I", "an extension after letters that grow when lowered (Ⱥ is 2 bytes, ⱥ 3)", "ȺȺȺȺ 138 0013 8000 EXT 12", "86", "+8613800138000"},
 		{"no default", "without a default code national numbers stay bare", "0138 0013 8000", "", "13800138000"},
 	}
 	for _, tt := range tests {
@@ -83,11 +86,21 @@ func TestJaroWinkler(t *testing.T) {
 		{"SAME", "SAME", 1},
 	}
 	for _, tt := range tests {
-		got := custaJaroWinkler([]rune(tt.a), []rune(tt.b))
+		got := jaroWinkler([]rune(tt.a), []rune(tt.b))
 		if !cmp.Equal(tt.want, got, cmpopts.EquateApprox(0, 0.0005)) {
 			t.Errorf("JaroWinkler(%s, %s) = %.4f, want %.3f (published, ±0.0005)", tt.a, tt.b, got, tt.want)
 		}
 	}
+}
+
+// garbageText is n pseudo-random letters and spaces.
+func garbageText(seed uint64, n int) string {
+	rng := rand.New(rand.NewPCG(seed, seed))
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = "abcdefghijklmnopqrstuvwxyz   "[rng.IntN(29)]
+	}
+	return string(b)
 }
 
 func TestNameSimilarity(t *testing.T) {
@@ -106,12 +119,16 @@ func TestNameSimilarity(t *testing.T) {
 		{"traditional", "no simplified/traditional folding: 张伟 and 張偉 share no bigram", "张伟", "張偉", 0},
 		{"scripts", "no transliteration between scripts", "张伟", "Zhang Wei", 0},
 		{"empty", "nothing to compare", "", "Ltd", 0},
+		// Jaro-Winkler is quadratic: 60,000-character names took 6 s a pair.
+		{"huge Latin", "only the first 128 characters are read", strings.Repeat("ab ", 42) + "xy" + garbageText(1, 100_000), strings.Repeat("ab ", 42) + "xy" + garbageText(2, 100_000), 1},
+		{"huge Han", "only the first 128 characters are read", strings.Repeat("张伟", 64) + strings.Repeat("李娜", 50_000), strings.Repeat("张伟", 64) + strings.Repeat("王芳", 50_000), 1},
+		{"huge vs short", "Jaro of zq against the first 128 characters: (2/2 + 2/128 + 1)/3, no Winkler boost at or below 0.7", strings.Repeat("zq", 50_000), "zq", (2 + 2.0/128) / 3},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got := NameSimilarity(tt.a, tt.b)
 			if !cmp.Equal(tt.want, got, cmpopts.EquateApprox(0, 1e-12)) {
-				t.Errorf("%s: NameSimilarity(%q, %q) = %v, want %v", tt.reason, tt.a, tt.b, got, tt.want)
+				t.Errorf("%s: NameSimilarity(%.40q, %.40q) = %v, want %v", tt.reason, tt.a, tt.b, got, tt.want)
 			}
 			if back := NameSimilarity(tt.b, tt.a); !cmp.Equal(got, back, cmpopts.EquateApprox(0, 1e-12)) {
 				t.Errorf("not symmetric: %v vs %v", got, back)
@@ -132,24 +149,35 @@ func TestFindDuplicates(t *testing.T) {
 		{ID: "8", Name: "Dave Hill", Email: "Dave@X.io"},
 		{ID: "9", Name: "Someone Else"},
 	}
-	// Hand-computed scores with default weights: phone 0.9, email 0.9, name 0.75.
-	// 1-2: phone and name (similarity 1): 1 - 0.1*0.25 = 0.975.
+	// Hand-computed scores with default weights: phone 0.9, email 0.9, name 0.5.
+	// 1-2: phone and name (similarity 1): 1 - 0.1*0.5 = 0.95.
 	// 1-3: e-mail only: 0.9.  2-3: nothing shared.
-	// 4-5: name 1 after dropping 有限公司: 0.75.
-	// 6-7: phone only: 0.9.   7-8: e-mail and name: 1 - 0.1*0.25 = 0.975.
+	// 4-5: name 1 after dropping 有限公司: 0.5, below the default MinScore 0.6.
+	// 6-7: phone only: 0.9.   7-8: e-mail and name: 1 - 0.1*0.5 = 0.95.
 	want := []DuplicatePair{
-		{A: "1", B: "2", AIndex: 0, BIndex: 1, Score: 0.975, Evidence: []Evidence{{Field: "phone", Similarity: 1, A: "+8613800138000", B: "+8613800138000"}, {Field: "name", Similarity: 1, A: "ann lee", B: "lee ann"}}},
-		{A: "7", B: "8", AIndex: 6, BIndex: 7, Score: 0.975, Evidence: []Evidence{{Field: "email", Similarity: 1, A: "dave@x.io", B: "dave@x.io"}, {Field: "name", Similarity: 1, A: "dave hill", B: "dave hill"}}},
+		{A: "1", B: "2", AIndex: 0, BIndex: 1, Score: 0.95, Evidence: []Evidence{{Field: "phone", Similarity: 1, A: "+8613800138000", B: "+8613800138000"}, {Field: "name", Similarity: 1, A: "ann lee", B: "lee ann"}}},
+		{A: "7", B: "8", AIndex: 6, BIndex: 7, Score: 0.95, Evidence: []Evidence{{Field: "email", Similarity: 1, A: "dave@x.io", B: "dave@x.io"}, {Field: "name", Similarity: 1, A: "dave hill", B: "dave hill"}}},
 		{A: "1", B: "3", AIndex: 0, BIndex: 2, Score: 0.9, Evidence: []Evidence{{Field: "email", Similarity: 1, A: "ann@example.com", B: "ann@example.com"}}},
 		{A: "6", B: "7", AIndex: 5, BIndex: 6, Score: 0.9, Evidence: []Evidence{{Field: "phone", Similarity: 1, A: "+861012345678", B: "+861012345678"}}},
-		{A: "4", B: "5", AIndex: 3, BIndex: 4, Score: 0.75, Evidence: []Evidence{{Field: "name", Similarity: 1, A: "北京华为科技", B: "北京华为科技"}}},
 	}
 	got, err := FindDuplicates(context.Background(), crmkit.Stream(book), &DuplicateOptions{Clusters: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if diff := cmp.Diff(want, got.Pairs, cmpopts.EquateApprox(0, 1e-12)); diff != "" {
-		t.Errorf("pairs (-want +got):\n%s", diff)
+		t.Errorf("default options: pairs (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([][]string{{"1", "2", "3"}, {"6", "7", "8"}}, got.Clusters); diff != "" {
+		t.Errorf("default options: clusters (-want +got):\n%s", diff)
+	}
+	// With MinScore below NameWeight, a shared name alone is reported too.
+	want = append(want, DuplicatePair{A: "4", B: "5", AIndex: 3, BIndex: 4, Score: 0.5, Evidence: []Evidence{{Field: "name", Similarity: 1, A: "北京华为科技", B: "北京华为科技"}}})
+	got, err = FindDuplicates(context.Background(), crmkit.Stream(book), &DuplicateOptions{Clusters: true, MinScore: 0.45})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, got.Pairs, cmpopts.EquateApprox(0, 1e-12)); diff != "" {
+		t.Errorf("MinScore 0.45: pairs (-want +got):\n%s", diff)
 	}
 	wantClusters := [][]string{{"1", "2", "3"}, {"4", "5"}, {"6", "7", "8"}}
 	if diff := cmp.Diff(wantClusters, got.Clusters); diff != "" {
@@ -180,7 +208,7 @@ func TestFindDuplicatesLargeBlock(t *testing.T) {
 		book = append(book, Customer{ID: fmt.Sprint(i), Name: fmt.Sprintf("Wang %c%c%cxyz", 'a'+i%26, 'a'+(i/26)%26, 'a'+(i/676)%26)})
 	}
 	book = append(book, Customer{ID: "dup", Name: "Wang aaaqyz"}) // near "Wang aaaxyz" (i=0), sharing only the block "wang"
-	got, err := FindDuplicates(context.Background(), crmkit.Stream(book), &DuplicateOptions{MaxBlock: 50, Window: 4})
+	got, err := FindDuplicates(context.Background(), crmkit.Stream(book), &DuplicateOptions{MaxBlock: 50, Window: 4, MinScore: 0.4})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -220,21 +248,21 @@ func TestFindDuplicatesAgainstBruteForce(t *testing.T) {
 			}
 			book = append(book, c)
 		}
-		opts := DuplicateOptions{MaxBlock: 5 + round, Window: 3}
+		opts := DuplicateOptions{MaxBlock: 5 + round, Window: 3, MinScore: 0.45}
 		got, err := FindDuplicates(context.Background(), crmkit.Stream(book), &opts)
 		if err != nil {
 			t.Fatal(err)
 		}
 		o := opts
-		o.DefaultCountry, o.MinScore, o.NameThreshold, o.PhoneWeight, o.EmailWeight, o.NameWeight = "86", 0.6, 0.85, 0.9, 0.9, 0.75
-		recs := make([]custaDupRec, len(book))
+		o.DefaultCountry, o.NameThreshold, o.PhoneWeight, o.EmailWeight, o.NameWeight = "86", 0.85, 0.9, 0.9, 0.5
+		recs := make([]dupRec, len(book))
 		for i, c := range book {
-			recs[i] = custaDupRec{phone: NormalizePhone(c.Phone, "86"), email: NormalizeEmail(c.Email, false), name: custaPrepareName(c.Name)}
+			recs[i] = dupRec{phone: NormalizePhone(c.Phone, "86"), email: NormalizeEmail(c.Email, false), rawName: c.Name}
 		}
 		gotSet := map[[2]int]float64{}
 		for _, p := range got.Pairs {
 			gotSet[[2]int{p.AIndex, p.BIndex}] = p.Score
-			want, ok := custaScorePair(&recs[p.AIndex], &recs[p.BIndex], &o)
+			want, ok := scorePair(&recs[p.AIndex], &recs[p.BIndex], &o)
 			if !ok || !cmp.Equal(want.Score, p.Score, cmpopts.EquateApprox(0, 1e-12)) {
 				t.Fatalf("round %d: pair %d-%d score %v, brute force %v (ok %v)", round, p.AIndex, p.BIndex, p.Score, want.Score, ok)
 			}
@@ -247,5 +275,40 @@ func TestFindDuplicatesAgainstBruteForce(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestFindDuplicatesHugeFields: names were compared in full, quadratic in
+// their length (three customers with 100,000-character names took 22 s).
+// Only the first 128 characters are read, in blocking and scoring alike.
+func TestFindDuplicatesHugeFields(t *testing.T) {
+	prefix := "Zhang Wei Trading " + strings.Repeat("x", 110)
+	cs := []Customer{
+		{ID: "a", Name: prefix + garbageText(1, 100_000)},
+		{ID: "b", Name: prefix + garbageText(2, 100_000)},
+		{ID: "c", Name: prefix + garbageText(3, 100_000), Phone: strings.Repeat("1", 100_000), Email: strings.Repeat("q", 100_000) + "@example.com"},
+		{ID: "d", Name: strings.Repeat("张伟", 50_000), Phone: strings.Repeat("1", 100_000)},
+	}
+	got, err := FindDuplicates(context.Background(), crmkit.Stream(cs), &DuplicateOptions{MinScore: 0.4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	type pair struct{ A, B, Fields string }
+	var pairs []pair
+	for _, p := range got.Pairs {
+		var fields []string
+		for _, e := range p.Evidence {
+			fields = append(fields, e.Field)
+			if e.Field == "name" && (utf8.RuneCountInString(e.A) > 128 || utf8.RuneCountInString(e.B) > 128) {
+				t.Errorf("name evidence of %s-%s is %d and %d characters, want at most 128", p.A, p.B, len(e.A), len(e.B))
+			}
+		}
+		pairs = append(pairs, pair{p.A, p.B, strings.Join(fields, ",")})
+	}
+	// a, b, c share their first 128 characters; c and d share a phone but
+	// not a script.
+	want := []pair{{"c", "d", "phone"}, {"a", "b", "name"}, {"a", "c", "name"}, {"b", "c", "name"}}
+	if diff := cmp.Diff(want, pairs); diff != "" {
+		t.Errorf("pairs (-want +got):\n%s", diff)
 	}
 }

@@ -30,8 +30,8 @@ func ExampleFindDuplicates() {
 	}
 	fmt.Println(res.Clusters)
 	// Output:
-	// C1~C2 score 0.975: phone(1.00) name(1.00)
-	// C3~C4 score 0.975: email(1.00) name(1.00)
+	// C1~C2 score 0.950: phone(1.00) name(1.00)
+	// C3~C4 score 0.950: email(1.00) name(1.00)
 	// [[C1 C2] [C3 C4]]
 }
 

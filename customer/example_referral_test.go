@@ -60,3 +60,22 @@ func ExampleReferralGraph_Value() {
 	// B [100] 100.00 CNY
 	// outside window: 1
 }
+
+func ExampleReferralGraph_Dropped() {
+	customers := []customer.Customer{
+		{ID: "A"}, {ID: "B", ReferredBy: "A"}, {ID: "C", ReferredBy: "deleted-42"}, {ID: ""},
+	}
+	g, err := customer.BuildReferralGraph(context.Background(), crmkit.Stream(customers),
+		&customer.ReferralOptions{UnknownReferrer: customer.UnknownReferrerDrop, SkipInvalid: true})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("dropped links:", g.Dropped())
+	for _, s := range g.Skipped() {
+		fmt.Println("skipped:", s.Message)
+	}
+	// Output:
+	// dropped links: [C]
+	// skipped: customer #3: field id: missing required field
+}

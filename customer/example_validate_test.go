@@ -28,7 +28,11 @@ func ExampleValidate() {
 	for _, o := range report.Offenders {
 		fmt.Println(o.Message)
 	}
-	fmt.Printf("email completeness %.2f\n", report.Customers.Fields[10].Completeness)
+	for _, f := range report.Customers.Fields {
+		if f.Field == "email" {
+			fmt.Printf("email completeness %.2f\n", f.Completeness)
+		}
+	}
 	fmt.Println(err != nil)
 	// Output:
 	// customers: 1 accepted, 2 rejected

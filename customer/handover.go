@@ -147,7 +147,7 @@ type HandoverPlan struct {
 	Loads       []RepLoad            `json:"loads"`
 	Customers   int                  `json:"customers"`
 	Moving      int                  `json:"moving"`
-	Skipped     []SkippedRecord      `json:"skipped,omitempty"`
+	Skipped     []Offender           `json:"skipped,omitempty"`
 }
 
 // PlanHandover plans the handover of every customer owned by the rep
@@ -180,7 +180,7 @@ func PlanHandover(ctx context.Context, asOf time.Time, leaving string, reps []st
 		o.Policy = HandoverLeastLoaded
 	}
 	plan := HandoverPlan{AsOf: asOf, Leaving: leaving, Policy: o.Policy, Assignments: []HandoverAssignment{}, Unplaced: []HandoverAssignment{}, Loads: []RepLoad{}}
-	repIndex, err := custbCheckHandover(leaving, reps, &o)
+	repIndex, err := checkHandover(leaving, reps, &o)
 	if err != nil {
 		return plan, err
 	}
@@ -204,10 +204,10 @@ func PlanHandover(ctx context.Context, asOf time.Time, leaving string, reps []st
 	}
 
 	skip := func(kind string, i int, id string, err error) error {
-		if !o.SkipBad || !custbSkippable(err) {
+		if !o.SkipBad || !skippable(err) {
 			return err
 		}
-		plan.Skipped = append(plan.Skipped, custbSkipOf(kind, i, id, err))
+		plan.Skipped = append(plan.Skipped, skipOf(kind, i, id, err))
 		return nil
 	}
 	seen := map[string]int{} // customer ID → index in moving, or -1
@@ -299,7 +299,7 @@ func PlanHandover(ctx context.Context, asOf time.Time, leaving string, reps []st
 	order := make([]int, len(moving))
 	for k := range order {
 		order[k] = k
-		routeOf[k] = custbMatchRoute(moving[k], o.Routes)
+		routeOf[k] = matchRoute(moving[k], o.Routes)
 		if routeOf[k] < 0 {
 			routeOf[k] = len(o.Routes)
 		}
@@ -330,7 +330,7 @@ func PlanHandover(ctx context.Context, asOf time.Time, leaving string, reps []st
 			}
 		}
 		c := moving[k]
-		a := HandoverAssignment{CustomerID: c.ID, From: leaving, Deals: custbSorted(carried[k].deals), FollowUps: custbSorted(carried[k].follow)}
+		a := HandoverAssignment{CustomerID: c.ID, From: leaving, Deals: sortedStrings(carried[k].deals), FollowUps: sortedStrings(carried[k].follow)}
 		route := routeOf[k]
 		if route == len(o.Routes) {
 			route = -1
@@ -338,9 +338,9 @@ func PlanHandover(ctx context.Context, asOf time.Time, leaving string, reps []st
 		eligible, cursor := all, &turn[len(o.Routes)]
 		if route >= 0 {
 			eligible, cursor = routeReps[route], &turn[route]
-			a.Route = custbRouteName(o.Routes[route], route)
+			a.Route = routeName(o.Routes[route], route)
 		}
-		pick := custbPick(plan.Loads, eligible, o.Policy, cursor)
+		pick := pickRep(plan.Loads, eligible, o.Policy, cursor)
 		switch {
 		case len(eligible) == 0:
 			a.Reason = "no remaining reps"
@@ -368,22 +368,32 @@ func PlanHandover(ctx context.Context, asOf time.Time, leaving string, reps []st
 	return plan, nil
 }
 
-func custbSorted(s []string) []string {
+func sortedStrings(s []string) []string {
 	slices.Sort(s)
 	return s
 }
 
-func custbRouteName(r HandoverRoute, i int) string {
+func routeName(r HandoverRoute, i int) string {
 	if r.Name != "" {
 		return r.Name
 	}
 	return fmt.Sprintf("route #%d", i)
 }
 
-// custbMatchRoute returns the index of the first route c matches, or -1.
-func custbMatchRoute(c Customer, routes []HandoverRoute) int {
+// matchRoute returns the index of the first route c matches, or -1.
+// A customer with many tags gets a set of them, so that the work is the
+// number of tags plus the number of routes, not their product.
+func matchRoute(c Customer, routes []HandoverRoute) int {
+	hasTag := func(tag string) bool { return slices.Contains(c.Tags, tag) }
+	if len(c.Tags) > 16 && len(routes) > 1 {
+		set := make(map[string]struct{}, len(c.Tags))
+		for _, t := range c.Tags {
+			set[t] = struct{}{}
+		}
+		hasTag = func(tag string) bool { _, ok := set[tag]; return ok }
+	}
 	for i, r := range routes {
-		if r.Tag != "" && !slices.Contains(c.Tags, r.Tag) {
+		if r.Tag != "" && !hasTag(r.Tag) {
 			continue
 		}
 		if r.Attribute != "" && c.Attributes[r.Attribute] != r.Value {
@@ -394,17 +404,17 @@ func custbMatchRoute(c Customer, routes []HandoverRoute) int {
 	return -1
 }
 
-func custbHasRoom(l RepLoad) bool {
+func hasRoom(l RepLoad) bool {
 	return l.Capacity == NoCapacityLimit || l.Before+l.Added < l.Capacity
 }
 
-// custbPick chooses a rep index among eligible ones with room, or -1.
-func custbPick(loads []RepLoad, eligible []int, policy HandoverPolicy, cursor *int) int {
+// pickRep chooses a rep index among eligible ones with room, or -1.
+func pickRep(loads []RepLoad, eligible []int, policy HandoverPolicy, cursor *int) int {
 	switch policy {
 	case HandoverRoundRobin:
 		for n := 0; n < len(eligible); n++ {
 			k := eligible[(*cursor+n)%len(eligible)]
-			if custbHasRoom(loads[k]) {
+			if hasRoom(loads[k]) {
 				*cursor = (*cursor + n + 1) % len(eligible)
 				return k
 			}
@@ -414,10 +424,10 @@ func custbPick(loads []RepLoad, eligible []int, policy HandoverPolicy, cursor *i
 		best := -1
 		for _, k := range eligible {
 			l := loads[k]
-			if !custbHasRoom(l) {
+			if !hasRoom(l) {
 				continue
 			}
-			if best < 0 || custbRatioLess(l.Before+l.Added+1, l.Capacity, loads[best].Before+loads[best].Added+1, loads[best].Capacity) {
+			if best < 0 || ratioLess(l.Before+l.Added+1, l.Capacity, loads[best].Before+loads[best].Added+1, loads[best].Capacity) {
 				best = k
 			}
 		}
@@ -426,7 +436,7 @@ func custbPick(loads []RepLoad, eligible []int, policy HandoverPolicy, cursor *i
 		best := -1
 		for _, k := range eligible {
 			l := loads[k]
-			if custbHasRoom(l) && (best < 0 || l.Before+l.Added < loads[best].Before+loads[best].Added) {
+			if hasRoom(l) && (best < 0 || l.Before+l.Added < loads[best].Before+loads[best].Added) {
 				best = k
 			}
 		}
@@ -434,8 +444,8 @@ func custbPick(loads []RepLoad, eligible []int, policy HandoverPolicy, cursor *i
 	}
 }
 
-// custbCheckHandover validates the request and returns rep → index.
-func custbCheckHandover(leaving string, reps []string, o *HandoverOptions) (map[string]int, error) {
+// checkHandover validates the request and returns rep → index.
+func checkHandover(leaving string, reps []string, o *HandoverOptions) (map[string]int, error) {
 	var errs []error
 	bad := func(sentinel error, format string, args ...any) {
 		errs = append(errs, fmt.Errorf("customer: handover: %w: %s", sentinel, fmt.Sprintf(format, args...)))
@@ -465,7 +475,7 @@ func custbCheckHandover(leaving string, reps []string, o *HandoverOptions) (map[
 		index[r] = i
 	}
 	for i, rt := range o.Routes {
-		name := custbRouteName(rt, i)
+		name := routeName(rt, i)
 		if rt.Tag == "" && rt.Attribute == "" {
 			bad(crmkit.ErrInvalid, "%s matches no tag or attribute", name)
 		}
@@ -593,9 +603,9 @@ func VerifyHandover(ctx context.Context, book iter.Seq2[Customer, error], plan H
 	return errors.Join(errs...)
 }
 
-// custbRatioLess reports a/b < c/d for non-negative a, c and positive b, d,
+// ratioLess reports a/b < c/d for non-negative a, c and positive b, d,
 // exactly (a·d < c·b in 128 bits).
-func custbRatioLess(a, b, c, d int) bool {
+func ratioLess(a, b, c, d int) bool {
 	hi1, lo1 := bits.Mul64(uint64(a), uint64(d))
 	hi2, lo2 := bits.Mul64(uint64(c), uint64(b))
 	return hi1 < hi2 || hi1 == hi2 && lo1 < lo2

@@ -17,14 +17,14 @@ func BenchmarkPlanHandover(b *testing.B) {
 	}
 	caps := CapacityFunc(func(_ context.Context, rep string) (int, error) { return 1 << 20, nil })
 	for _, policy := range []HandoverPolicy{HandoverLeastLoaded, HandoverCapacityWeighted} {
-		for _, n := range custbBenchSizes {
+		for _, n := range planBenchSizes {
 			b.Run(fmt.Sprintf("%s/customers=%d", policy, n), func(b *testing.B) {
 				b.ReportAllocs()
 				opts := &HandoverOptions{Policy: policy, Capacity: caps, Routes: []HandoverRoute{{Tag: "vip", Reps: reps[:10]}}}
 				var plan HandoverPlan
 				for b.Loop() {
 					var err error
-					plan, err = PlanHandover(context.Background(), time.Time{}, "r0", reps, HandoverInput{Customers: custbGenCustomers(n)}, opts)
+					plan, err = PlanHandover(context.Background(), time.Time{}, "r0", reps, HandoverInput{Customers: genCustomers(n)}, opts)
 					if err != nil {
 						b.Fatal(err)
 					}
@@ -39,12 +39,12 @@ func BenchmarkPlanHandover(b *testing.B) {
 	}
 	b.Run("verify/customers=1000000", func(b *testing.B) {
 		b.ReportAllocs()
-		plan, err := PlanHandover(context.Background(), time.Time{}, "r0", reps, HandoverInput{Customers: custbGenCustomers(1_000_000)}, &HandoverOptions{Capacity: caps})
+		plan, err := PlanHandover(context.Background(), time.Time{}, "r0", reps, HandoverInput{Customers: genCustomers(1_000_000)}, &HandoverOptions{Capacity: caps})
 		if err != nil {
 			b.Fatal(err)
 		}
 		for b.Loop() {
-			if err := VerifyHandover(context.Background(), custbGenCustomers(1_000_000), plan, caps); err != nil {
+			if err := VerifyHandover(context.Background(), genCustomers(1_000_000), plan, caps); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -9,7 +9,7 @@ import (
 	"github.com/crmkit/crmkit/customer"
 )
 
-func custbExampleBook() []customer.Customer {
+func exampleBook() []customer.Customer {
 	return []customer.Customer{
 		{ID: "C1", Owner: "eve"},
 		{ID: "C2", Owner: "eve", Tags: []string{"key-account"}},
@@ -27,7 +27,7 @@ func ExamplePlanHandover() {
 	plan, err := customer.PlanHandover(context.Background(), time.Date(2024, 9, 1, 0, 0, 0, 0, time.UTC),
 		"eve", []string{"ann", "bob", "cyd"},
 		customer.HandoverInput{
-			Customers: crmkit.Stream(custbExampleBook()),
+			Customers: crmkit.Stream(exampleBook()),
 			Deals:     crmkit.Stream([]customer.DealRef{{ID: "D1", CustomerID: "C2", Open: true}}),
 		},
 		&customer.HandoverOptions{
@@ -62,7 +62,7 @@ func ExamplePlanHandover() {
 }
 
 func ExampleVerifyHandover() {
-	book := custbExampleBook()
+	book := exampleBook()
 	plan, _ := customer.PlanHandover(context.Background(), time.Time{}, "eve", []string{"ann", "bob"},
 		customer.HandoverInput{Customers: crmkit.Stream(book)}, &customer.HandoverOptions{Policy: customer.HandoverRoundRobin})
 	fmt.Println(customer.VerifyHandover(context.Background(), crmkit.Stream(book), plan, nil))

@@ -12,7 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-func custbCaps(m map[string]int) Capacity {
+func fixedCaps(m map[string]int) Capacity {
 	return CapacityFunc(func(_ context.Context, rep string) (int, error) {
 		if c, ok := m[rep]; ok {
 			return c, nil
@@ -21,9 +21,9 @@ func custbCaps(m map[string]int) Capacity {
 	})
 }
 
-// custbBook: A owns 2, C owns 1, B none; L (leaving) owns c1..c5, listed out
+// handoverBook: A owns 2, C owns 1, B none; L (leaving) owns c1..c5, listed out
 // of order; P is a pool customer.
-func custbBook() []Customer {
+func handoverBook() []Customer {
 	return []Customer{
 		{ID: "c4", Owner: "L"}, {ID: "a1", Owner: "A"}, {ID: "c2", Owner: "L", Tags: []string{"vip"}},
 		{ID: "c1", Owner: "L"}, {ID: "x1", Owner: "C"}, {ID: "c5", Owner: "L"}, {ID: "a2", Owner: "A"},
@@ -32,7 +32,7 @@ func custbBook() []Customer {
 }
 
 func TestPlanHandover(t *testing.T) {
-	asOf := custbUTC("2024-09-01")
+	asOf := utcDay("2024-09-01")
 	reps := []string{"A", "B", "C"}
 	routes := []HandoverRoute{{Name: "vip", Tag: "vip", Reps: []string{"C"}}, {Name: "north", Attribute: "region", Value: "north", Reps: []string{"A"}}}
 	type row struct{ ID, To, Reason string }
@@ -50,18 +50,18 @@ func TestPlanHandover(t *testing.T) {
 			[]row{{"c1", "A", "round_robin"}, {"c2", "B", "round_robin"}, {"c3", "C", "round_robin"}, {"c4", "A", "round_robin"}, {"c5", "B", "round_robin"}},
 			[]int{2, 2, 1}},
 		{"capacity weighted", "caps A10 B2 C4: fill ratios (load+1)/cap by hand: A .3 .4 .5(tie→A), then B .5, then C .5", reps,
-			HandoverOptions{Policy: HandoverCapacityWeighted, Capacity: custbCaps(map[string]int{"A": 10, "B": 2, "C": 4})},
+			HandoverOptions{Policy: HandoverCapacityWeighted, Capacity: fixedCaps(map[string]int{"A": 10, "B": 2, "C": 4})},
 			[]row{{"c1", "A", "capacity_weighted"}, {"c2", "A", "capacity_weighted"}, {"c3", "A", "capacity_weighted"}, {"c4", "B", "capacity_weighted"}, {"c5", "C", "capacity_weighted"}},
 			[]int{3, 1, 1}},
 		{"capacity", "A is full at 2, B takes 1, C one more; the rest cannot be placed", reps,
-			HandoverOptions{Capacity: custbCaps(map[string]int{"A": 2, "B": 1, "C": 2})},
+			HandoverOptions{Capacity: fixedCaps(map[string]int{"A": 2, "B": 1, "C": 2})},
 			[]row{{"c1", "B", "least_loaded"}, {"c2", "C", "least_loaded"}, {"c3", "", "every rep is at capacity"}, {"c4", "", "every rep is at capacity"}, {"c5", "", "every rep is at capacity"}},
 			[]int{0, 1, 1}},
 		{"routes", "vip c2 only to C, north c3 only to A; others least loaded: c4 and c5 find B least loaded (A3 B1/B2 C2)", reps, HandoverOptions{Routes: routes},
 			[]row{{"c1", "B", "least_loaded"}, {"c2", "C", "least_loaded within route vip"}, {"c3", "A", "least_loaded within route north"}, {"c4", "B", "least_loaded"}, {"c5", "B", "least_loaded"}},
 			[]int{1, 3, 1}},
 		{"route full", "the vip route's only rep is full: c2 is unplaced, not moved elsewhere", reps,
-			HandoverOptions{Routes: routes, Capacity: custbCaps(map[string]int{"C": 1})},
+			HandoverOptions{Routes: routes, Capacity: fixedCaps(map[string]int{"C": 1})},
 			[]row{{"c1", "B", "least_loaded"}, {"c2", "", "every rep of route vip is at capacity"}, {"c3", "A", "least_loaded within route north"}, {"c4", "B", "least_loaded"}, {"c5", "B", "least_loaded"}},
 			[]int{1, 3, 0}},
 		{"no reps", "nobody left to take the customers", nil, HandoverOptions{},
@@ -71,7 +71,7 @@ func TestPlanHandover(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			in := HandoverInput{
-				Customers: crmkit.Stream(custbBook()),
+				Customers: crmkit.Stream(handoverBook()),
 				Deals:     crmkit.Stream([]DealRef{{ID: "d2", CustomerID: "c1", Closed: asOf}, {ID: "d1", CustomerID: "c1", Open: true}, {ID: "d9", CustomerID: "a1", Open: true}, {ID: "d0", CustomerID: "c1", Open: true}}),
 				FollowUps: crmkit.Stream([]Interaction{{ID: "f1", CustomerID: "c2", Time: asOf, NextContact: asOf.AddDate(0, 0, 3)}}),
 			}
@@ -122,7 +122,7 @@ func TestPlanHandover(t *testing.T) {
 			if plan.Customers != 9 || plan.Moving != 5 {
 				t.Errorf("counts: customers %d moving %d", plan.Customers, plan.Moving)
 			}
-			if err := VerifyHandover(context.Background(), crmkit.Stream(custbBook()), plan, tt.opts.Capacity); err != nil {
+			if err := VerifyHandover(context.Background(), crmkit.Stream(handoverBook()), plan, tt.opts.Capacity); err != nil {
 				t.Errorf("VerifyHandover: %v", err)
 			}
 		})
@@ -130,9 +130,9 @@ func TestPlanHandover(t *testing.T) {
 }
 
 func TestPlanHandoverErrors(t *testing.T) {
-	asOf := custbUTC("2024-09-01")
+	asOf := utcDay("2024-09-01")
 	boom := errors.New("boom")
-	book := crmkit.Stream(custbBook())
+	book := crmkit.Stream(handoverBook())
 	tests := []struct {
 		name, reason string
 		leaving      string
@@ -146,10 +146,10 @@ func TestPlanHandoverErrors(t *testing.T) {
 			HandoverOptions{Policy: "random", Routes: []HandoverRoute{{Reps: []string{"Z"}}}}, crmkit.ErrInvalid, 6},
 		{"leaving among reps", "the leaving rep cannot take customers", "A", []string{"A", "B"}, HandoverInput{Customers: book}, HandoverOptions{}, crmkit.ErrInvalid, 1},
 		{"weighted without capacity", "capacity-weighted needs capacities", "L", []string{"A"}, HandoverInput{Customers: book}, HandoverOptions{Policy: HandoverCapacityWeighted}, crmkit.ErrInvalid, 1},
-		{"weighted unlimited", "capacity-weighted needs finite capacities", "L", []string{"A"}, HandoverInput{Customers: book}, HandoverOptions{Policy: HandoverCapacityWeighted, Capacity: custbCaps(nil)}, crmkit.ErrInvalid, 0},
+		{"weighted unlimited", "capacity-weighted needs finite capacities", "L", []string{"A"}, HandoverInput{Customers: book}, HandoverOptions{Policy: HandoverCapacityWeighted, Capacity: fixedCaps(nil)}, crmkit.ErrInvalid, 0},
 		{"capacity error", "the host's error is returned", "L", []string{"A"}, HandoverInput{Customers: book},
 			HandoverOptions{Capacity: CapacityFunc(func(context.Context, string) (int, error) { return 0, boom })}, boom, 0},
-		{"negative capacity", "only -1 means unlimited", "L", []string{"A"}, HandoverInput{Customers: book}, HandoverOptions{Capacity: custbCaps(map[string]int{"A": -5})}, crmkit.ErrInvalid, 0},
+		{"negative capacity", "only -1 means unlimited", "L", []string{"A"}, HandoverInput{Customers: book}, HandoverOptions{Capacity: fixedCaps(map[string]int{"A": -5})}, crmkit.ErrInvalid, 0},
 		{"no book", "the customer stream is required", "L", []string{"A"}, HandoverInput{}, HandoverOptions{}, crmkit.ErrMissing, 0},
 		{"duplicate customer", "IDs are unique", "L", []string{"A"}, HandoverInput{Customers: crmkit.Stream([]Customer{{ID: "x", Owner: "L"}, {ID: "x"}})}, HandoverOptions{}, crmkit.ErrDuplicate, 0},
 		{"unknown deal customer", "a deal must refer to a known customer", "L", []string{"A"},
@@ -190,9 +190,9 @@ func TestPlanHandoverErrors(t *testing.T) {
 // TestVerifyHandoverCatches tampers with a sound plan in each way Verify
 // must notice.
 func TestVerifyHandoverCatches(t *testing.T) {
-	asOf := custbUTC("2024-09-01")
-	caps := custbCaps(map[string]int{"A": 3, "B": 3, "C": 3})
-	sound, err := PlanHandover(context.Background(), asOf, "L", []string{"A", "B", "C"}, HandoverInput{Customers: crmkit.Stream(custbBook())}, &HandoverOptions{Capacity: caps})
+	asOf := utcDay("2024-09-01")
+	caps := fixedCaps(map[string]int{"A": 3, "B": 3, "C": 3})
+	sound, err := PlanHandover(context.Background(), asOf, "L", []string{"A", "B", "C"}, HandoverInput{Customers: crmkit.Stream(handoverBook())}, &HandoverOptions{Capacity: caps})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -230,7 +230,7 @@ func TestVerifyHandoverCatches(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			p := clone()
 			tt.tamper(&p)
-			err := VerifyHandover(context.Background(), crmkit.Stream(custbBook()), p, caps)
+			err := VerifyHandover(context.Background(), crmkit.Stream(handoverBook()), p, caps)
 			if tt.wantErr == nil && err != nil || !errors.Is(err, tt.wantErr) {
 				t.Errorf("%s: err = %v, want %v", tt.reason, err, tt.wantErr)
 			}
@@ -288,7 +288,7 @@ func TestHandoverProperty(t *testing.T) {
 			}
 			book = append(book, c)
 		}
-		opts := &HandoverOptions{Policy: policy, Routes: routes, Capacity: custbCaps(caps)}
+		opts := &HandoverOptions{Policy: policy, Routes: routes, Capacity: fixedCaps(caps)}
 		plan, err := PlanHandover(context.Background(), time.Time{}, "L", reps, HandoverInput{Customers: crmkit.Stream(book)}, opts)
 		if err != nil {
 			t.Fatalf("round %d: %v", round, err)
@@ -329,7 +329,7 @@ func TestHandoverProperty(t *testing.T) {
 		for _, a := range plan.Unplaced {
 			eligible := reps
 			for _, rt := range routes {
-				if a.Route == custbRouteName(rt, custbRouteIndex(routes, rt)) {
+				if a.Route == routeName(rt, routeIndex(routes, rt)) {
 					eligible = rt.Reps
 				}
 			}
@@ -352,7 +352,7 @@ func TestHandoverProperty(t *testing.T) {
 	}
 }
 
-func custbRouteIndex(routes []HandoverRoute, r HandoverRoute) int {
+func routeIndex(routes []HandoverRoute, r HandoverRoute) int {
 	for i := range routes {
 		if cmp.Equal(routes[i], r) {
 			return i
@@ -420,7 +420,7 @@ func FuzzVerifyHandover(f *testing.F) {
 		for i, b := range data {
 			book = append(book, Customer{ID: fmt.Sprint("c", int(b)%20, "-", i), Owner: owners[int(b)%len(owners)]})
 		}
-		caps := custbCaps(map[string]int{"A": int(extra % 7)})
+		caps := fixedCaps(map[string]int{"A": int(extra % 7)})
 		plan, err := PlanHandover(context.Background(), time.Time{}, "L", []string{"A", "B"}, HandoverInput{Customers: crmkit.Stream(book)}, &HandoverOptions{Capacity: caps})
 		if err != nil {
 			t.Fatal(err)

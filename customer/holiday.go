@@ -48,7 +48,7 @@ func (f HolidayCalendarFunc) Holidays(from, to time.Time) ([]Holiday, error) { r
 // for concurrent use.
 type StandardHolidays struct{}
 
-var custbFixedHolidays = []struct {
+var fixedHolidays = []struct {
 	name  string
 	month time.Month
 	day   int
@@ -58,7 +58,7 @@ var custbFixedHolidays = []struct {
 	{"National Day", time.October, 1},
 }
 
-var custbLunarFestivals = []struct {
+var lunarFestivals = []struct {
 	name       string
 	month, day int
 }{
@@ -82,7 +82,7 @@ func (StandardHolidays) Holidays(from, to time.Time) ([]Holiday, error) {
 	first, last := from.Year(), to.Year()
 	// Fixed-date holidays never fail; lunar ones need the table.
 	for y := first; y <= last; y++ {
-		for _, h := range custbFixedHolidays {
+		for _, h := range fixedHolidays {
 			if d := time.Date(y, h.month, h.day, 0, 0, 0, 0, loc); in(d) {
 				out = append(out, Holiday{Name: h.name, Date: d})
 			}
@@ -97,23 +97,23 @@ func (StandardHolidays) Holidays(from, to time.Time) ([]Holiday, error) {
 	// A lunar year starts between 21 January and 20 February, so the lunar
 	// years first-1 .. last cover every day of the Gregorian years first..last.
 	for ly := max(first-1, LunarMinYear); ly <= min(last, LunarMaxYear); ly++ {
-		for _, f := range custbLunarFestivals {
-			day, err := custbFromLunarDays(LunarDate{Year: ly, Month: f.month, Day: f.day})
+		for _, f := range lunarFestivals {
+			day, err := fromLunarDays(LunarDate{Year: ly, Month: f.month, Day: f.day})
 			if err != nil {
 				return nil, fmt.Errorf("standard holidays: %w", err) // unreachable: festivals exist every year
 			}
-			y, m, dd := custbCivilFromDays(day)
+			y, m, dd := civilFromDays(day)
 			if d := time.Date(y, m, dd, 0, 0, 0, 0, loc); in(d) {
 				out = append(out, Holiday{Name: f.name, Date: d})
 			}
 		}
 	}
-	custbSortHolidays(out)
+	sortHolidays(out)
 	return out, nil
 }
 
-// custbSortHolidays sorts by date, then name.
-func custbSortHolidays(h []Holiday) {
+// sortHolidays sorts by date, then name.
+func sortHolidays(h []Holiday) {
 	slices.SortFunc(h, func(a, b Holiday) int {
 		if c := a.Date.Compare(b.Date); c != 0 {
 			return c

@@ -12,7 +12,7 @@ import (
 // The Chinese lunisolar calendar, lunar years 1900 to 2100 (Gregorian
 // 1900-01-31 to 2101-01-28).
 //
-// custbLunarInfo holds one word per lunar year, starting with 1900, in the
+// lunarInfo holds one word per lunar year, starting with 1900, in the
 // widely published compact encoding (used by Hong Kong Observatory–derived
 // tables and most calendar libraries):
 //
@@ -22,7 +22,7 @@ import (
 //
 // The table is checked month by month in lunar_test.go against an
 // independent astronomical computation (testdata/lunar_ref.py).
-var custbLunarInfo = [...]uint32{
+var lunarInfo = [...]uint32{
 	0x04bd8, 0x04ae0, 0x0a570, 0x054d5, 0x0d260, 0x0d950, 0x16554, 0x056a0, 0x09ad0, 0x055d2, // 1900
 	0x04ae0, 0x0a5b6, 0x0a4d0, 0x0d250, 0x1d255, 0x0b540, 0x0d6a0, 0x0ada2, 0x095b0, 0x14977, // 1910
 	0x04970, 0x0a4b0, 0x0b4b5, 0x06a50, 0x06d40, 0x1ab54, 0x02b60, 0x09570, 0x052f2, 0x04970, // 1920
@@ -54,9 +54,9 @@ const (
 	LunarMaxYear = 2100
 )
 
-// custbLunarEpoch is Gregorian 1900-01-31, lunar 1900-01-01, as days since
+// lunarEpoch is Gregorian 1900-01-31, lunar 1900-01-01, as days since
 // 1970-01-01.
-var custbLunarEpoch = custbDaysFromCivil(1900, 1, 31)
+var lunarEpoch = daysFromCivil(1900, 1, 31)
 
 // ErrLunarRange is wrapped by the errors of the lunar conversion when a date
 // lies outside the covered range ([LunarMinYear] to [LunarMaxYear]).
@@ -82,22 +82,22 @@ func (d LunarDate) String() string {
 	return fmt.Sprintf("%04d-%02d-%02d", d.Year, d.Month, d.Day)
 }
 
-// custbLunarYearStarts returns, for each lunar year, its first day as days
+// lunarYearStarts returns, for each lunar year, its first day as days
 // since 1970-01-01, plus one final entry for the day after lunar 2100 ends.
-var custbLunarYearStarts = sync.OnceValue(func() []int {
-	starts := make([]int, len(custbLunarInfo)+1)
-	d := custbLunarEpoch
-	for i := range custbLunarInfo {
+var lunarYearStarts = sync.OnceValue(func() []int {
+	starts := make([]int, len(lunarInfo)+1)
+	d := lunarEpoch
+	for i := range lunarInfo {
 		starts[i] = d
-		d += custbLunarYearDays(i)
+		d += lunarYearDays(i)
 	}
-	starts[len(custbLunarInfo)] = d
+	starts[len(lunarInfo)] = d
 	return starts
 })
 
-// custbLunarYearDays returns the length of lunar year 1900+i.
-func custbLunarYearDays(i int) int {
-	info := custbLunarInfo[i]
+// lunarYearDays returns the length of lunar year 1900+i.
+func lunarYearDays(i int) int {
+	info := lunarInfo[i]
 	n := 12 * 29
 	for bit := uint32(0x8000); bit > 0x8; bit >>= 1 {
 		if info&bit != 0 {
@@ -113,31 +113,31 @@ func custbLunarYearDays(i int) int {
 	return n
 }
 
-// custbLunarMonths lists the months of lunar year 1900+i in order as
+// lunarMonths lists the months of lunar year 1900+i in order as
 // (month, leap, days) triples; 12 or 13 of them.
-func custbLunarMonths(i int) (months [13]custbLunarMonth, n int) {
-	info := custbLunarInfo[i]
+func lunarMonths(i int) (months [13]lunarMonth, n int) {
+	info := lunarInfo[i]
 	leap := int(info & 0xf)
 	for m := 1; m <= 12; m++ {
 		days := 29
 		if info&(0x10000>>m) != 0 {
 			days = 30
 		}
-		months[n] = custbLunarMonth{month: m, days: days}
+		months[n] = lunarMonth{month: m, days: days}
 		n++
 		if m == leap {
 			days = 29
 			if info&0x10000 != 0 {
 				days = 30
 			}
-			months[n] = custbLunarMonth{month: m, leap: true, days: days}
+			months[n] = lunarMonth{month: m, leap: true, days: days}
 			n++
 		}
 	}
 	return months, n
 }
 
-type custbLunarMonth struct {
+type lunarMonth struct {
 	month int
 	leap  bool
 	days  int
@@ -150,7 +150,7 @@ func LunarLeapMonth(year int) (int, error) {
 	if year < LunarMinYear || year > LunarMaxYear {
 		return 0, fmt.Errorf("%w: lunar year %d", ErrLunarRange, year)
 	}
-	return int(custbLunarInfo[year-LunarMinYear] & 0xf), nil
+	return int(lunarInfo[year-LunarMinYear] & 0xf), nil
 }
 
 // LunarMonthDays returns the number of days (29 or 30) of a lunar month. It
@@ -161,7 +161,7 @@ func LunarMonthDays(year, month int, leap bool) (int, error) {
 	if year < LunarMinYear || year > LunarMaxYear {
 		return 0, fmt.Errorf("%w: lunar year %d", ErrLunarRange, year)
 	}
-	months, n := custbLunarMonths(year - LunarMinYear)
+	months, n := lunarMonths(year - LunarMinYear)
 	for _, m := range months[:n] {
 		if m.month == month && m.leap == leap {
 			return m.days, nil
@@ -180,17 +180,17 @@ func LunarMonthDays(year, month int, leap bool) (int, error) {
 // [ErrLunarRange].
 func ToLunar(t time.Time) (LunarDate, error) {
 	y, m, d := t.Date()
-	return custbToLunarDays(custbDaysFromCivil(y, m, d))
+	return toLunarDays(daysFromCivil(y, m, d))
 }
 
-func custbToLunarDays(day int) (LunarDate, error) {
-	starts := custbLunarYearStarts()
+func toLunarDays(day int) (LunarDate, error) {
+	starts := lunarYearStarts()
 	if day < starts[0] || day >= starts[len(starts)-1] {
-		y, m, d := custbCivilFromDays(day)
+		y, m, d := civilFromDays(day)
 		return LunarDate{}, fmt.Errorf("%w: %04d-%02d-%02d", ErrLunarRange, y, m, d)
 	}
 	// binary search for the lunar year containing day
-	lo, hi := 0, len(custbLunarInfo)-1
+	lo, hi := 0, len(lunarInfo)-1
 	for lo < hi {
 		mid := (lo + hi + 1) / 2
 		if starts[mid] <= day {
@@ -200,7 +200,7 @@ func custbToLunarDays(day int) (LunarDate, error) {
 		}
 	}
 	off := day - starts[lo]
-	months, n := custbLunarMonths(lo)
+	months, n := lunarMonths(lo)
 	for _, m := range months[:n] {
 		if off < m.days {
 			return LunarDate{Year: LunarMinYear + lo, Month: m.month, Day: off + 1, Leap: m.leap}, nil
@@ -217,24 +217,24 @@ func custbToLunarDays(day int) (LunarDate, error) {
 // yields an error wrapping crmkit.ErrInvalid; a year outside
 // [LunarMinYear, LunarMaxYear] one wrapping [ErrLunarRange].
 func FromLunar(d LunarDate, loc *time.Location) (time.Time, error) {
-	day, err := custbFromLunarDays(d)
+	day, err := fromLunarDays(d)
 	if err != nil {
 		return time.Time{}, err
 	}
 	if loc == nil {
 		loc = time.UTC
 	}
-	y, m, dd := custbCivilFromDays(day)
+	y, m, dd := civilFromDays(day)
 	return time.Date(y, m, dd, 0, 0, 0, 0, loc), nil
 }
 
-func custbFromLunarDays(d LunarDate) (int, error) {
+func fromLunarDays(d LunarDate) (int, error) {
 	if d.Year < LunarMinYear || d.Year > LunarMaxYear {
 		return 0, fmt.Errorf("%w: lunar year %d", ErrLunarRange, d.Year)
 	}
 	i := d.Year - LunarMinYear
-	day := custbLunarYearStarts()[i]
-	months, n := custbLunarMonths(i)
+	day := lunarYearStarts()[i]
+	months, n := lunarMonths(i)
 	for _, m := range months[:n] {
 		if m.month == d.Month && m.leap == d.Leap {
 			if d.Day < 1 || d.Day > m.days {
@@ -250,9 +250,9 @@ func custbFromLunarDays(d LunarDate) (int, error) {
 	return 0, fmt.Errorf("%w: lunar month %d", crmkit.ErrInvalid, d.Month)
 }
 
-// custbDaysFromCivil returns the days since 1970-01-01 of a proleptic
+// daysFromCivil returns the days since 1970-01-01 of a proleptic
 // Gregorian date (H. Hinnant's days_from_civil).
-func custbDaysFromCivil(y int, m time.Month, d int) int {
+func daysFromCivil(y int, m time.Month, d int) int {
 	if m <= 2 {
 		y--
 	}
@@ -267,8 +267,8 @@ func custbDaysFromCivil(y int, m time.Month, d int) int {
 	return era*146097 + doe - 719468
 }
 
-// custbCivilFromDays is the inverse of custbDaysFromCivil.
-func custbCivilFromDays(z int) (int, time.Month, int) {
+// civilFromDays is the inverse of daysFromCivil.
+func civilFromDays(z int) (int, time.Month, int) {
 	z += 719468
 	era := z / 146097
 	if z < 0 && z%146097 != 0 {

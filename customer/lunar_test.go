@@ -13,21 +13,21 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// custbRefMonth is one line of testdata/lunar_months.txt: the first day of a
+// refMonth is one line of testdata/lunar_months.txt: the first day of a
 // lunar month as computed from astronomy by testdata/lunar_ref.py.
-type custbRefMonth struct {
+type refMonth struct {
 	lunar LunarDate
 	solar string
 }
 
-func custbReadRefMonths(t *testing.T) []custbRefMonth {
+func readRefMonths(t *testing.T) []refMonth {
 	t.Helper()
 	f, err := os.Open("testdata/lunar_months.txt")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	var out []custbRefMonth
+	var out []refMonth
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		var y, m, leap int
@@ -35,7 +35,7 @@ func custbReadRefMonths(t *testing.T) []custbRefMonth {
 		if _, err := fmt.Sscanf(sc.Text(), "%d %d %d %s", &y, &m, &leap, &date); err != nil {
 			t.Fatalf("bad reference line %q: %v", sc.Text(), err)
 		}
-		out = append(out, custbRefMonth{LunarDate{Year: y, Month: m, Day: 1, Leap: leap == 1}, date})
+		out = append(out, refMonth{LunarDate{Year: y, Month: m, Day: 1, Leap: leap == 1}, date})
 	}
 	if err := sc.Err(); err != nil {
 		t.Fatal(err)
@@ -47,7 +47,7 @@ func custbReadRefMonths(t *testing.T) []custbRefMonth {
 // independent astronomical reference (testdata/README.md says how it was
 // made). An exact match of the date is required: no tolerance.
 func TestSpringFestival(t *testing.T) {
-	ref := custbReadRefMonths(t)
+	ref := readRefMonths(t)
 	years := 0
 	for _, r := range ref {
 		if r.lunar.Month != 1 || r.lunar.Leap || r.lunar.Year > LunarMaxYear {
@@ -68,13 +68,13 @@ func TestSpringFestival(t *testing.T) {
 	}
 }
 
-// custbRefDisagreements are the month starts where the table and the
+// refDisagreements are the month starts where the table and the
 // astronomical reference disagree. Each is caused by an event the reference
 // itself flags in testdata/lunar_near_midnight.txt as lying within minutes of
 // midnight, closer than the reference's own precision (about 15 minutes for a
 // solar term, ΔT-limited for a far-future new moon); the table, which follows
 // the published calendars, is kept there. Any other disagreement fails.
-var custbRefDisagreements = []struct {
+var refDisagreements = []struct {
 	reason, flag string
 	ref, table   map[LunarDate]string
 }{
@@ -96,7 +96,7 @@ var custbRefDisagreements = []struct {
 // leap months included, against the astronomical reference, and that the
 // table has no month the reference lacks.
 func TestLunarEveryMonth(t *testing.T) {
-	ref := custbReadRefMonths(t)
+	ref := readRefMonths(t)
 	want := map[LunarDate]string{}
 	for _, r := range ref {
 		if r.lunar.Year <= LunarMaxYear {
@@ -107,7 +107,7 @@ func TestLunarEveryMonth(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, d := range custbRefDisagreements {
+	for _, d := range refDisagreements {
 		if !strings.Contains(string(flags), "near midnight: "+d.flag+" ") {
 			t.Errorf("known disagreement %q: the reference does not flag %q", d.reason, d.flag)
 		}
@@ -123,7 +123,7 @@ func TestLunarEveryMonth(t *testing.T) {
 	}
 	got := map[LunarDate]string{}
 	for y := LunarMinYear; y <= LunarMaxYear; y++ {
-		months, n := custbLunarMonths(y - LunarMinYear)
+		months, n := lunarMonths(y - LunarMinYear)
 		for _, m := range months[:n] {
 			d := LunarDate{Year: y, Month: m.month, Day: 1, Leap: m.leap}
 			s, err := FromLunar(d, nil)
@@ -242,13 +242,13 @@ func TestCivilDays(t *testing.T) {
 	start := time.Date(1600, 1, 1, 0, 0, 0, 0, time.UTC)
 	for i := 0; i < 300*366; i += 7 {
 		d := start.AddDate(0, 0, i)
-		n := custbDaysFromCivil(d.Date())
+		n := daysFromCivil(d.Date())
 		if want := int(d.Unix() / 86400); n != want {
-			t.Fatalf("custbDaysFromCivil(%v) = %d, want %d", d, n, want)
+			t.Fatalf("daysFromCivil(%v) = %d, want %d", d, n, want)
 		}
-		y, m, dd := custbCivilFromDays(n)
+		y, m, dd := civilFromDays(n)
 		if y != d.Year() || m != d.Month() || dd != d.Day() {
-			t.Fatalf("custbCivilFromDays(%d) = %d-%d-%d, want %v", n, y, m, dd, d)
+			t.Fatalf("civilFromDays(%d) = %d-%d-%d, want %v", n, y, m, dd, d)
 		}
 	}
 }

@@ -27,10 +27,8 @@ import (
 // of Europe); a North American "011" is read as a national number.
 func NormalizePhone(raw, defaultCountry string) string {
 	s := raw
+	// Cutting at "x" also cuts "ext" and "Ext." (the "e" left is no digit).
 	if i := strings.IndexAny(s, "xX#;转"); i >= 0 {
-		s = s[:i]
-	}
-	if i := strings.Index(strings.ToLower(s), "ext"); i >= 0 {
 		s = s[:i]
 	}
 	s = strings.ReplaceAll(s, "(0)", "")
@@ -58,17 +56,17 @@ func NormalizePhone(raw, defaultCountry string) string {
 		intl = true
 		d = d[2:]
 	}
+	d = strings.TrimLeft(d, "0")
+	if !intl && cc != "" && strings.HasPrefix(d, cc) && len(d)-len(cc) >= 10 {
+		intl = true // "8613812345678": the code without "+"
+	}
 	switch {
 	case intl:
-		d = strings.TrimLeft(d, "0")
 		if cc != "" && strings.HasPrefix(d, cc) {
 			d = cc + strings.TrimLeft(d[len(cc):], "0")
 		}
-	default:
-		d = strings.TrimLeft(d, "0")
-		if cc != "" && !(strings.HasPrefix(d, cc) && len(d)-len(cc) >= 10) {
-			d = cc + d
-		}
+	case cc != "":
+		d = cc + d
 	}
 	sig := len(d)
 	if intl || cc != "" {
@@ -94,7 +92,7 @@ func NormalizePhone(raw, defaultCountry string) string {
 // "ab@gmail.com" match). Fold is off by default in [DuplicateOptions]
 // because on many company domains "a.b" and "ab" are different people.
 func NormalizeEmail(raw string, fold bool) string {
-	s := strings.ToLower(custaFoldWidth(strings.TrimSpace(raw)))
+	s := strings.ToLower(foldWidth(strings.TrimSpace(raw)))
 	at := strings.LastIndexByte(s, '@')
 	if at <= 0 || at == len(s)-1 || strings.ContainsFunc(s, unicode.IsSpace) {
 		return ""
@@ -117,9 +115,9 @@ func NormalizeEmail(raw string, fold bool) string {
 	return local + "@" + domain
 }
 
-// custaFoldWidth folds full-width ASCII variants (U+FF01–U+FF5E) and the
+// foldWidth folds full-width ASCII variants (U+FF01–U+FF5E) and the
 // ideographic space to their half-width forms.
-func custaFoldWidth(s string) string {
+func foldWidth(s string) string {
 	if !strings.ContainsFunc(s, func(r rune) bool { return (r >= 0xFF01 && r <= 0xFF5E) || r == 0x3000 }) {
 		return s
 	}
@@ -134,8 +132,8 @@ func custaFoldWidth(s string) string {
 	}, s)
 }
 
-// custaLatinFold maps common accented Latin letters to their base letter.
-var custaLatinFold = map[rune]rune{
+// latinFold maps common accented Latin letters to their base letter.
+var latinFold = map[rune]rune{
 	'à': 'a', 'á': 'a', 'â': 'a', 'ã': 'a', 'ä': 'a', 'å': 'a', 'ā': 'a',
 	'ç': 'c', 'č': 'c', 'ć': 'c',
 	'è': 'e', 'é': 'e', 'ê': 'e', 'ë': 'e', 'ē': 'e', 'ě': 'e',
@@ -146,32 +144,44 @@ var custaLatinFold = map[rune]rune{
 	'ý': 'y', 'ÿ': 'y', 'š': 's', 'ś': 's', 'ž': 'z', 'ź': 'z', 'ż': 'z', 'ł': 'l', 'ř': 'r',
 }
 
-// custaStopTokens are honorifics and legal forms that say nothing about
+// stopTokens are honorifics and legal forms that say nothing about
 // who a customer is.
-var custaStopTokens = map[string]bool{
+var stopTokens = map[string]bool{
 	"mr": true, "mrs": true, "ms": true, "miss": true, "dr": true, "prof": true,
 	"ltd": true, "limited": true, "inc": true, "co": true, "corp": true, "llc": true,
 	"gmbh": true, "ag": true, "sa": true, "plc": true, "company": true, "the": true,
 }
 
-// custaHanSuffixes are Chinese legal forms, longest first.
-var custaHanSuffixes = []string{"股份有限公司", "有限责任公司", "有限公司", "集团公司", "集团", "公司", "先生", "女士", "小姐"}
+// hanSuffixes are Chinese legal forms, longest first.
+var hanSuffixes = []string{"股份有限公司", "有限责任公司", "有限公司", "集团公司", "集团", "公司", "先生", "女士", "小姐"}
 
-// custaName is a name prepared for matching.
-type custaName struct {
+// preparedName is a name prepared for matching.
+type preparedName struct {
 	latin  []rune   // sorted Latin tokens joined by one space
 	order  []rune   // Latin tokens in the given order, joined by one space
 	han    []uint64 // sorted, distinct bigrams (or the single character) of the Han part
 	tokens []string // Latin tokens and Han runs, for blocking
 }
 
-func custaIsHan(r rune) bool { return unicode.Is(unicode.Han, r) }
+func isHan(r rune) bool { return unicode.Is(unicode.Han, r) }
 
-// custaPrepareName folds width, case and accents, splits tokens (a run of
+// nameMaxRunes is how much of a name is compared: Jaro-Winkler is
+// quadratic in length, and no real name is longer.
+const nameMaxRunes = 128
+
+// prepareName keeps the first nameMaxRunes characters, folds width, case and accents, splits tokens (a run of
 // Han characters is one token), drops honorifics and legal forms, and
 // precomputes what the similarity measures need.
-func custaPrepareName(s string) custaName {
-	s = custaFoldWidth(s)
+func prepareName(s string) preparedName {
+	runes := 0
+	for i := range s {
+		if runes == nameMaxRunes {
+			s = s[:i]
+			break
+		}
+		runes++
+	}
+	s = foldWidth(s)
 	var tokens []string
 	var cur []rune
 	curHan := false
@@ -183,10 +193,10 @@ func custaPrepareName(s string) custaName {
 	}
 	for _, r := range s {
 		r = unicode.ToLower(r)
-		if f, ok := custaLatinFold[r]; ok {
+		if f, ok := latinFold[r]; ok {
 			r = f
 		}
-		han := custaIsHan(r)
+		han := isHan(r)
 		switch {
 		case han:
 			if !curHan {
@@ -206,13 +216,13 @@ func custaPrepareName(s string) custaName {
 		}
 	}
 	flush()
-	var n custaName
+	var n preparedName
 	var latin []string
 	var hanRunes []rune
 	for _, t := range tokens {
 		r0, _ := utf8.DecodeRuneInString(t)
-		if custaIsHan(r0) {
-			for _, suf := range custaHanSuffixes {
+		if isHan(r0) {
+			for _, suf := range hanSuffixes {
 				if strings.HasSuffix(t, suf) && utf8.RuneCountInString(t)-utf8.RuneCountInString(suf) >= 2 {
 					t = strings.TrimSuffix(t, suf)
 					break
@@ -222,7 +232,7 @@ func custaPrepareName(s string) custaName {
 			hanRunes = append(hanRunes, []rune(t)...)
 			continue
 		}
-		if custaStopTokens[t] {
+		if stopTokens[t] {
 			continue
 		}
 		latin = append(latin, t)
@@ -258,27 +268,29 @@ func custaPrepareName(s string) custaName {
 // alphabetically or in the given order, whichever is higher, so "Smith,
 // John" matches "John Smith". A Chinese name against a Latin one scores 0:
 // there is no transliteration. Two names that fold to nothing score 0.
+// Only the first 128 characters (runes) of each name are read, so the cost
+// of a comparison is bounded however long the host's data.
 func NameSimilarity(a, b string) float64 {
-	na, nb := custaPrepareName(a), custaPrepareName(b)
-	return custaNameSim(&na, &nb)
+	na, nb := prepareName(a), prepareName(b)
+	return nameSim(&na, &nb)
 }
 
-func custaNameSim(a, b *custaName) float64 {
+func nameSim(a, b *preparedName) float64 {
 	if len(a.han) > 0 && len(b.han) > 0 {
-		return custaJaccard(a.han, b.han)
+		return jaccardIndex(a.han, b.han)
 	}
 	if len(a.han) > 0 || len(b.han) > 0 || len(a.latin) == 0 || len(b.latin) == 0 {
 		return 0
 	}
-	s := custaJaroWinkler(a.latin, b.latin)
+	s := jaroWinkler(a.latin, b.latin)
 	if s < 1 {
-		s = max(s, custaJaroWinkler(a.order, b.order))
+		s = max(s, jaroWinkler(a.order, b.order))
 	}
 	return s
 }
 
-// custaJaccard is |a∩b| / |a∪b| of two sorted sets.
-func custaJaccard(a, b []uint64) float64 {
+// jaccardIndex is |a∩b| / |a∪b| of two sorted sets.
+func jaccardIndex(a, b []uint64) float64 {
 	i, j, inter := 0, 0, 0
 	for i < len(a) && j < len(b) {
 		switch {
@@ -299,10 +311,10 @@ func custaJaccard(a, b []uint64) float64 {
 	return float64(inter) / float64(union)
 }
 
-// custaJaroWinkler is the Jaro-Winkler similarity with prefix scale 0.1,
+// jaroWinkler is the Jaro-Winkler similarity with prefix scale 0.1,
 // a common prefix of at most four, and the boost applied when the Jaro
 // similarity exceeds 0.7 (Winkler 1990).
-func custaJaroWinkler(a, b []rune) float64 {
+func jaroWinkler(a, b []rune) float64 {
 	if len(a) == 0 || len(b) == 0 {
 		return 0
 	}

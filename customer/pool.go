@@ -49,8 +49,9 @@ const (
 //
 // WarnDays, when positive, warns that many days before the customer is
 // reclaimed; 0 means [ReclaimOptions].WarnDays. Name identifies the rule in
-// the plan; "" means "<level>/<kind>/<days>d". The zero value is invalid
-// (Kind and Days are required).
+// the plan; "" means "<level>/<kind>/<days>d". Days and WarnDays are at
+// most 100,000 (some 270 years; larger counts overflowed the date
+// arithmetic). The zero value is invalid (Kind and Days are required).
 type ReclaimRule struct {
 	Name     string      `json:"name,omitempty"`
 	Level    string      `json:"level,omitempty"`
@@ -136,18 +137,18 @@ type ReclaimItem struct {
 // Customers = Reclaimed + Warned + Kept + SkippedCustomers. It is plain data: the zero value is empty, and a value may be read
 // from several goroutines but not modified concurrently.
 type ReclaimPlan struct {
-	AsOf             time.Time       `json:"as_of"`
-	Items            []ReclaimItem   `json:"items"`
-	Customers        int             `json:"customers"`
-	Reclaimed        int             `json:"reclaimed"`
-	Warned           int             `json:"warned"`
-	Kept             int             `json:"kept"`
-	SkippedCustomers int             `json:"skipped_customers"`
-	Skipped          []SkippedRecord `json:"skipped,omitempty"`
+	AsOf             time.Time     `json:"as_of"`
+	Items            []ReclaimItem `json:"items"`
+	Customers        int           `json:"customers"`
+	Reclaimed        int           `json:"reclaimed"`
+	Warned           int           `json:"warned"`
+	Kept             int           `json:"kept"`
+	SkippedCustomers int           `json:"skipped_customers"`
+	Skipped          []Offender    `json:"skipped,omitempty"`
 }
 
-// custbPoolState is what PlanReclaim keeps per customer.
-type custbPoolState struct {
+// poolState is what PlanReclaim keeps per customer.
+type poolState struct {
 	id, owner, level string
 	created          time.Time
 	lastFollow       time.Time
@@ -156,13 +157,17 @@ type custbPoolState struct {
 	openDeal         bool
 }
 
-// custbCheckRules validates reclaim rules and groups them by level.
-func custbCheckRules(rules []ReclaimRule, defWarn int) (map[string][]ReclaimRule, error) {
+// maxRuleDays bounds day counts in rules: far beyond any real policy, and
+// far from overflowing time arithmetic.
+const maxRuleDays = 100_000
+
+// checkRules validates reclaim rules and groups them by level.
+func checkRules(rules []ReclaimRule, defWarn int) (map[string][]ReclaimRule, error) {
 	var errs []error
 	byLevel := map[string][]ReclaimRule{}
 	seen := map[[2]string]bool{}
-	if defWarn < 0 {
-		errs = append(errs, fmt.Errorf("customer: reclaim options: %w: WarnDays %d is negative", crmkit.ErrInvalid, defWarn))
+	if defWarn < 0 || defWarn > maxRuleDays {
+		errs = append(errs, fmt.Errorf("customer: reclaim options: %w: WarnDays %d is not in [0, %d]", crmkit.ErrInvalid, defWarn, maxRuleDays))
 	}
 	for i, r := range rules {
 		bad := func(format string, args ...any) {
@@ -173,11 +178,11 @@ func custbCheckRules(rules []ReclaimRule, defWarn int) (map[string][]ReclaimRule
 		default:
 			bad("unknown kind %q", r.Kind)
 		}
-		if r.Days <= 0 {
-			bad("days %d must be positive", r.Days)
+		if r.Days <= 0 || r.Days > maxRuleDays {
+			bad("days %d must be in [1, %d]", r.Days, maxRuleDays)
 		}
-		if r.WarnDays < 0 {
-			bad("warn days %d is negative", r.WarnDays)
+		if r.WarnDays < 0 || r.WarnDays > maxRuleDays {
+			bad("warn days %d must be in [0, %d]", r.WarnDays, maxRuleDays)
 		}
 		k := [2]string{r.Level, string(r.Kind)}
 		if seen[k] {
@@ -223,20 +228,20 @@ func PlanReclaim(ctx context.Context, asOf time.Time, in ReclaimInput, rules []R
 		loc = time.UTC
 	}
 	plan := ReclaimPlan{AsOf: asOf, Items: []ReclaimItem{}}
-	byLevel, err := custbCheckRules(rules, o.WarnDays)
+	byLevel, err := checkRules(rules, o.WarnDays)
 	if err != nil {
 		return plan, err
 	}
 	if in.Customers == nil {
 		return plan, fmt.Errorf("customer: reclaim: %w: no customer stream", crmkit.ErrMissing)
 	}
-	var state custbChunked[custbPoolState]
+	var state chunkedList[poolState]
 	index := map[string]int{}
 	skip := func(kind string, i int, id string, err error) error {
-		if !o.SkipBad || !custbSkippable(err) {
+		if !o.SkipBad || !skippable(err) {
 			return err
 		}
-		plan.Skipped = append(plan.Skipped, custbSkipOf(kind, i, id, err))
+		plan.Skipped = append(plan.Skipped, skipOf(kind, i, id, err))
 		return nil
 	}
 	i := -1
@@ -260,12 +265,12 @@ func PlanReclaim(ctx context.Context, asOf time.Time, in ReclaimInput, rules []R
 			}
 			continue
 		}
-		index[c.ID] = state.add(custbPoolState{id: c.ID, owner: c.Owner, level: c.Level, created: c.Created})
+		index[c.ID] = state.add(poolState{id: c.ID, owner: c.Owner, level: c.Level, created: c.Created})
 	}
 
 	// ref checks one record of a secondary stream and returns its
 	// customer's state, or nil when it was skipped.
-	ref := func(kind string, j int, id, customerID string, t time.Time, timeField string, err error) (*custbPoolState, error) {
+	ref := func(kind string, j int, id, customerID string, t time.Time, timeField string, err error) (*poolState, error) {
 		if err == nil {
 			if err = ctx.Err(); err != nil {
 				return nil, err
@@ -340,7 +345,7 @@ func PlanReclaim(ctx context.Context, asOf time.Time, in ReclaimInput, rules []R
 				return plan, err
 			}
 		}
-		it := custbDecide(state.at(k), byLevel, asOf, loc)
+		it := decideReclaim(state.at(k), byLevel, asOf, loc)
 		switch it.Action {
 		case ReclaimNow:
 			plan.Reclaimed++
@@ -351,7 +356,7 @@ func PlanReclaim(ctx context.Context, asOf time.Time, in ReclaimInput, rules []R
 		}
 		plan.Items = append(plan.Items, it)
 	}
-	custbSortInPlace(plan.Items, func(it *ReclaimItem) [2]int64 {
+	sortInPlace(plan.Items, func(it *ReclaimItem) [2]int64 {
 		rank := int64(2)
 		switch it.Action {
 		case ReclaimNow:
@@ -368,8 +373,8 @@ func PlanReclaim(ctx context.Context, asOf time.Time, in ReclaimInput, rules []R
 	return plan, nil
 }
 
-// custbDecide applies the rules to one customer.
-func custbDecide(s *custbPoolState, byLevel map[string][]ReclaimRule, asOf time.Time, loc *time.Location) ReclaimItem {
+// decideReclaim applies the rules to one customer.
+func decideReclaim(s *poolState, byLevel map[string][]ReclaimRule, asOf time.Time, loc *time.Location) ReclaimItem {
 	it := ReclaimItem{CustomerID: s.id, Owner: s.owner, Level: s.level, Action: ReclaimKeep}
 	if s.owner == "" {
 		it.Reason = "already in the pool"
@@ -436,7 +441,7 @@ func custbDecide(s *custbPoolState, byLevel map[string][]ReclaimRule, asOf time.
 		it.Action = ReclaimNow
 		it.Reason = fmt.Sprintf("no %s %s; limit %d days reached", what, since, best.Days)
 	default:
-		left := custbDaysBetween(asOf.In(loc), bestDue)
+		left := daysBetween(asOf.In(loc), bestDue)
 		it.DaysLeft = left
 		if left <= best.WarnDays {
 			it.Action = ReclaimWarn
@@ -451,11 +456,11 @@ func custbDecide(s *custbPoolState, byLevel map[string][]ReclaimRule, asOf time.
 	return it
 }
 
-// custbDaysBetween counts calendar days from a's day to b's day (b a
+// daysBetween counts calendar days from a's day to b's day (b a
 // midnight), rounding a partial first day up.
-func custbDaysBetween(a, b time.Time) int {
-	ad := custbDaysFromCivil(a.Date())
-	bd := custbDaysFromCivil(b.Date())
+func daysBetween(a, b time.Time) int {
+	ad := daysFromCivil(a.Date())
+	bd := daysFromCivil(b.Date())
 	n := bd - ad
 	if n < 1 {
 		n = 1
@@ -463,10 +468,10 @@ func custbDaysBetween(a, b time.Time) int {
 	return n
 }
 
-// custbSortInPlace sorts items by key, then by tie. It sorts a small
+// sortInPlace sorts items by key, then by tie. It sorts a small
 // permutation and then moves each (large) element along its cycle once,
 // instead of at every swap, without a second copy of items.
-func custbSortInPlace[T any](items []T, key func(*T) [2]int64, tie func(a, b *T) int) {
+func sortInPlace[T any](items []T, key func(*T) [2]int64, tie func(a, b *T) int) {
 	type entry struct {
 		k   [2]int64
 		idx int
@@ -504,18 +509,18 @@ func custbSortInPlace[T any](items []T, key func(*T) [2]int64, tie func(a, b *T)
 	}
 }
 
-// custbChunked is an append-only sequence stored in fixed-size chunks, so
+// chunkedList is an append-only sequence stored in fixed-size chunks, so
 // that growing to a million entries never copies what it holds.
-type custbChunked[T any] struct {
+type chunkedList[T any] struct {
 	chunks [][]T
 	n      int
 }
 
-const custbChunk = 8192
+const chunkSize = 8192
 
-func (c *custbChunked[T]) add(v T) int {
-	if c.n%custbChunk == 0 {
-		c.chunks = append(c.chunks, make([]T, 0, custbChunk))
+func (c *chunkedList[T]) add(v T) int {
+	if c.n%chunkSize == 0 {
+		c.chunks = append(c.chunks, make([]T, 0, chunkSize))
 	}
 	last := len(c.chunks) - 1
 	c.chunks[last] = append(c.chunks[last], v)
@@ -523,4 +528,4 @@ func (c *custbChunked[T]) add(v T) int {
 	return c.n - 1
 }
 
-func (c *custbChunked[T]) at(i int) *T { return &c.chunks[i/custbChunk][i%custbChunk] }
+func (c *chunkedList[T]) at(i int) *T { return &c.chunks[i/chunkSize][i%chunkSize] }

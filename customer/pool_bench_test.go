@@ -14,13 +14,13 @@ func BenchmarkPlanReclaim(b *testing.B) {
 		{Level: "A", Kind: ReclaimNoFollowUp, Days: 90, WarnDays: 14},
 		{Level: "A", Kind: ReclaimNoPurchase, Days: 180},
 	}
-	for _, n := range custbBenchSizes {
+	for _, n := range planBenchSizes {
 		b.Run(fmt.Sprintf("customers=%d", n), func(b *testing.B) {
 			b.ReportAllocs()
 			var plan ReclaimPlan
 			for b.Loop() {
 				var err error
-				plan, err = PlanReclaim(context.Background(), asOf, ReclaimInput{Customers: custbGenCustomers(n), Interactions: custbGenInteractions(n, asOf)}, rules, nil)
+				plan, err = PlanReclaim(context.Background(), asOf, ReclaimInput{Customers: genCustomers(n), Interactions: genInteractions(n, asOf)}, rules, nil)
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -16,17 +16,17 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-func custbUTC(s string) time.Time { return custbDay(s, time.UTC) }
+func utcDay(s string) time.Time { return dayIn(s, time.UTC) }
 
 func TestPlanReclaim(t *testing.T) {
-	asOf := custbUTC("2024-09-01").Add(10 * time.Hour)
+	asOf := utcDay("2024-09-01").Add(10 * time.Hour)
 	rules := []ReclaimRule{
 		{Kind: ReclaimNoFollowUp, Days: 30, WarnDays: 7},
 		{Name: "vip-follow", Level: "vip", Kind: ReclaimNoFollowUp, Days: 60},
 		{Name: "vip-buy", Level: "vip", Kind: ReclaimNoPurchase, Days: 90},
 		{Name: "b-deal", Level: "B", Kind: ReclaimNoOpenDeal, Days: 45, WarnDays: 30},
 	}
-	created := custbUTC("2024-01-01")
+	created := utcDay("2024-01-01")
 	cust := []Customer{
 		{ID: "old", Owner: "r1", Created: created},
 		{ID: "soon", Owner: "r1", Created: created},
@@ -35,27 +35,27 @@ func TestPlanReclaim(t *testing.T) {
 		{ID: "vip", Owner: "r2", Level: "vip", Created: created},
 		{ID: "b-open", Owner: "r3", Level: "B", Created: created},
 		{ID: "b-closed", Owner: "r3", Level: "B", Created: created},
-		{ID: "new", Owner: "r3", Created: custbUTC("2024-08-30")},
+		{ID: "new", Owner: "r3", Created: utcDay("2024-08-30")},
 		{ID: "refund", Owner: "r1", Level: "vip", Created: created},
 		{ID: "c-level", Owner: "r1", Level: "C", Created: created},
 	}
 	inter := []Interaction{
-		{ID: "i1", CustomerID: "old", Time: custbUTC("2024-07-15")},
-		{ID: "i2", CustomerID: "soon", Time: custbUTC("2024-08-05").Add(23 * time.Hour)},
-		{ID: "i3", CustomerID: "fresh", Time: custbUTC("2024-08-25")},
-		{ID: "i4", CustomerID: "vip", Time: custbUTC("2024-08-20")},
-		{ID: "i5", CustomerID: "refund", Time: custbUTC("2024-08-20")},
-		{ID: "i6", CustomerID: "c-level", Time: custbUTC("2024-06-01")},
+		{ID: "i1", CustomerID: "old", Time: utcDay("2024-07-15")},
+		{ID: "i2", CustomerID: "soon", Time: utcDay("2024-08-05").Add(23 * time.Hour)},
+		{ID: "i3", CustomerID: "fresh", Time: utcDay("2024-08-25")},
+		{ID: "i4", CustomerID: "vip", Time: utcDay("2024-08-20")},
+		{ID: "i5", CustomerID: "refund", Time: utcDay("2024-08-20")},
+		{ID: "i6", CustomerID: "c-level", Time: utcDay("2024-06-01")},
 	}
 	orders := []Order{
-		{ID: "o1", CustomerID: "vip", Time: custbUTC("2024-05-01"), Amount: decimal.NewFromInt(100)},
-		{ID: "o2", CustomerID: "refund", Time: custbUTC("2024-08-01"), Amount: decimal.NewFromInt(200)},
-		{ID: "o3", CustomerID: "refund", Time: custbUTC("2024-08-30"), Amount: decimal.NewFromInt(-50)},
+		{ID: "o1", CustomerID: "vip", Time: utcDay("2024-05-01"), Amount: decimal.NewFromInt(100)},
+		{ID: "o2", CustomerID: "refund", Time: utcDay("2024-08-01"), Amount: decimal.NewFromInt(200)},
+		{ID: "o3", CustomerID: "refund", Time: utcDay("2024-08-30"), Amount: decimal.NewFromInt(-50)},
 	}
 	deals := []DealRef{
 		{ID: "d1", CustomerID: "b-open", Open: true},
-		{ID: "d0", CustomerID: "b-open", Closed: custbUTC("2024-01-05")},
-		{ID: "d2", CustomerID: "b-closed", Closed: custbUTC("2024-07-01")},
+		{ID: "d0", CustomerID: "b-open", Closed: utcDay("2024-01-05")},
+		{ID: "d2", CustomerID: "b-closed", Closed: utcDay("2024-07-01")},
 	}
 	type row struct {
 		ID, Action, Rule, Due string
@@ -110,7 +110,7 @@ func TestPlanReclaim(t *testing.T) {
 }
 
 func TestPlanReclaimErrors(t *testing.T) {
-	asOf := custbUTC("2024-09-01")
+	asOf := utcDay("2024-09-01")
 	ok := []Customer{{ID: "a", Owner: "r"}}
 	rule := []ReclaimRule{{Kind: ReclaimNoFollowUp, Days: 30}}
 	tests := []struct {
@@ -168,8 +168,8 @@ func FuzzPlanReclaim(f *testing.F) {
 	f.Add("a", "r", "vip", "a", int64(-86400*40), "a", int64(-86400), true, 30, 7)
 	f.Add("", "", "", "zz", int64(86400), "", int64(0), false, 0, -1)
 	f.Fuzz(func(t *testing.T, id, owner, level, interRef string, interOff int64, dealRef string, closedOff int64, open bool, days, warn int) {
-		asOf := custbUTC("2024-09-01")
-		cs := []Customer{{ID: id, Owner: owner, Level: level, Created: custbUTC("2024-01-01")}, {ID: "fixed", Owner: "r2"}}
+		asOf := utcDay("2024-09-01")
+		cs := []Customer{{ID: id, Owner: owner, Level: level, Created: utcDay("2024-01-01")}, {ID: "fixed", Owner: "r2"}}
 		is := []Interaction{{ID: "i", CustomerID: interRef, Time: asOf.Add(time.Duration(interOff % (1 << 50)))}}
 		ds := []DealRef{{ID: "d", CustomerID: dealRef, Open: open, Closed: asOf.Add(time.Duration(closedOff % (1 << 50)))}}
 		rules := []ReclaimRule{{Kind: ReclaimNoFollowUp, Days: days % 400, WarnDays: warn % 100}, {Level: level, Kind: ReclaimNoOpenDeal, Days: 10}}
@@ -203,14 +203,14 @@ func TestSortInPlace(t *testing.T) {
 	for round := range 200 {
 		n := rng.IntN(300)
 		if round == 0 {
-			n = 3*custbChunk + 5
+			n = 3*chunkSize + 5
 		}
 		type item struct {
 			a, b int64
 			s    string
 		}
 		items := make([]item, n)
-		var store custbChunked[item]
+		var store chunkedList[item]
 		for i := range items {
 			items[i] = item{rng.Int64N(4), rng.Int64N(3), fmt.Sprint(rng.IntN(50))}
 			if k := store.add(items[i]); k != i {
@@ -226,7 +226,7 @@ func TestSortInPlace(t *testing.T) {
 		slices.SortFunc(want, func(x, y item) int {
 			return stdcmp.Or(stdcmp.Compare(x.a, y.a), stdcmp.Compare(x.b, y.b), strings.Compare(x.s, y.s))
 		})
-		custbSortInPlace(items, func(x *item) [2]int64 { return [2]int64{x.a, x.b} }, func(x, y *item) int { return strings.Compare(x.s, y.s) })
+		sortInPlace(items, func(x *item) [2]int64 { return [2]int64{x.a, x.b} }, func(x, y *item) int { return strings.Compare(x.s, y.s) })
 		if !slices.Equal(want, items) {
 			t.Fatalf("round %d: sorted differently", round)
 		}
@@ -236,7 +236,7 @@ func TestSortInPlace(t *testing.T) {
 // TestSkipBadKeepsIOErrors: SkipBad skips record errors, even those the
 // host's stream yields, but an I/O error in a stream still stops every plan.
 func TestSkipBadKeepsIOErrors(t *testing.T) {
-	asOf := custbUTC("2024-09-01")
+	asOf := utcDay("2024-09-01")
 	boom := errors.New("connection reset")
 	stream := func(last error) func(yield func(Customer, error) bool) {
 		return func(yield func(Customer, error) bool) {
@@ -259,7 +259,7 @@ func TestSkipBadKeepsIOErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			rp, err := PlanReminders(context.Background(), asOf, asOf, asOf.AddDate(0, 1, 0), stream(tt.last), nil, &ReminderOptions{SkipBad: true, Holidays: custbNoHolidays})
+			rp, err := PlanReminders(context.Background(), asOf, asOf, asOf.AddDate(0, 1, 0), stream(tt.last), nil, &ReminderOptions{SkipBad: true, Holidays: noHolidays})
 			if !errors.Is(err, tt.wantErr) || err == nil && (rp.Customers != 3 || rp.SkippedCustomers != 2) {
 				t.Errorf("reminders: %s: %+v, %v", tt.reason, rp, err)
 			}

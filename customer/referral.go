@@ -29,18 +29,30 @@ var (
 // referred by IDs[1], …, the last by IDs[0] — starting from the customer
 // that came first in the stream; Indexes are their stream positions. A
 // self-referral has one ID. errors.Is matches [ErrSelfReferral] or
-// [ErrReferralCycle], and [crmkit.ErrInvalid].
+// [ErrReferralCycle], and [crmkit.ErrInvalid]. The zero value (no IDs) reads
+// as a cycle with no members; it is only ever built by this package.
 type ReferralError struct {
 	IDs     []string
 	Indexes []int
 }
 
-// Error lists the records: `referral cycle: "A" (#0) ← "B" (#4) ← "A"`.
+// referralErrorIDs is how many records [ReferralError.Error] names; the
+// rest are counted. IDs and Indexes always hold them all.
+const referralErrorIDs = 10
+
+// Error lists the records: `referral cycle: "A" (#0) ← "B" (#4) ← "A"`. A
+// ring of more than ten records names the first ten and counts the rest
+// (`… ← "J" (#9) ← … 1990 more`), so the text stays short; IDs and Indexes
+// hold them all.
 func (e *ReferralError) Error() string {
 	var b strings.Builder
 	b.WriteString(e.sentinel().Error())
 	b.WriteString(": ")
 	for i, id := range e.IDs {
+		if i == referralErrorIDs {
+			fmt.Fprintf(&b, " ← … %d more", len(e.IDs)-i)
+			return b.String()
+		}
 		if i > 0 {
 			b.WriteString(" ← ")
 		}
@@ -66,7 +78,7 @@ func (e *ReferralError) sentinel() error {
 func (e *ReferralError) Unwrap() []error { return []error{e.sentinel(), crmkit.ErrInvalid} }
 
 // UnknownReferrer says what [BuildReferralGraph] does with a ReferredBy that
-// names no customer in the stream.
+// names no customer in the stream. The zero value is [UnknownReferrerError].
 type UnknownReferrer string
 
 const (
@@ -84,7 +96,7 @@ const (
 )
 
 // ReferralOptions tunes [BuildReferralGraph]. A nil pointer or the zero value
-// means the defaults documented on each field.
+// means the defaults documented on each field. Only read.
 type ReferralOptions struct {
 	UnknownReferrer UnknownReferrer
 	// SkipInvalid skips customers without an ID or repeating one, and stream
@@ -149,7 +161,7 @@ func BuildReferralGraph(ctx context.Context, customers iter.Seq2[Customer, error
 				if !o.SkipInvalid {
 					return nil, e
 				}
-				g.skipped = append(g.skipped, custaOffender(e))
+				g.skipped = append(g.skipped, offenderOf(e))
 				continue
 			}
 			g.index[c.ID] = int32(len(g.ids))
@@ -290,7 +302,7 @@ func (g *ReferralGraph) Dropped() []string { return slices.Clone(g.dropped) }
 func (g *ReferralGraph) Skipped() []Offender { return slices.Clone(g.skipped) }
 
 // ReferralValueOptions tunes [ReferralGraph.Value]. A nil pointer or the zero
-// value means the defaults documented on each field.
+// value means the defaults documented on each field. Only read.
 type ReferralValueOptions struct {
 	// From starts the window (inclusive); the window ends at asOf
 	// (inclusive). The zero time means all orders up to asOf.
@@ -302,7 +314,9 @@ type ReferralValueOptions struct {
 	// (0.3 is exactly 3/10), and money is multiplied in decimal.
 	Decay float64
 	// MaxDepth is the deepest level counted; 0 means 3, a negative value
-	// means every level.
+	// means every level. Any depth costs time linear in the number of
+	// customers; levels beyond [MaxReferralLevels] count in Value and
+	// Network but are not listed in [ReferralValue.Levels].
 	MaxDepth int
 	// Currency is the currency all orders must be in; "" means the currency
 	// of the first order that names one.
@@ -314,8 +328,13 @@ type ReferralValueOptions struct {
 
 // ReferralValue is the referral value of one referrer. Levels[k] is the
 // window revenue of the customers it brought at level k+1 (Levels[0]: those
-// it brought directly); Value is Σ Levels[k]·Decay^k. Direct and Network
-// count the customers brought directly and within MaxDepth levels.
+// it brought directly), for the levels it reaches within MaxDepth, at most
+// [MaxReferralLevels] of them; Value is Σ Levels[k]·Decay^k over all levels
+// within MaxDepth, listed or not. Value is exact when at most
+// MaxReferralLevels levels are counted; beyond that, products are rounded
+// to 24 decimal places, far below any currency's minor unit. Direct and
+// Network count the customers brought directly and within MaxDepth levels.
+// A plain value; the zero value is a referrer who brought nobody.
 type ReferralValue struct {
 	CustomerID string            `json:"customer_id"`
 	External   bool              `json:"external,omitempty"`
@@ -327,8 +346,8 @@ type ReferralValue struct {
 
 // ReferralValues is the result of [ReferralGraph.Value]: one entry per node
 // that brought at least one customer, highest Value first, then by ID.
-// Orders == Accepted + OutsideWindow + len(skipped); the zero value is an
-// empty result.
+// Orders == Accepted + OutsideWindow + SkippedOrders; the zero value is an
+// empty result, owned by the caller.
 type ReferralValues struct {
 	AsOf          time.Time       `json:"as_of"`
 	From          time.Time       `json:"from"`
@@ -369,8 +388,11 @@ func (g *ReferralGraph) Value(ctx context.Context, asOf time.Time, orders iter.S
 	if depth < 0 || depth > len(g.ids) {
 		depth = max(len(g.ids), 1) // no chain is longer than the graph
 	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	res := &ReferralValues{AsOf: asOf, From: o.From}
-	revenue := make([]custaSum, len(g.ids))
+	revenue := make([]moneySum, len(g.ids))
 	currency := strings.TrimSpace(o.Currency)
 	i := -1
 	if orders != nil {
@@ -406,7 +428,7 @@ func (g *ReferralGraph) Value(ctx context.Context, asOf time.Time, orders iter.S
 				}
 				res.SkippedOrders++
 				if len(res.Skipped) < 100 {
-					res.Skipped = append(res.Skipped, custaOffender(e))
+					res.Skipped = append(res.Skipped, offenderOf(e))
 				}
 				continue
 			}
@@ -423,45 +445,9 @@ func (g *ReferralGraph) Value(ctx context.Context, asOf time.Time, orders iter.S
 	}
 	res.Currency = currency
 
-	// Walk up from every node, crediting its ancestors level by level.
-	levels := map[int32][]custaSum{}
-	network := map[int32]int{}
-	for v := range g.ids {
-		if v&1023 == 0 {
-			if cerr := ctx.Err(); cerr != nil {
-				return nil, cerr
-			}
-		}
-		var r decimal.Decimal
-		if g.stream[v] >= 0 {
-			r = revenue[v].value()
-		}
-		a := g.parent[v]
-		for lvl := 0; a >= 0 && lvl < depth; lvl++ {
-			network[a]++
-			ls := levels[a]
-			for len(ls) <= lvl {
-				ls = append(ls, custaSum{})
-			}
-			if !r.IsZero() {
-				ls[lvl].big = ls[lvl].big.Add(r)
-			}
-			levels[a] = ls
-			a = g.parent[a]
-		}
-	}
-	decay := decimal.NewFromFloat(o.Decay)
-	for a, ls := range levels {
-		rv := ReferralValue{CustomerID: g.ids[a], External: g.stream[a] < 0,
-			Direct: int(g.kidStart[a+1] - g.kidStart[a]), Network: network[a], Value: decimal.Zero}
-		w := decimal.NewFromInt(1)
-		for k := range ls {
-			l := ls[k].value()
-			rv.Levels = append(rv.Levels, l)
-			rv.Value = rv.Value.Add(l.Mul(w))
-			w = w.Mul(decay)
-		}
-		res.Values = append(res.Values, rv)
+	var err error
+	if res.Values, err = g.values(ctx, revenue, depth, o.Decay); err != nil {
+		return nil, err
 	}
 	slices.SortFunc(res.Values, func(p, q ReferralValue) int {
 		return cmp.Or(q.Value.Cmp(p.Value), cmp.Compare(p.CustomerID, q.CustomerID))
@@ -472,10 +458,211 @@ func (g *ReferralGraph) Value(ctx context.Context, asOf time.Time, orders iter.S
 	return res, nil
 }
 
-func custaOffender(e *crmkit.RecordError) Offender {
+// MaxReferralLevels is the most levels [ReferralValue.Levels] breaks out.
+// Deeper levels, up to [ReferralValueOptions.MaxDepth], still count in
+// Value and Network; only their per-level revenue is not listed, so that the
+// result stays linear in the number of customers however deep the graph.
+const MaxReferralLevels = 10
+
+// referralScale is the number of decimal places kept in intermediate
+// products when Value is summed over more than [MaxReferralLevels] levels:
+// exact powers of Decay grow one digit or more per level.
+const referralScale = 24
+
+func referralRound(d decimal.Decimal) decimal.Decimal {
+	if d.Exponent() < -referralScale {
+		return d.Round(referralScale)
+	}
+	return d
+}
+
+// values computes every referrer's value over depth levels in O(n·min(depth,
+// MaxReferralLevels)) time: one pass from the leaves up for Value and
+// Network, and a walk of at most MaxReferralLevels ancestors per node for
+// the per-level breakdown.
+//
+// Beyond MaxReferralLevels, Value uses V(a) = Σ over children c of
+// (rev(c) + decay·V(c)), the value over unlimited depth; when depth is
+// finite but reachable, the part below depth is taken off: every node w
+// exactly depth levels below a contributes decay^depth·V(w) to V(a) and
+// nothing to the depth-limited value.
+func (g *ReferralGraph) values(ctx context.Context, revenue []moneySum, depth int, decayF float64) ([]ReferralValue, error) {
+	total := len(g.ids)
+	rev := make([]decimal.Decimal, total)
+	for v := range total {
+		if g.stream[v] >= 0 {
+			rev[v] = revenue[v].value()
+		}
+	}
+	// Preorder of the forest, iteratively, with each node's depth-th
+	// ancestor when some chain may be longer than depth.
+	useAnc := depth < total
+	var anc []int32
+	if useAnc {
+		anc = make([]int32, total)
+	}
+	order := make([]int32, 0, total)
+	var path, next []int32
+	for root := range total {
+		if g.parent[root] >= 0 {
+			continue
+		}
+		path, next = append(path[:0], int32(root)), append(next[:0], g.kidStart[root])
+		order = append(order, int32(root))
+		if useAnc {
+			anc[root] = -1
+		}
+		for len(path) > 0 {
+			top := len(path) - 1
+			if next[top] == g.kidStart[path[top]+1] {
+				path, next = path[:top], next[:top]
+				continue
+			}
+			u := g.kids[next[top]]
+			next[top]++
+			if useAnc {
+				anc[u] = -1
+				if d := len(path); d >= depth {
+					anc[u] = path[d-depth]
+				}
+			}
+			order = append(order, u)
+			path, next = append(path, u), append(next, g.kidStart[u])
+			if len(order)&0xffff == 0 {
+				if err := ctx.Err(); err != nil {
+					return nil, err
+				}
+			}
+		}
+	}
+
+	// Leaves up: subtree sizes, heights and the unlimited-depth value.
+	decay := decimal.NewFromFloat(decayF)
+	size := make([]int32, total)
+	height := make([]int32, total)
+	var val []decimal.Decimal
+	if depth > MaxReferralLevels {
+		val = make([]decimal.Decimal, total)
+	}
+	for i := len(order) - 1; i >= 0; i-- {
+		u := order[i]
+		size[u]++
+		p := g.parent[u]
+		if p < 0 {
+			continue
+		}
+		size[p] += size[u]
+		height[p] = max(height[p], height[u]+1)
+		if val != nil {
+			c := rev[u]
+			if !val[u].IsZero() {
+				c = c.Add(referralRound(val[u].Mul(decay)))
+			}
+			val[p] = val[p].Add(c)
+		}
+		if i&0xffff == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
+	}
+	var cutVal []decimal.Decimal
+	var cutN []int32
+	var decayDepth decimal.Decimal
+	if useAnc {
+		cutN = make([]int32, total)
+		if val != nil {
+			cutVal = make([]decimal.Decimal, total)
+		}
+		for u, a := range anc {
+			if a >= 0 {
+				if val != nil {
+					cutVal[a] = cutVal[a].Add(val[u])
+				}
+				cutN[a] += size[u] - 1
+			}
+		}
+	}
+	if cutVal != nil {
+		decayDepth = decimal.NewFromInt(1)
+		for b, k := decay, depth; k > 0; k >>= 1 { // decay^depth by squaring
+			if k&1 == 1 {
+				decayDepth = referralRound(decayDepth.Mul(b))
+			}
+			b = referralRound(b.Mul(b))
+		}
+	}
+
+	// Per-level breakdown: each node credits at most MaxReferralLevels
+	// ancestors.
+	walk := min(depth, MaxReferralLevels)
+	start := make([]int, total+1)
+	for a := range total {
+		start[a+1] = start[a] + min(int(height[a]), walk)
+	}
+	levels := make([]moneySum, start[total])
+	for u := range total {
+		if g.stream[u] < 0 || rev[u].IsZero() {
+			continue
+		}
+		a := g.parent[u]
+		for lvl := 0; a >= 0 && lvl < walk; lvl++ {
+			levels[start[a]+lvl].add(rev[u])
+			a = g.parent[a]
+		}
+		if u&0xffff == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
+	}
+
+	referrers := 0
+	for a := range total {
+		if height[a] > 0 {
+			referrers++
+		}
+	}
+	out := make([]ReferralValue, 0, referrers)
+	levelOut := make([]decimal.Decimal, len(levels)) // one backing array for every Levels
+	for a := range total {
+		if height[a] == 0 {
+			continue
+		}
+		rv := ReferralValue{CustomerID: g.ids[a], External: g.stream[a] < 0,
+			Direct: int(g.kidStart[a+1] - g.kidStart[a]), Network: int(size[a] - 1), Value: decimal.Zero}
+		if cutN != nil {
+			rv.Network -= int(cutN[a])
+		}
+		rv.Levels = levelOut[start[a]:start[a+1]:start[a+1]]
+		w := decimal.NewFromInt(1)
+		for k := range rv.Levels {
+			l := levels[start[a]+k].value()
+			rv.Levels[k] = l
+			if val == nil {
+				rv.Value = rv.Value.Add(l.Mul(w))
+				w = w.Mul(decay)
+			}
+		}
+		if val != nil {
+			rv.Value = val[a]
+			if cutVal != nil && !cutVal[a].IsZero() {
+				rv.Value = rv.Value.Sub(referralRound(decayDepth.Mul(cutVal[a])))
+			}
+		}
+		out = append(out, rv)
+	}
+	return out, nil
+}
+
+// OffenderOf describes a record error as an [Offender], the form in which
+// every crmkit analysis that skips bad records lists them.
+func OffenderOf(e *crmkit.RecordError) Offender { return offenderOf(e) }
+
+func offenderOf(e *crmkit.RecordError) Offender {
 	name := ProblemStream
 	if e.Field != "" {
-		name = custaProblemName(e.Err)
+		name = problemName(e.Err)
 	}
 	return Offender{Kind: e.Kind, Index: e.Index, ID: e.ID, Field: e.Field, Problem: name, Message: e.Error()}
 }

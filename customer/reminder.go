@@ -27,8 +27,8 @@ const (
 	ReminderNoContact ReminderKind = "no_contact"
 )
 
-// custbKindRank orders kinds within a day.
-func custbKindRank(k ReminderKind) int {
+// kindRank orders kinds within a day.
+func kindRank(k ReminderKind) int {
 	switch k {
 	case ReminderHoliday:
 		return 0
@@ -98,24 +98,14 @@ type Reminder struct {
 	Overdue       bool         `json:"overdue,omitempty"`
 }
 
-// SkippedRecord describes a host record that a plan skipped because of an
-// option such as SkipBad: its kind ("customer", "interaction", "order",
-// "deal"), stream position, host ID, field and the reason (the error text). It is plain data: the zero value is empty, and a value may be read
-// from several goroutines but not modified concurrently.
-type SkippedRecord struct {
-	Kind   string `json:"kind"`
-	Index  int    `json:"index"`
-	ID     string `json:"id,omitempty"`
-	Field  string `json:"field,omitempty"`
-	Reason string `json:"reason"`
-}
-
-func custbSkip(err error) SkippedRecord {
+// skippedOffender describes a skipped record as an [Offender], like the skipped
+// records of every other analysis.
+func skippedOffender(err error) Offender {
 	var re *crmkit.RecordError
 	if errors.As(err, &re) {
-		return SkippedRecord{Kind: re.Kind, Index: re.Index, ID: re.ID, Field: re.Field, Reason: re.Err.Error()}
+		return offenderOf(re)
 	}
-	return SkippedRecord{Index: -1, Reason: err.Error()}
+	return Offender{Index: -1, Problem: ProblemStream, Message: err.Error()}
 }
 
 // ReminderPlan is the result of [PlanReminders]: the reminders of the
@@ -129,25 +119,25 @@ func custbSkip(err error) SkippedRecord {
 // record. It is plain data: the zero value is empty, and a value may be read
 // from several goroutines but not modified concurrently.
 type ReminderPlan struct {
-	From                time.Time       `json:"from"`
-	To                  time.Time       `json:"to"`
-	Location            string          `json:"location"`
-	Reminders           []Reminder      `json:"reminders"`
-	Customers           int             `json:"customers"`
-	Reminded            int             `json:"reminded"`
-	Quiet               int             `json:"quiet"`
-	SkippedCustomers    int             `json:"skipped_customers"`
-	Interactions        int             `json:"interactions"`
-	SkippedInteractions int             `json:"skipped_interactions"`
-	Skipped             []SkippedRecord `json:"skipped,omitempty"`
+	From                time.Time  `json:"from"`
+	To                  time.Time  `json:"to"`
+	Location            string     `json:"location"`
+	Reminders           []Reminder `json:"reminders"`
+	Customers           int        `json:"customers"`
+	Reminded            int        `json:"reminded"`
+	Quiet               int        `json:"quiet"`
+	SkippedCustomers    int        `json:"skipped_customers"`
+	Interactions        int        `json:"interactions"`
+	SkippedInteractions int        `json:"skipped_interactions"`
+	Skipped             []Offender `json:"skipped,omitempty"`
 }
 
 // MaxReminderWindow is the longest window [PlanReminders] accepts.
 const MaxReminderWindow = 366 * 24 * time.Hour
 
-// custbRemState is what PlanReminders keeps per customer between the two
+// remState is what PlanReminders keeps per customer between the two
 // streams.
-type custbRemState struct {
+type remState struct {
 	id, owner   string
 	created     time.Time
 	last        time.Time // latest interaction time (zero: none)
@@ -212,7 +202,7 @@ func PlanReminders(ctx context.Context, asOf, from, to time.Time, customers iter
 		return plan, fmt.Errorf("customer: reminder options: %w: unknown Feb29 rule %d", crmkit.ErrInvalid, o.Feb29)
 	}
 
-	var out custbChunked[Reminder] // collected here, flattened once at the end
+	var out chunkedList[Reminder] // collected here, flattened once at the end
 	hs, err := cal.Holidays(from, to)
 	if err != nil {
 		return plan, fmt.Errorf("customer: holiday calendar: %w", err)
@@ -226,8 +216,8 @@ func PlanReminders(ctx context.Context, asOf, from, to time.Time, customers iter
 		out.add(Reminder{Date: d, Kind: ReminderHoliday, Name: h.Name})
 	}
 
-	bd := custbNewBirthdayDays(from, to, loc, o.Feb29)
-	var state custbChunked[custbRemState]
+	bd := newBirthdayDays(from, to, loc, o.Feb29)
+	var state chunkedList[remState]
 	index := map[string]int{}
 	i := -1
 	if customers != nil {
@@ -240,23 +230,23 @@ func PlanReminders(ctx context.Context, asOf, from, to time.Time, customers iter
 				}
 			}
 			if err == nil {
-				err = custbCheckCustomer(c, i, index)
+				err = checkCustomer(c, i, index)
 			}
 			var hits []Reminder
 			if err == nil {
 				hits, err = bd.reminders(c, i)
 			}
 			if err != nil {
-				if !o.SkipBad || !custbSkippable(err) {
+				if !o.SkipBad || !skippable(err) {
 					return plan, err
 				}
 				plan.Customers++
 				plan.SkippedCustomers++
-				plan.Skipped = append(plan.Skipped, custbSkipOf("customer", i, c.ID, err))
+				plan.Skipped = append(plan.Skipped, skipOf("customer", i, c.ID, err))
 				continue
 			}
 			plan.Customers++
-			index[c.ID] = state.add(custbRemState{id: c.ID, owner: c.Owner, created: c.Created, birthdayHit: len(hits) > 0})
+			index[c.ID] = state.add(remState{id: c.ID, owner: c.Owner, created: c.Created, birthdayHit: len(hits) > 0})
 			for _, h := range hits {
 				out.add(h)
 			}
@@ -275,15 +265,15 @@ func PlanReminders(ctx context.Context, asOf, from, to time.Time, customers iter
 			}
 			var k int
 			if err == nil {
-				k, err = custbCheckInteraction(in, j, asOf, index)
+				k, err = checkInteraction(in, j, asOf, index)
 			}
 			if err != nil {
-				if !o.SkipBad || !custbSkippable(err) {
+				if !o.SkipBad || !skippable(err) {
 					return plan, err
 				}
 				plan.Interactions++
 				plan.SkippedInteractions++
-				plan.Skipped = append(plan.Skipped, custbSkipOf("interaction", j, in.ID, err))
+				plan.Skipped = append(plan.Skipped, skipOf("interaction", j, in.ID, err))
 				continue
 			}
 			plan.Interactions++
@@ -358,30 +348,30 @@ func PlanReminders(ctx context.Context, asOf, from, to time.Time, customers iter
 	for _, c := range out.chunks {
 		plan.Reminders = append(plan.Reminders, c...)
 	}
-	custbSortReminders(plan.Reminders)
+	sortReminders(plan.Reminders)
 	return plan, nil
 }
 
-// custbSkippable reports whether SkipBad may skip err: only record errors
+// skippable reports whether SkipBad may skip err: only record errors
 // are; a stream's I/O error, a cancelled context or a window problem stops
 // the plan.
-func custbSkippable(err error) bool {
+func skippable(err error) bool {
 	var re *crmkit.RecordError
 	return errors.As(err, &re)
 }
 
-func custbSkipOf(kind string, i int, id string, err error) SkippedRecord {
-	s := custbSkip(err)
+func skipOf(kind string, i int, id string, err error) Offender {
+	s := skippedOffender(err)
 	if s.Kind == "" {
 		s.Kind, s.Index, s.ID = kind, i, id
 	}
 	return s
 }
 
-func custbSortReminders(rs []Reminder) {
-	custbSortInPlace(rs, func(r *Reminder) [2]int64 {
+func sortReminders(rs []Reminder) {
+	sortInPlace(rs, func(r *Reminder) [2]int64 {
 		// a day's midnight has whole seconds, so Unix seconds order days
-		return [2]int64{r.Date.Unix(), int64(custbKindRank(r.Kind))}
+		return [2]int64{r.Date.Unix(), int64(kindRank(r.Kind))}
 	}, func(a, b *Reminder) int {
 		if c := strings.Compare(a.CustomerID, b.CustomerID); c != 0 {
 			return c
@@ -393,19 +383,19 @@ func custbSortReminders(rs []Reminder) {
 	})
 }
 
-// custbCheckCustomer reports the first problem that keeps a customer out of
+// checkCustomer reports the first problem that keeps a customer out of
 // a plan: no ID, a duplicate ID, or an impossible birthday.
-func custbCheckCustomer(c Customer, i int, seen map[string]int) error {
+func checkCustomer(c Customer, i int, seen map[string]int) error {
 	if c.ID == "" {
 		return crmkit.Errorf("customer", i, "", "id", crmkit.ErrMissing, "")
 	}
 	if _, dup := seen[c.ID]; dup {
 		return crmkit.Errorf("customer", i, c.ID, "id", crmkit.ErrDuplicate, "")
 	}
-	return custbCheckBirthday(c.Birthday, i, c.ID)
+	return checkReminderBirthday(c.Birthday, i, c.ID)
 }
 
-func custbCheckBirthday(b Birthday, i int, id string) error {
+func checkReminderBirthday(b Birthday, i int, id string) error {
 	bad := func(format string, args ...any) error {
 		return crmkit.Errorf("customer", i, id, "birthday", crmkit.ErrInvalid, format, args...)
 	}
@@ -426,7 +416,7 @@ func custbCheckBirthday(b Birthday, i int, id string) error {
 		if y == 0 {
 			y = 2000 // a leap year: 29 February is possible without a year
 		}
-		if b.Year < 0 || b.Day > custbDaysIn(y, time.Month(b.Month)) {
+		if b.Year < 0 || b.Day > daysInMonth(y, time.Month(b.Month)) {
 			return bad("%04d-%02d-%02d does not exist", b.Year, b.Month, b.Day)
 		}
 		return nil
@@ -449,13 +439,13 @@ func custbCheckBirthday(b Birthday, i int, id string) error {
 	}
 }
 
-func custbDaysIn(y int, m time.Month) int {
+func daysInMonth(y int, m time.Month) int {
 	return time.Date(y, m+1, 0, 0, 0, 0, 0, time.UTC).Day()
 }
 
-// custbCheckInteraction checks an interaction and returns its customer's
+// checkInteraction checks an interaction and returns its customer's
 // index.
-func custbCheckInteraction(in Interaction, j int, asOf time.Time, index map[string]int) (int, error) {
+func checkInteraction(in Interaction, j int, asOf time.Time, index map[string]int) (int, error) {
 	if in.CustomerID == "" {
 		return 0, crmkit.Errorf("interaction", j, in.ID, "customer_id", crmkit.ErrMissing, "")
 	}
@@ -472,32 +462,32 @@ func custbCheckInteraction(in Interaction, j int, asOf time.Time, index map[stri
 	return k, nil
 }
 
-// custbBirthdayDays precomputes, for one window, the days on which each
+// birthdayDays precomputes, for one window, the days on which each
 // birthday month/day falls.
-type custbBirthdayDays struct {
+type birthdayDays struct {
 	from, to time.Time
 	loc      *time.Location
 	feb29    Feb29Rule
-	greg     [13][32][]custbBDay // [month][day] → days in the window
-	lunar    [13][31][]custbBDay
+	greg     [13][32][]birthdayEntry // [month][day] → days in the window
+	lunar    [13][31][]birthdayEntry
 	lunarErr error
 	lunarOK  bool
 }
 
-type custbBDay struct {
+type birthdayEntry struct {
 	date   time.Time
 	detail string
 }
 
-func custbNewBirthdayDays(from, to time.Time, loc *time.Location, feb29 Feb29Rule) *custbBirthdayDays {
-	b := &custbBirthdayDays{from: from, to: to, loc: loc, feb29: feb29}
+func newBirthdayDays(from, to time.Time, loc *time.Location, feb29 Feb29Rule) *birthdayDays {
+	b := &birthdayDays{from: from, to: to, loc: loc, feb29: feb29}
 	in := func(d time.Time) bool { return !d.Before(from) && d.Before(to) }
 	for y := from.Year(); y <= to.Year(); y++ {
 		for m := 1; m <= 12; m++ {
-			for d := 1; d <= custbDaysIn(2000, time.Month(m)); d++ {
+			for d := 1; d <= daysInMonth(2000, time.Month(m)); d++ {
 				date := time.Date(y, time.Month(m), d, 0, 0, 0, 0, loc)
 				detail := ""
-				if m == 2 && d == 29 && custbDaysIn(y, time.February) == 28 {
+				if m == 2 && d == 29 && daysInMonth(y, time.February) == 28 {
 					switch feb29 {
 					case Feb29Skip:
 						continue
@@ -510,7 +500,7 @@ func custbNewBirthdayDays(from, to time.Time, loc *time.Location, feb29 Feb29Rul
 					}
 				}
 				if in(date) {
-					b.greg[m][d] = append(b.greg[m][d], custbBDay{date, detail})
+					b.greg[m][d] = append(b.greg[m][d], birthdayEntry{date, detail})
 				}
 			}
 		}
@@ -520,7 +510,7 @@ func custbNewBirthdayDays(from, to time.Time, loc *time.Location, feb29 Feb29Rul
 
 // lunarDays fills the lunar table on first use, so that a plan without
 // lunar birthdays works for any window.
-func (b *custbBirthdayDays) lunarDays() error {
+func (b *birthdayDays) lunarDays() error {
 	if b.lunarOK || b.lunarErr != nil {
 		return b.lunarErr
 	}
@@ -543,18 +533,18 @@ func (b *custbBirthdayDays) lunarDays() error {
 				if d > n {
 					dd, detail = n, fmt.Sprintf("lunar %d/30 remembered on %d/%d: the month has %d days", m, m, n, n)
 				}
-				day, err := custbFromLunarDays(LunarDate{Year: ly, Month: m, Day: dd})
+				day, err := fromLunarDays(LunarDate{Year: ly, Month: m, Day: dd})
 				if err != nil {
 					b.lunarErr = err
 					return err
 				}
-				y, mo, da := custbCivilFromDays(day)
+				y, mo, da := civilFromDays(day)
 				date := time.Date(y, mo, da, 0, 0, 0, 0, b.loc)
 				if in(date) {
 					if detail == "" {
 						detail = fmt.Sprintf("lunar %d/%d (%s)", m, d, LunarDate{Year: ly, Month: m, Day: dd})
 					}
-					b.lunar[m][d] = append(b.lunar[m][d], custbBDay{date, detail})
+					b.lunar[m][d] = append(b.lunar[m][d], birthdayEntry{date, detail})
 				}
 			}
 		}
@@ -563,8 +553,8 @@ func (b *custbBirthdayDays) lunarDays() error {
 	return nil
 }
 
-func (b *custbBirthdayDays) reminders(c Customer, i int) ([]Reminder, error) {
-	var days []custbBDay
+func (b *birthdayDays) reminders(c Customer, i int) ([]Reminder, error) {
+	var days []birthdayEntry
 	switch c.Birthday.Calendar {
 	case Gregorian:
 		days = b.greg[c.Birthday.Month][c.Birthday.Day]

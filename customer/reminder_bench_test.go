@@ -9,10 +9,10 @@ import (
 	"time"
 )
 
-// custbGenCustomers streams n synthetic customers without holding them:
+// genCustomers streams n synthetic customers without holding them:
 // a third with Gregorian birthdays, a third lunar, owners r0..r99, levels
 // A/B/C, one in ten in the pool.
-func custbGenCustomers(n int) iter.Seq2[Customer, error] {
+func genCustomers(n int) iter.Seq2[Customer, error] {
 	created := time.Date(2023, 1, 1, 0, 0, 0, 0, time.UTC)
 	owners := make([]string, 100)
 	for i := range owners {
@@ -21,7 +21,7 @@ func custbGenCustomers(n int) iter.Seq2[Customer, error] {
 	levels := []string{"A", "B", "C"}
 	return func(yield func(Customer, error) bool) {
 		for i := range n {
-			c := Customer{ID: custbGenID('C', i), Owner: owners[i%100], Level: levels[i%3], Created: created}
+			c := Customer{ID: genID('C', i), Owner: owners[i%100], Level: levels[i%3], Created: created}
 			if i%10 == 9 {
 				c.Owner = ""
 			}
@@ -41,12 +41,12 @@ func custbGenCustomers(n int) iter.Seq2[Customer, error] {
 	}
 }
 
-// custbGenInteractions streams one interaction per customer.
-func custbGenInteractions(n int, asOf time.Time) iter.Seq2[Interaction, error] {
+// genInteractions streams one interaction per customer.
+func genInteractions(n int, asOf time.Time) iter.Seq2[Interaction, error] {
 	return func(yield func(Interaction, error) bool) {
 		for i := range n {
 			t := asOf.Add(-time.Duration(i%200) * 24 * time.Hour)
-			x := Interaction{ID: custbGenID('I', i), CustomerID: custbGenID('C', i), Time: t}
+			x := Interaction{ID: genID('I', i), CustomerID: genID('C', i), Time: t}
 			if i%4 == 0 {
 				x.NextContact = t.Add(time.Duration(i%40) * 24 * time.Hour)
 			}
@@ -57,8 +57,8 @@ func custbGenInteractions(n int, asOf time.Time) iter.Seq2[Interaction, error] {
 	}
 }
 
-// custbGenID formats prefix and i as "C00000042".
-func custbGenID(prefix byte, i int) string {
+// genID formats prefix and i as "C00000042".
+func genID(prefix byte, i int) string {
 	b := make([]byte, 0, 12)
 	b = append(b, prefix)
 	digits := strconv.Itoa(i)
@@ -68,18 +68,18 @@ func custbGenID(prefix byte, i int) string {
 	return string(append(b, digits...))
 }
 
-var custbBenchSizes = []int{10, 1_000, 100_000, 1_000_000}
+var planBenchSizes = []int{10, 1_000, 100_000, 1_000_000}
 
 func BenchmarkPlanReminders(b *testing.B) {
 	asOf := time.Date(2024, 9, 1, 0, 0, 0, 0, time.UTC)
-	for _, n := range custbBenchSizes {
+	for _, n := range planBenchSizes {
 		b.Run(fmt.Sprintf("customers=%d", n), func(b *testing.B) {
 			b.ReportAllocs()
 			var plan ReminderPlan
 			for b.Loop() {
 				var err error
 				plan, err = PlanReminders(context.Background(), asOf, asOf, asOf.AddDate(0, 1, 0),
-					custbGenCustomers(n), custbGenInteractions(n, asOf), &ReminderOptions{NoContactDays: 90})
+					genCustomers(n), genInteractions(n, asOf), &ReminderOptions{NoContactDays: 90})
 				if err != nil {
 					b.Fatal(err)
 				}

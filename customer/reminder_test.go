@@ -13,9 +13,9 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
-var custbCST = time.FixedZone("CST", 8*3600)
+var cstZone = time.FixedZone("CST", 8*3600)
 
-func custbDay(s string, loc *time.Location) time.Time {
+func dayIn(s string, loc *time.Location) time.Time {
 	t, err := time.ParseInLocation(time.DateOnly, s, loc)
 	if err != nil {
 		panic(err)
@@ -23,10 +23,10 @@ func custbDay(s string, loc *time.Location) time.Time {
 	return t
 }
 
-var custbNoHolidays = HolidayCalendarFunc(func(from, to time.Time) ([]Holiday, error) { return nil, nil })
+var noHolidays = HolidayCalendarFunc(func(from, to time.Time) ([]Holiday, error) { return nil, nil })
 
-// custbRemKey is the part of a reminder the table tests compare.
-type custbRemKey struct {
+// remKey is the part of a reminder the table tests compare.
+type remKey struct {
 	Date     string
 	Kind     ReminderKind
 	Customer string
@@ -34,10 +34,10 @@ type custbRemKey struct {
 	Overdue  bool
 }
 
-func custbKeys(rs []Reminder) []custbRemKey {
-	out := []custbRemKey{}
+func reminderKeys(rs []Reminder) []remKey {
+	out := []remKey{}
 	for _, r := range rs {
-		out = append(out, custbRemKey{r.Date.Format(time.DateOnly), r.Kind, r.CustomerID, r.Name, r.Overdue})
+		out = append(out, remKey{r.Date.Format(time.DateOnly), r.Kind, r.CustomerID, r.Name, r.Overdue})
 	}
 	return out
 }
@@ -45,7 +45,7 @@ func custbKeys(rs []Reminder) []custbRemKey {
 func TestStandardHolidays2024(t *testing.T) {
 	// Published dates of the 2024 festivals (State Council holiday notice and
 	// Hong Kong Observatory calendar), entered by hand.
-	want := []custbRemKey{
+	want := []remKey{
 		{"2024-01-01", "", "", "New Year's Day", false},
 		{"2024-02-10", "", "", "Spring Festival", false},
 		{"2024-02-24", "", "", "Lantern Festival", false},
@@ -55,38 +55,38 @@ func TestStandardHolidays2024(t *testing.T) {
 		{"2024-09-17", "", "", "Mid-Autumn Festival", false},
 		{"2024-10-01", "", "", "National Day", false},
 	}
-	hs, err := StandardHolidays{}.Holidays(custbDay("2024-01-01", custbCST), custbDay("2025-01-01", custbCST))
+	hs, err := StandardHolidays{}.Holidays(dayIn("2024-01-01", cstZone), dayIn("2025-01-01", cstZone))
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := []custbRemKey{}
+	got := []remKey{}
 	for _, h := range hs {
-		if h.Date.Location() != custbCST || h.Date.Hour() != 0 {
+		if h.Date.Location() != cstZone || h.Date.Hour() != 0 {
 			t.Errorf("%s: date %v is not midnight in the window's location", h.Name, h.Date)
 		}
-		got = append(got, custbRemKey{Date: h.Date.Format(time.DateOnly), Name: h.Name})
+		got = append(got, remKey{Date: h.Date.Format(time.DateOnly), Name: h.Name})
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("2024 holidays (-want +got):\n%s", diff)
 	}
 	// The window's ends: [from, to) keeps Spring Festival on from and drops
 	// Lantern on to.
-	hs, err = StandardHolidays{}.Holidays(custbDay("2024-02-10", custbCST), custbDay("2024-02-24", custbCST))
+	hs, err = StandardHolidays{}.Holidays(dayIn("2024-02-10", cstZone), dayIn("2024-02-24", cstZone))
 	if err != nil || len(hs) != 1 || hs[0].Name != "Spring Festival" {
 		t.Errorf("window ends: got %v, %v", hs, err)
 	}
-	if _, err := (StandardHolidays{}).Holidays(custbDay("2101-01-01", time.UTC), custbDay("2101-03-01", time.UTC)); !errors.Is(err, ErrLunarRange) {
+	if _, err := (StandardHolidays{}).Holidays(dayIn("2101-01-01", time.UTC), dayIn("2101-03-01", time.UTC)); !errors.Is(err, ErrLunarRange) {
 		t.Errorf("window past 2101-01-28: err = %v, want ErrLunarRange", err)
 	}
-	if hs, err := (StandardHolidays{}).Holidays(custbDay("2024-03-01", time.UTC), custbDay("2024-02-01", time.UTC)); err != nil || len(hs) != 0 {
+	if hs, err := (StandardHolidays{}).Holidays(dayIn("2024-03-01", time.UTC), dayIn("2024-02-01", time.UTC)); err != nil || len(hs) != 0 {
 		t.Errorf("reversed window: %v, %v; want none", hs, err)
 	}
 }
 
 func TestPlanReminders(t *testing.T) {
-	asOf := time.Date(2024, 9, 1, 0, 0, 0, 0, custbCST)
+	asOf := time.Date(2024, 9, 1, 0, 0, 0, 0, cstZone)
 	c := func(id string, b Birthday) Customer {
-		return Customer{ID: id, Owner: "rep1", Created: time.Date(2024, 1, 1, 0, 0, 0, 0, custbCST), Birthday: b}
+		return Customer{ID: id, Owner: "rep1", Created: time.Date(2024, 1, 1, 0, 0, 0, 0, cstZone), Birthday: b}
 	}
 	greg := func(m, d int) Birthday { return Birthday{Calendar: Gregorian, Month: m, Day: d} }
 	lunar := func(m, d int, leap bool) Birthday {
@@ -98,27 +98,27 @@ func TestPlanReminders(t *testing.T) {
 		customers    []Customer
 		interactions []Interaction
 		opts         ReminderOptions
-		want         []custbRemKey
+		want         []remKey
 		wantQuiet    int
 	}{
 		{
 			name: "gregorian", reason: "a birthday inside the window is reminded, one outside is not",
 			from: "2024-09-01", to: "2024-10-01",
 			customers: []Customer{c("a", greg(9, 15)), c("b", greg(10, 1)), c("c", Birthday{})},
-			want:      []custbRemKey{{"2024-09-15", ReminderBirthday, "a", "", false}},
+			want:      []remKey{{"2024-09-15", ReminderBirthday, "a", "", false}},
 			wantQuiet: 2,
 		},
 		{
 			name: "feb29 default", reason: "29 February falls on 28 February in 2025 by default",
 			from: "2025-02-01", to: "2025-03-31",
 			customers: []Customer{c("a", greg(2, 29))},
-			want:      []custbRemKey{{"2025-02-28", ReminderBirthday, "a", "", false}},
+			want:      []remKey{{"2025-02-28", ReminderBirthday, "a", "", false}},
 		},
 		{
 			name: "feb29 mar1", reason: "Feb29OnMar1 moves it to 1 March",
 			from: "2025-02-01", to: "2025-03-31", opts: ReminderOptions{Feb29: Feb29OnMar1},
 			customers: []Customer{c("a", greg(2, 29))},
-			want:      []custbRemKey{{"2025-03-01", ReminderBirthday, "a", "", false}},
+			want:      []remKey{{"2025-03-01", ReminderBirthday, "a", "", false}},
 		},
 		{
 			name: "feb29 skip", reason: "Feb29Skip drops it in common years",
@@ -130,31 +130,31 @@ func TestPlanReminders(t *testing.T) {
 			name: "feb29 leap year", reason: "in a leap year 29 February is itself",
 			from: "2024-02-01", to: "2024-03-31",
 			customers: []Customer{c("a", greg(2, 29))},
-			want:      []custbRemKey{{"2024-02-29", ReminderBirthday, "a", "", false}},
+			want:      []remKey{{"2024-02-29", ReminderBirthday, "a", "", false}},
 		},
 		{
 			name: "lunar", reason: "lunar 8/15 in 2024 is 17 September (Mid-Autumn, published)",
 			from: "2024-09-01", to: "2024-10-01",
 			customers: []Customer{c("a", lunar(8, 15, false))},
-			want:      []custbRemKey{{"2024-09-17", ReminderBirthday, "a", "", false}},
+			want:      []remKey{{"2024-09-17", ReminderBirthday, "a", "", false}},
 		},
 		{
 			name: "lunar day 30", reason: "2024 month 1 has 29 days: 1/30 is remembered on 1/29 = 9 March (1/1 is 10 Feb)",
 			from: "2024-03-01", to: "2024-03-31",
 			customers: []Customer{c("a", lunar(1, 30, false))},
-			want:      []custbRemKey{{"2024-03-09", ReminderBirthday, "a", "", false}},
+			want:      []remKey{{"2024-03-09", ReminderBirthday, "a", "", false}},
 		},
 		{
 			name: "lunar leap month", reason: "born in leap 2/10 (2023): remembered on 2/10 of 2024 = 19 March (month 2 starts 10 March)",
 			from: "2024-03-01", to: "2024-03-31",
 			customers: []Customer{c("a", Birthday{Calendar: Lunar, Year: 2023, Month: 2, Day: 10, LeapMonth: true})},
-			want:      []custbRemKey{{"2024-03-19", ReminderBirthday, "a", "", false}},
+			want:      []remKey{{"2024-03-19", ReminderBirthday, "a", "", false}},
 		},
 		{
 			name: "lunar across years", reason: "lunar 12/20 of lunar 2023 is 30 Jan 2024; the window spans two lunar years",
 			from: "2023-12-15", to: "2024-02-15",
 			customers: []Customer{c("a", lunar(12, 20, false)), c("b", lunar(1, 5, false))},
-			want: []custbRemKey{
+			want: []remKey{
 				{"2024-01-30", ReminderBirthday, "a", "", false},
 				{"2024-02-14", ReminderBirthday, "b", "", false},
 			},
@@ -163,7 +163,7 @@ func TestPlanReminders(t *testing.T) {
 			name: "holidays", reason: "the standard calendar adds Mid-Autumn and National Day; holidays sort before birthdays on a day",
 			from: "2024-09-17", to: "2024-10-02", opts: ReminderOptions{Holidays: StandardHolidays{}},
 			customers: []Customer{c("a", lunar(8, 15, false))},
-			want: []custbRemKey{
+			want: []remKey{
 				{"2024-09-17", ReminderHoliday, "", "Mid-Autumn Festival", false},
 				{"2024-09-17", ReminderBirthday, "a", "", false},
 				{"2024-10-01", ReminderHoliday, "", "National Day", false},
@@ -178,22 +178,22 @@ func TestPlanReminders(t *testing.T) {
 				{ID: "i2", CustomerID: "b", Time: time.Date(2024, 8, 1, 0, 0, 0, 0, time.UTC), NextContact: time.Date(2024, 9, 3, 0, 0, 0, 0, time.UTC)},
 				{ID: "i3", CustomerID: "b", Time: time.Date(2024, 8, 20, 0, 0, 0, 0, time.UTC)},
 			},
-			want:      []custbRemKey{{"2024-09-06", ReminderNextContact, "a", "", false}},
+			want:      []remKey{{"2024-09-06", ReminderNextContact, "a", "", false}},
 			wantQuiet: 1,
 		},
 		{
 			name: "overdue", reason: "a plan before the window with no later interaction lands on the first day",
 			from: "2024-09-01", to: "2024-09-10",
 			customers:    []Customer{c("a", Birthday{})},
-			interactions: []Interaction{{ID: "i1", CustomerID: "a", Time: time.Date(2024, 8, 1, 0, 0, 0, 0, custbCST), NextContact: time.Date(2024, 8, 15, 0, 0, 0, 0, custbCST)}},
-			want:         []custbRemKey{{"2024-09-01", ReminderNextContact, "a", "", true}},
+			interactions: []Interaction{{ID: "i1", CustomerID: "a", Time: time.Date(2024, 8, 1, 0, 0, 0, 0, cstZone), NextContact: time.Date(2024, 8, 15, 0, 0, 0, 0, cstZone)}},
+			want:         []remKey{{"2024-09-01", ReminderNextContact, "a", "", true}},
 		},
 		{
 			name: "no contact", reason: "30 days after the last contact (15 Aug) is 14 Sep; created 1 Jan with none is already due on day one",
 			from: "2024-09-01", to: "2024-09-30", opts: ReminderOptions{NoContactDays: 30},
 			customers:    []Customer{c("a", Birthday{}), c("b", Birthday{})},
-			interactions: []Interaction{{ID: "i1", CustomerID: "a", Time: time.Date(2024, 8, 15, 10, 0, 0, 0, custbCST)}},
-			want: []custbRemKey{
+			interactions: []Interaction{{ID: "i1", CustomerID: "a", Time: time.Date(2024, 8, 15, 10, 0, 0, 0, cstZone)}},
+			want: []remKey{
 				{"2024-09-01", ReminderNoContact, "b", "", false},
 				{"2024-09-14", ReminderNoContact, "a", "", false},
 			},
@@ -203,22 +203,22 @@ func TestPlanReminders(t *testing.T) {
 			from: "2024-09-01", to: "2024-10-01", opts: ReminderOptions{SkipBad: true},
 			customers:    []Customer{c("a", greg(9, 2)), c("a", greg(9, 3)), c("", greg(9, 4)), c("d", greg(2, 30))},
 			interactions: []Interaction{{ID: "x", CustomerID: "zz", Time: asOf}},
-			want:         []custbRemKey{{"2024-09-02", ReminderBirthday, "a", "", false}},
+			want:         []remKey{{"2024-09-02", ReminderBirthday, "a", "", false}},
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			o := tt.opts
-			o.Location = custbCST
+			o.Location = cstZone
 			if o.Holidays == nil {
-				o.Holidays = custbNoHolidays
+				o.Holidays = noHolidays
 			}
-			plan, err := PlanReminders(context.Background(), asOf, custbDay(tt.from, custbCST), custbDay(tt.to, custbCST),
+			plan, err := PlanReminders(context.Background(), asOf, dayIn(tt.from, cstZone), dayIn(tt.to, cstZone),
 				crmkit.Stream(tt.customers), crmkit.Stream(tt.interactions), &o)
 			if err != nil {
 				t.Fatalf("%s: %v", tt.reason, err)
 			}
-			if diff := cmp.Diff(tt.want, custbKeys(plan.Reminders), cmpopts.EquateEmpty()); diff != "" {
+			if diff := cmp.Diff(tt.want, reminderKeys(plan.Reminders), cmpopts.EquateEmpty()); diff != "" {
 				t.Errorf("%s (-want +got):\n%s", tt.reason, diff)
 			}
 			if plan.Quiet != tt.wantQuiet {
@@ -236,7 +236,7 @@ func TestPlanReminders(t *testing.T) {
 
 func TestPlanRemindersErrors(t *testing.T) {
 	asOf := time.Date(2024, 9, 1, 0, 0, 0, 0, time.UTC)
-	from, to := custbDay("2024-09-01", time.UTC), custbDay("2024-10-01", time.UTC)
+	from, to := dayIn("2024-09-01", time.UTC), dayIn("2024-10-01", time.UTC)
 	boom := errors.New("boom")
 	badStream := func(yield func(Customer, error) bool) { yield(Customer{}, boom) }
 	okCust := []Customer{{ID: "a"}}
@@ -265,8 +265,8 @@ func TestPlanRemindersErrors(t *testing.T) {
 		{"unknown customer", "an interaction must refer to a known customer", nil, from, to, crmkit.Stream(okCust), []Interaction{{ID: "i", CustomerID: "b", Time: asOf}}, ReminderOptions{}, crmkit.ErrUnknownRef, "customer_id"},
 		{"future", "an interaction after asOf", nil, from, to, crmkit.Stream(okCust), []Interaction{{ID: "i", CustomerID: "a", Time: asOf.Add(time.Hour)}}, ReminderOptions{}, crmkit.ErrFuture, "time"},
 		{"no time", "an interaction needs a time", nil, from, to, crmkit.Stream(okCust), []Interaction{{ID: "i", CustomerID: "a"}}, ReminderOptions{}, crmkit.ErrMissing, "time"},
-		{"lunar range", "lunar birthdays past 2101 cannot be placed, even with SkipBad", nil, custbDay("2101-01-01", time.UTC), custbDay("2101-03-01", time.UTC),
-			crmkit.Stream([]Customer{{ID: "a", Birthday: Birthday{Calendar: Lunar, Month: 1, Day: 1}}}), nil, ReminderOptions{Holidays: custbNoHolidays, SkipBad: true}, ErrLunarRange, ""},
+		{"lunar range", "lunar birthdays past 2101 cannot be placed, even with SkipBad", nil, dayIn("2101-01-01", time.UTC), dayIn("2101-03-01", time.UTC),
+			crmkit.Stream([]Customer{{ID: "a", Birthday: Birthday{Calendar: Lunar, Month: 1, Day: 1}}}), nil, ReminderOptions{Holidays: noHolidays, SkipBad: true}, ErrLunarRange, ""},
 		{"calendar error", "the host calendar's error aborts the plan", nil, from, to, crmkit.Stream(okCust), nil,
 			ReminderOptions{Holidays: HolidayCalendarFunc(func(from, to time.Time) ([]Holiday, error) { return nil, boom })}, boom, ""},
 		{"calendar out of window", "a holiday outside [from, to) breaks the contract", nil, from, to, crmkit.Stream(okCust), nil,
@@ -294,13 +294,13 @@ func TestPlanRemindersErrors(t *testing.T) {
 }
 
 func TestPlanRemindersNilStreams(t *testing.T) {
-	from := custbDay("2024-09-01", time.UTC)
+	from := dayIn("2024-09-01", time.UTC)
 	plan, err := PlanReminders(context.Background(), from, from, from.AddDate(0, 1, 0), nil, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// Mid-Autumn 2024 (17 Sep) from the default calendar, nothing else.
-	if diff := cmp.Diff([]custbRemKey{{"2024-09-17", ReminderHoliday, "", "Mid-Autumn Festival", false}}, custbKeys(plan.Reminders)); diff != "" {
+	if diff := cmp.Diff([]remKey{{"2024-09-17", ReminderHoliday, "", "Mid-Autumn Festival", false}}, reminderKeys(plan.Reminders)); diff != "" {
 		t.Errorf("nil streams, default options (-want +got):\n%s", diff)
 	}
 }
@@ -354,7 +354,7 @@ func TestPlansJSON(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hp, err := PlanHandover(context.Background(), asOf, "L", []string{"A"}, HandoverInput{Customers: crmkit.Stream(custbBook())}, &HandoverOptions{Capacity: custbCaps(map[string]int{"A": 3})})
+	hp, err := PlanHandover(context.Background(), asOf, "L", []string{"A"}, HandoverInput{Customers: crmkit.Stream(handoverBook())}, &HandoverOptions{Capacity: fixedCaps(map[string]int{"A": 3})})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -397,7 +397,7 @@ func TestPlanRemindersDST(t *testing.T) {
 			{ID: "c"},
 		}),
 		crmkit.Stream([]Interaction{{ID: "i", CustomerID: "c", Time: time.Date(2024, 3, 1, 23, 30, 0, 0, ny)}}),
-		&ReminderOptions{Location: ny, Holidays: custbNoHolidays, NoContactDays: 10})
+		&ReminderOptions{Location: ny, Holidays: noHolidays, NoContactDays: 10})
 	if err != nil {
 		t.Fatal(err)
 	}

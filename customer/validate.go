@@ -77,7 +77,8 @@ type ValidateOptions struct {
 }
 
 // Report is the data-quality report of [Validate]. It is a plain value that
-// marshals to JSON; the zero value is an empty report.
+// marshals to JSON; the zero value is an empty report. Validate does not
+// keep it, so the caller may read and change it freely.
 //
 // Counts add up: for each kind, Records == Accepted + Rejected, and
 // Problems == the sum over kinds of every FieldQuality's problems plus
@@ -102,7 +103,8 @@ type Report struct {
 	OmittedOffenders int        `json:"omitted_offenders,omitempty"`
 }
 
-// KindReport is the part of a [Report] about one record kind.
+// KindReport is the part of a [Report] about one record kind; the zero
+// value describes an empty stream. A plain value, like Report.
 type KindReport struct {
 	Records  int `json:"records"`
 	Accepted int `json:"accepted"`
@@ -118,7 +120,8 @@ type KindReport struct {
 	Fields []FieldQuality `json:"fields"`
 }
 
-// FieldQuality is the quality of one field over one stream.
+// FieldQuality is the quality of one field over one stream; the zero value
+// is a field never seen. A plain value, like Report.
 type FieldQuality struct {
 	Field string `json:"field"`
 	// Present counts records where the field is non-empty (non-zero time,
@@ -131,7 +134,10 @@ type FieldQuality struct {
 	Problems map[string]int `json:"problems,omitempty"`
 }
 
-// Offender is one problem with one record, as listed in a [Report].
+// Offender is one problem with one record, as listed in a [Report] or in the
+// skipped records of every analysis and plan of this package. Message is the text of the
+// [*crmkit.RecordError]; Problem is its name (ProblemMissing, …). A plain
+// value; the zero value lists nothing.
 type Offender struct {
 	Kind    string `json:"kind"`
 	Index   int    `json:"index"`
@@ -141,36 +147,36 @@ type Offender struct {
 	Message string `json:"message"`
 }
 
-var custaFieldNames = map[string][]string{
+var fieldNames = map[string][]string{
 	KindCustomer:    {"id", "name", "owner", "created", "level", "tags", "source", "referred_by", "birthday", "phone", "email", "attributes"},
 	KindOrder:       {"id", "customer_id", "time", "amount", "currency", "quantity", "product"},
 	KindInteraction: {"id", "customer_id", "rep", "time", "channel", "note", "next_contact"},
 }
 
-var custaDefaultRequired = map[string][]string{
+var defaultRequired = map[string][]string{
 	KindCustomer:    {"id", "name"},
 	KindOrder:       {"id", "customer_id", "time", "currency"},
 	KindInteraction: {"id", "customer_id", "time"},
 }
 
-func custaCustomerPresent(c *Customer) []bool {
+func customerPresent(c *Customer) []bool {
 	return []bool{c.ID != "", c.Name != "", c.Owner != "", !c.Created.IsZero(), c.Level != "",
 		len(c.Tags) > 0, c.Source != "", c.ReferredBy != "", !c.Birthday.IsZero(),
 		c.Phone != "", c.Email != "", len(c.Attributes) > 0}
 }
 
-func custaOrderPresent(o *Order) []bool {
+func orderPresent(o *Order) []bool {
 	return []bool{o.ID != "", o.CustomerID != "", !o.Time.IsZero(), !o.Amount.IsZero(),
 		o.Currency != "", o.Quantity != 0, o.Product != ""}
 }
 
-func custaInteractionPresent(x *Interaction) []bool {
+func interactionPresent(x *Interaction) []bool {
 	return []bool{x.ID != "", x.CustomerID != "", x.Rep != "", !x.Time.IsZero(),
 		x.Channel != "", x.Note != "", !x.NextContact.IsZero()}
 }
 
-// custaProblemName maps a sentinel to its problem name.
-func custaProblemName(err error) string {
+// problemName maps a sentinel to its problem name.
+func problemName(err error) string {
 	switch {
 	case errors.Is(err, crmkit.ErrMissing):
 		return ProblemMissing
@@ -188,9 +194,9 @@ func custaProblemName(err error) string {
 	return ProblemStream
 }
 
-// custaValidator holds Validate's state. Memory: one entry per customer ID,
+// validator holds Validate's state. Memory: one entry per customer ID,
 // plus at most MaxTrackedIDs hashes per order and interaction stream.
-type custaValidator struct {
+type validator struct {
 	asOf     time.Time
 	opts     ValidateOptions
 	required map[string][]bool // kind → per-field required flag
@@ -211,8 +217,12 @@ type custaValidator struct {
 // an unknown customer, by themselves or in a ring, negative amounts, timestamps after
 // asOf, mixed currencies, impossible birthdays (a Gregorian date that does
 // not exist, Feb 29 included when the year is known and not leap; a lunar
-// month outside 1..12 or day outside 1..30) and malformed e-mail addresses
-// and phone numbers (no "@", no digits). A nil stream is skipped; without
+// month outside 1..12 or day outside 1..30; a year before 1800, or a
+// birthday after asOf; a calendar other than Gregorian or Lunar) and
+// malformed e-mail addresses
+// and phone numbers (no "@", no digits), order quantities that are negative
+// or not finite, and next-contact times before their interaction. A nil
+// stream is skipped; without
 // customers, references are not checked.
 //
 // Every record read is either accepted or reported: the [Report] counts them
@@ -226,7 +236,7 @@ type custaValidator struct {
 // Memory grows with the number of customers, not with the number of orders
 // or interactions (see [ValidateOptions.MaxTrackedIDs]).
 func Validate(ctx context.Context, asOf time.Time, customers iter.Seq2[Customer, error], orders iter.Seq2[Order, error], interactions iter.Seq2[Interaction, error], opts *ValidateOptions) (*Report, error) {
-	v := &custaValidator{asOf: asOf, report: &Report{AsOf: asOf}}
+	v := &validator{asOf: asOf, report: &Report{AsOf: asOf}}
 	if opts != nil {
 		v.opts = *opts
 	}
@@ -243,7 +253,7 @@ func Validate(ctx context.Context, asOf time.Time, customers iter.Seq2[Customer,
 	v.currency = strings.TrimSpace(v.opts.Currency)
 	v.kinds = map[string]*KindReport{KindCustomer: &v.report.Customers, KindOrder: &v.report.Orders, KindInteraction: &v.report.Interactions}
 	for k, kr := range v.kinds {
-		for _, f := range custaFieldNames[k] {
+		for _, f := range fieldNames[k] {
 			kr.Fields = append(kr.Fields, FieldQuality{Field: f})
 		}
 	}
@@ -276,12 +286,12 @@ func Validate(ctx context.Context, asOf time.Time, customers iter.Seq2[Customer,
 	return r, errors.Join(v.errs...)
 }
 
-func (v *custaValidator) setRequired() error {
+func (v *validator) setRequired() error {
 	v.required = map[string][]bool{}
-	for kind, names := range custaFieldNames {
+	for kind, names := range fieldNames {
 		req, ok := v.opts.Required[kind]
 		if !ok {
-			req = custaDefaultRequired[kind]
+			req = defaultRequired[kind]
 		}
 		flags := make([]bool, len(names))
 		for _, r := range req {
@@ -294,7 +304,7 @@ func (v *custaValidator) setRequired() error {
 		v.required[kind] = flags
 	}
 	for kind := range v.opts.Required {
-		if _, ok := custaFieldNames[kind]; !ok {
+		if _, ok := fieldNames[kind]; !ok {
 			return fmt.Errorf("customer: ValidateOptions.Required: unknown record kind %q", kind)
 		}
 	}
@@ -303,11 +313,11 @@ func (v *custaValidator) setRequired() error {
 }
 
 // problem counts one problem and lists it while the bound allows.
-func (v *custaValidator) problem(e *crmkit.RecordError) {
+func (v *validator) problem(e *crmkit.RecordError) {
 	v.report.Problems++
 	name := ProblemStream
 	if e.Field != "" {
-		name = custaProblemName(e.Err)
+		name = problemName(e.Err)
 		kr := v.kinds[e.Kind]
 		for i := range kr.Fields {
 			if kr.Fields[i].Field == e.Field {
@@ -327,7 +337,7 @@ func (v *custaValidator) problem(e *crmkit.RecordError) {
 	}
 }
 
-func (v *custaValidator) present(kind string, flags []bool, index int, id string) bool {
+func (v *validator) present(kind string, flags []bool, index int, id string) bool {
 	kr := v.kinds[kind]
 	ok := true
 	req := v.required[kind]
@@ -345,25 +355,25 @@ func (v *custaValidator) present(kind string, flags []bool, index int, id string
 // streamError reports an error the stream yielded instead of a record. It
 // counts under StreamErrors, not under a field, even when the host's error
 // names one, so that Problems == Σ field problems + StreamErrors holds.
-func (v *custaValidator) streamError(kind string, index int, err error) {
+func (v *validator) streamError(kind string, index int, err error) {
 	v.kinds[kind].StreamErrors++
 	v.problem(&crmkit.RecordError{Kind: kind, Index: index, Err: err})
 }
 
-type custaPendingRef struct {
+type pendingRef struct {
 	index    int
 	id, ref  string
 	rejected bool
 }
 
-func (v *custaValidator) readCustomers(ctx context.Context, customers iter.Seq2[Customer, error]) error {
+func (v *validator) readCustomers(ctx context.Context, customers iter.Seq2[Customer, error]) error {
 	if customers == nil {
 		return nil
 	}
 	v.report.ReferencesChecked = true
 	v.customers = make(map[string]int)
 	kr := &v.report.Customers
-	var pending []custaPendingRef
+	var pending []pendingRef
 	i := -1
 	for c, err := range customers {
 		i++
@@ -378,7 +388,7 @@ func (v *custaValidator) readCustomers(ctx context.Context, customers iter.Seq2[
 			kr.Rejected++
 			continue
 		}
-		ok := v.present(KindCustomer, custaCustomerPresent(&c), i, c.ID)
+		ok := v.present(KindCustomer, customerPresent(&c), i, c.ID)
 		if c.ID != "" {
 			kr.IDsChecked++
 			if first, dup := v.customers[c.ID]; dup {
@@ -393,12 +403,12 @@ func (v *custaValidator) readCustomers(ctx context.Context, customers iter.Seq2[
 			ok = false
 		}
 		if !c.Birthday.IsZero() {
-			if berr := custaCheckBirthday(c.Birthday, v.asOf, v.opts.LunarBirthday); berr != nil {
+			if berr := validateBirthday(c.Birthday, v.asOf, v.opts.LunarBirthday); berr != nil {
 				v.problem(&crmkit.RecordError{Kind: KindCustomer, Index: i, ID: c.ID, Field: "birthday", Err: berr})
 				ok = false
 			}
 		}
-		if c.Email != "" && !custaEmailShapeOK(c.Email) {
+		if c.Email != "" && !emailShapeOK(c.Email) {
 			v.problem(crmkit.Errorf(KindCustomer, i, c.ID, "email", crmkit.ErrInvalid, "%q is not an e-mail address", c.Email))
 			ok = false
 		}
@@ -411,7 +421,7 @@ func (v *custaValidator) readCustomers(ctx context.Context, customers iter.Seq2[
 				v.problem(crmkit.Errorf(KindCustomer, i, c.ID, "referred_by", crmkit.ErrInvalid, "customer refers itself"))
 				ok = false
 			} else {
-				pending = append(pending, custaPendingRef{index: i, id: c.ID, ref: c.ReferredBy, rejected: !ok})
+				pending = append(pending, pendingRef{index: i, id: c.ID, ref: c.ReferredBy, rejected: !ok})
 			}
 		}
 		if ok {
@@ -421,7 +431,7 @@ func (v *custaValidator) readCustomers(ctx context.Context, customers iter.Seq2[
 		}
 	}
 	// Referrers may come later in the stream, so they are checked at its end.
-	reject := func(p *custaPendingRef) {
+	reject := func(p *pendingRef) {
 		if !p.rejected {
 			p.rejected = true
 			kr.Accepted--
@@ -474,7 +484,7 @@ func (v *custaValidator) readCustomers(ctx context.Context, customers iter.Seq2[
 	return nil
 }
 
-func (v *custaValidator) checkRef(kind string, i int, id, cust string) bool {
+func (v *validator) checkRef(kind string, i int, id, cust string) bool {
 	if cust == "" || v.customers == nil {
 		return true
 	}
@@ -485,12 +495,12 @@ func (v *custaValidator) checkRef(kind string, i int, id, cust string) bool {
 	return true
 }
 
-func (v *custaValidator) checkID(kind string, i int, id string, set map[uint64]struct{}) bool {
+func (v *validator) checkID(kind string, i int, id string, set map[uint64]struct{}) bool {
 	if id == "" || set == nil || len(set) >= v.opts.MaxTrackedIDs {
 		return true
 	}
 	v.kinds[kind].IDsChecked++
-	k := custaHash64(id)
+	k := hash64(id)
 	if _, dup := set[k]; dup {
 		v.problem(crmkit.Errorf(kind, i, id, "id", crmkit.ErrDuplicate, ""))
 		return false
@@ -499,7 +509,7 @@ func (v *custaValidator) checkID(kind string, i int, id string, set map[uint64]s
 	return true
 }
 
-func (v *custaValidator) future(kind string, i int, id, field string, t time.Time) bool {
+func (v *validator) future(kind string, i int, id, field string, t time.Time) bool {
 	if t.After(v.asOf) {
 		v.problem(crmkit.Errorf(kind, i, id, field, crmkit.ErrFuture, "%s after %s", t.Format(time.RFC3339), v.asOf.Format(time.RFC3339)))
 		return false
@@ -507,7 +517,7 @@ func (v *custaValidator) future(kind string, i int, id, field string, t time.Tim
 	return true
 }
 
-func (v *custaValidator) readOrders(ctx context.Context, orders iter.Seq2[Order, error]) error {
+func (v *validator) readOrders(ctx context.Context, orders iter.Seq2[Order, error]) error {
 	if orders == nil {
 		return nil
 	}
@@ -526,7 +536,7 @@ func (v *custaValidator) readOrders(ctx context.Context, orders iter.Seq2[Order,
 			kr.Rejected++
 			continue
 		}
-		ok := v.present(KindOrder, custaOrderPresent(&o), i, o.ID)
+		ok := v.present(KindOrder, orderPresent(&o), i, o.ID)
 		ok = v.checkID(KindOrder, i, o.ID, v.orderIDs) && ok
 		ok = v.checkRef(KindOrder, i, o.ID, o.CustomerID) && ok
 		ok = v.future(KindOrder, i, o.ID, "time", o.Time) && ok
@@ -555,7 +565,7 @@ func (v *custaValidator) readOrders(ctx context.Context, orders iter.Seq2[Order,
 	return nil
 }
 
-func (v *custaValidator) readInteractions(ctx context.Context, interactions iter.Seq2[Interaction, error]) error {
+func (v *validator) readInteractions(ctx context.Context, interactions iter.Seq2[Interaction, error]) error {
 	if interactions == nil {
 		return nil
 	}
@@ -574,7 +584,7 @@ func (v *custaValidator) readInteractions(ctx context.Context, interactions iter
 			kr.Rejected++
 			continue
 		}
-		ok := v.present(KindInteraction, custaInteractionPresent(&x), i, x.ID)
+		ok := v.present(KindInteraction, interactionPresent(&x), i, x.ID)
 		ok = v.checkID(KindInteraction, i, x.ID, v.interIDs) && ok
 		ok = v.checkRef(KindInteraction, i, x.ID, x.CustomerID) && ok
 		ok = v.future(KindInteraction, i, x.ID, "time", x.Time) && ok
@@ -591,7 +601,7 @@ func (v *custaValidator) readInteractions(ctx context.Context, interactions iter
 	return nil
 }
 
-func (v *custaValidator) finish() *Report {
+func (v *validator) finish() *Report {
 	r := v.report
 	r.Currency = v.currency
 	for _, kr := range []*KindReport{&r.Customers, &r.Orders, &r.Interactions} {
@@ -604,9 +614,9 @@ func (v *custaValidator) finish() *Report {
 	return r
 }
 
-// custaCheckBirthday reports why b cannot be a birthday, wrapping
+// validateBirthday reports why b cannot be a birthday, wrapping
 // crmkit.ErrInvalid or crmkit.ErrFuture; nil when it can.
-func custaCheckBirthday(b Birthday, asOf time.Time, lunar func(int, int, int, bool) error) error {
+func validateBirthday(b Birthday, asOf time.Time, lunar func(int, int, int, bool) error) error {
 	if b.Year < 0 || (b.Year > 0 && b.Year < 1800) {
 		return fmt.Errorf("%w: year %d", crmkit.ErrInvalid, b.Year)
 	}
@@ -622,7 +632,7 @@ func custaCheckBirthday(b Birthday, asOf time.Time, lunar func(int, int, int, bo
 		if year == 0 {
 			year = 2000 // a leap year: Feb 29 is possible when the year is unknown
 		}
-		if b.Day < 1 || b.Day > custaDaysIn(year, b.Month) {
+		if b.Day < 1 || b.Day > monthDays(year, b.Month) {
 			if b.Year == 0 {
 				return fmt.Errorf("%w: %02d-%02d does not exist", crmkit.ErrInvalid, b.Month, b.Day)
 			}
@@ -657,7 +667,7 @@ func custaCheckBirthday(b Birthday, asOf time.Time, lunar func(int, int, int, bo
 	return nil
 }
 
-func custaDaysIn(year, month int) int {
+func monthDays(year, month int) int {
 	switch month {
 	case 4, 6, 9, 11:
 		return 30
@@ -670,14 +680,17 @@ func custaDaysIn(year, month int) int {
 	return 31
 }
 
-func custaEmailShapeOK(s string) bool {
+// emailShapeOK accepts what NormalizeEmail accepts: surrounding white
+// space is trimmed, inner white space is not allowed.
+func emailShapeOK(s string) bool {
+	s = strings.TrimSpace(s)
 	at := strings.LastIndexByte(s, '@')
 	return at > 0 && at < len(s)-1 && !strings.ContainsAny(s, " \t\r\n")
 }
 
-// custaHash64 is FNV-1a over s: deterministic from run to run, unlike
+// hash64 is FNV-1a over s: deterministic from run to run, unlike
 // hash/maphash, so that the same input always gives the same report.
-func custaHash64(s string) uint64 {
+func hash64(s string) uint64 {
 	h := uint64(14695981039346656037)
 	for i := 0; i < len(s); i++ {
 		h ^= uint64(s[i])

@@ -14,12 +14,12 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-var custaAsOf = time.Date(2026, 6, 30, 12, 0, 0, 0, time.UTC)
+var testAsOf = time.Date(2026, 6, 30, 12, 0, 0, 0, time.UTC)
 
-func custaDay(y, m, d int) time.Time { return time.Date(y, time.Month(m), d, 10, 0, 0, 0, time.UTC) }
+func testDay(y, m, d int) time.Time { return time.Date(y, time.Month(m), d, 10, 0, 0, 0, time.UTC) }
 
-// custaProblems lists "kind#index field problem" for each offender.
-func custaProblems(r *Report) []string {
+// reportProblems lists "kind#index field problem" for each offender.
+func reportProblems(r *Report) []string {
 	var out []string
 	for _, o := range r.Offenders {
 		out = append(out, fmt.Sprintf("%s#%d %s %s", o.Kind, o.Index, o.Field, o.Problem))
@@ -27,8 +27,8 @@ func custaProblems(r *Report) []string {
 	return out
 }
 
-// custaCheckInvariants checks that counts add up and rates are in [0,1].
-func custaCheckInvariants(t testing.TB, r *Report) {
+// checkInvariants checks that counts add up and rates are in [0,1].
+func checkInvariants(t testing.TB, r *Report) {
 	t.Helper()
 	total := 0
 	for _, kr := range []KindReport{r.Customers, r.Orders, r.Interactions} {
@@ -59,7 +59,7 @@ func custaCheckInvariants(t testing.TB, r *Report) {
 	}
 }
 
-func custaErrStream[T any](items []T, errAt int, err error) iter.Seq2[T, error] {
+func errStream[T any](items []T, errAt int, err error) iter.Seq2[T, error] {
 	return func(yield func(T, error) bool) {
 		for i, it := range items {
 			if i == errAt {
@@ -78,7 +78,7 @@ func custaErrStream[T any](items []T, errAt int, err error) iter.Seq2[T, error] 
 func TestValidate(t *testing.T) {
 	usd := func(s string) decimal.Decimal { return decimal.RequireFromString(s) }
 	good := []Customer{
-		{ID: "C1", Name: "Ann", Created: custaDay(2025, 1, 1), Email: "ann@example.com", Birthday: Birthday{Calendar: Gregorian, Year: 1992, Month: 2, Day: 29}},
+		{ID: "C1", Name: "Ann", Created: testDay(2025, 1, 1), Email: "ann@example.com", Birthday: Birthday{Calendar: Gregorian, Year: 1992, Month: 2, Day: 29}},
 		{ID: "C2", Name: "Bo", ReferredBy: "C1", Phone: "+86 138 0013 8000", Birthday: Birthday{Calendar: Lunar, Month: 8, Day: 15}},
 	}
 	tests := []struct {
@@ -95,9 +95,9 @@ func TestValidate(t *testing.T) {
 			name:      "clean",
 			reason:    "a clean book has no problems, and Feb 29 1992 exists (leap year)",
 			customers: good,
-			orders:    []Order{{ID: "O1", CustomerID: "C1", Time: custaDay(2026, 1, 1), Amount: usd("10.50"), Currency: "USD"}},
-			interactions: []Interaction{{ID: "I1", CustomerID: "C2", Time: custaDay(2026, 2, 1),
-				NextContact: custaDay(2026, 8, 1)}},
+			orders:    []Order{{ID: "O1", CustomerID: "C1", Time: testDay(2026, 1, 1), Amount: usd("10.50"), Currency: "USD"}},
+			interactions: []Interaction{{ID: "I1", CustomerID: "C2", Time: testDay(2026, 2, 1),
+				NextContact: testDay(2026, 8, 1)}},
 		},
 		{
 			name:   "missing and duplicate customers",
@@ -142,14 +142,14 @@ func TestValidate(t *testing.T) {
 			reason:    "unknown customer, negative amount, after AsOf, second currency, duplicate ID, missing fields, NaN quantity",
 			customers: good,
 			orders: []Order{
-				{ID: "O1", CustomerID: "C1", Time: custaDay(2026, 1, 1), Amount: usd("1"), Currency: "CNY"},
-				{ID: "O2", CustomerID: "CX", Time: custaDay(2026, 1, 1), Amount: usd("1"), Currency: "CNY"},
-				{ID: "O3", CustomerID: "C1", Time: custaDay(2026, 1, 1), Amount: usd("-1"), Currency: "CNY"},
-				{ID: "O4", CustomerID: "C1", Time: custaDay(2026, 7, 1), Amount: usd("1"), Currency: "CNY"},
-				{ID: "O5", CustomerID: "C1", Time: custaDay(2026, 1, 1), Amount: usd("1"), Currency: "USD"},
-				{ID: "O1", CustomerID: "C1", Time: custaDay(2026, 1, 1), Amount: usd("1"), Currency: "CNY"},
+				{ID: "O1", CustomerID: "C1", Time: testDay(2026, 1, 1), Amount: usd("1"), Currency: "CNY"},
+				{ID: "O2", CustomerID: "CX", Time: testDay(2026, 1, 1), Amount: usd("1"), Currency: "CNY"},
+				{ID: "O3", CustomerID: "C1", Time: testDay(2026, 1, 1), Amount: usd("-1"), Currency: "CNY"},
+				{ID: "O4", CustomerID: "C1", Time: testDay(2026, 7, 1), Amount: usd("1"), Currency: "CNY"},
+				{ID: "O5", CustomerID: "C1", Time: testDay(2026, 1, 1), Amount: usd("1"), Currency: "USD"},
+				{ID: "O1", CustomerID: "C1", Time: testDay(2026, 1, 1), Amount: usd("1"), Currency: "CNY"},
 				{ID: "", CustomerID: "", Amount: usd("1")},
-				{ID: "O7", CustomerID: "C2", Time: custaDay(2026, 1, 1), Amount: usd("1"), Currency: "cny", Quantity: 0},
+				{ID: "O7", CustomerID: "C2", Time: testDay(2026, 1, 1), Amount: usd("1"), Currency: "cny", Quantity: 0},
 			},
 			want: []string{"order#1 customer_id unknown_ref", "order#2 amount invalid", "order#3 time future",
 				"order#4 currency currency", "order#5 id duplicate",
@@ -161,8 +161,8 @@ func TestValidate(t *testing.T) {
 			reason:    "AllowNegativeAmounts accepts refunds; Currency makes the first CNY order wrong",
 			customers: good,
 			orders: []Order{
-				{ID: "O1", CustomerID: "C1", Time: custaDay(2026, 1, 1), Amount: usd("-5"), Currency: "CNY"},
-				{ID: "O2", CustomerID: "C1", Time: custaDay(2026, 1, 1), Amount: usd("5"), Currency: "USD"},
+				{ID: "O1", CustomerID: "C1", Time: testDay(2026, 1, 1), Amount: usd("-5"), Currency: "CNY"},
+				{ID: "O2", CustomerID: "C1", Time: testDay(2026, 1, 1), Amount: usd("5"), Currency: "USD"},
 			},
 			opts:    &ValidateOptions{AllowNegativeAmounts: true, Currency: "USD"},
 			want:    []string{"order#0 currency currency"},
@@ -173,10 +173,10 @@ func TestValidate(t *testing.T) {
 			reason:    "unknown customer, time after AsOf, next contact before the interaction",
 			customers: good,
 			interactions: []Interaction{
-				{ID: "I1", CustomerID: "C9", Time: custaDay(2026, 1, 1)},
-				{ID: "I2", CustomerID: "C1", Time: custaDay(2027, 1, 1)},
-				{ID: "I3", CustomerID: "C1", Time: custaDay(2026, 1, 5), NextContact: custaDay(2026, 1, 1)},
-				{ID: "I3", CustomerID: "C1", Time: custaDay(2026, 1, 5)},
+				{ID: "I1", CustomerID: "C9", Time: testDay(2026, 1, 1)},
+				{ID: "I2", CustomerID: "C1", Time: testDay(2027, 1, 1)},
+				{ID: "I3", CustomerID: "C1", Time: testDay(2026, 1, 5), NextContact: testDay(2026, 1, 1)},
+				{ID: "I3", CustomerID: "C1", Time: testDay(2026, 1, 5)},
 			},
 			want:    []string{"interaction#0 customer_id unknown_ref", "interaction#1 time future", "interaction#2 next_contact invalid", "interaction#3 id duplicate"},
 			wantErr: true,
@@ -211,14 +211,14 @@ func TestValidate(t *testing.T) {
 			if tt.customers != nil {
 				cs = crmkit.Stream(tt.customers)
 			}
-			r, err := Validate(context.Background(), custaAsOf, cs, crmkit.Stream(tt.orders), crmkit.Stream(tt.interactions), tt.opts)
+			r, err := Validate(context.Background(), testAsOf, cs, crmkit.Stream(tt.orders), crmkit.Stream(tt.interactions), tt.opts)
 			if (err != nil) != tt.wantErr {
 				t.Fatalf("%s: err = %v, wantErr %v", tt.reason, err, tt.wantErr)
 			}
-			if diff := cmp.Diff(tt.want, custaProblems(r)); diff != "" {
+			if diff := cmp.Diff(tt.want, reportProblems(r)); diff != "" {
 				t.Errorf("%s: problems (-want +got):\n%s", tt.reason, diff)
 			}
-			custaCheckInvariants(t, r)
+			checkInvariants(t, r)
 			if err != nil {
 				var re *crmkit.RecordError
 				if !errors.As(err, &re) {
@@ -231,8 +231,8 @@ func TestValidate(t *testing.T) {
 
 func TestValidateReportCounts(t *testing.T) {
 	customers := []Customer{{ID: "A", Name: "a", Email: "a@x.io"}, {ID: "B", Name: "b"}, {ID: "B", Name: "b2"}, {ID: "C"}}
-	orders := []Order{{ID: "O1", CustomerID: "A", Time: custaDay(2026, 1, 1), Amount: decimal.NewFromInt(3), Currency: "EUR"}}
-	r, _ := Validate(context.Background(), custaAsOf, crmkit.Stream(customers), crmkit.Stream(orders), nil, nil)
+	orders := []Order{{ID: "O1", CustomerID: "A", Time: testDay(2026, 1, 1), Amount: decimal.NewFromInt(3), Currency: "EUR"}}
+	r, _ := Validate(context.Background(), testAsOf, crmkit.Stream(customers), crmkit.Stream(orders), nil, nil)
 	// Hand count: 4 customers; B (second) is a duplicate and C lacks a name.
 	if got, want := r.Customers, (KindReport{Records: 4, Accepted: 2, Rejected: 2, IDsChecked: 4}); got.Records != want.Records || got.Accepted != want.Accepted || got.Rejected != want.Rejected || got.IDsChecked != want.IDsChecked {
 		t.Errorf("customers = %+v, want %+v", got, want)
@@ -262,19 +262,19 @@ func TestValidateReportCounts(t *testing.T) {
 
 func TestValidateStreamErrorsAndRefs(t *testing.T) {
 	ioErr := errors.New("disk on fire")
-	cs := custaErrStream([]Customer{{ID: "A", Name: "a"}}, 0, ioErr)
-	os := crmkit.Stream([]Order{{ID: "O1", CustomerID: "nobody", Time: custaDay(2026, 1, 1), Currency: "USD"}})
-	r, err := Validate(context.Background(), custaAsOf, cs, os, nil, nil)
+	cs := errStream([]Customer{{ID: "A", Name: "a"}}, 0, ioErr)
+	os := crmkit.Stream([]Order{{ID: "O1", CustomerID: "nobody", Time: testDay(2026, 1, 1), Currency: "USD"}})
+	r, err := Validate(context.Background(), testAsOf, cs, os, nil, nil)
 	if !errors.Is(err, ioErr) || !errors.Is(err, crmkit.ErrUnknownRef) {
 		t.Errorf("err = %v, want the stream error and an unknown reference", err)
 	}
 	if r.Customers.Records != 2 || r.Customers.StreamErrors != 1 || r.Customers.Rejected != 1 {
 		t.Errorf("customers = %+v, want 2 records, 1 stream error rejected", r.Customers)
 	}
-	custaCheckInvariants(t, r)
+	checkInvariants(t, r)
 
 	// Without a customer stream, references cannot be checked.
-	r, err = Validate(context.Background(), custaAsOf, nil, os, nil, nil)
+	r, err = Validate(context.Background(), testAsOf, nil, os, nil, nil)
 	if err != nil || r.ReferencesChecked {
 		t.Errorf("no customers: err %v, ReferencesChecked %v; want nil, false", err, r.ReferencesChecked)
 	}
@@ -282,15 +282,15 @@ func TestValidateStreamErrorsAndRefs(t *testing.T) {
 
 func TestValidateTrackedIDs(t *testing.T) {
 	orders := []Order{
-		{ID: "O1", CustomerID: "A", Time: custaDay(2026, 1, 1), Currency: "USD"},
-		{ID: "O2", CustomerID: "A", Time: custaDay(2026, 1, 1), Currency: "USD"},
-		{ID: "O2", CustomerID: "A", Time: custaDay(2026, 1, 1), Currency: "USD"},
+		{ID: "O1", CustomerID: "A", Time: testDay(2026, 1, 1), Currency: "USD"},
+		{ID: "O2", CustomerID: "A", Time: testDay(2026, 1, 1), Currency: "USD"},
+		{ID: "O2", CustomerID: "A", Time: testDay(2026, 1, 1), Currency: "USD"},
 	}
-	r, _ := Validate(context.Background(), custaAsOf, nil, crmkit.Stream(orders), nil, &ValidateOptions{MaxTrackedIDs: 1})
+	r, _ := Validate(context.Background(), testAsOf, nil, crmkit.Stream(orders), nil, &ValidateOptions{MaxTrackedIDs: 1})
 	if r.Orders.IDsChecked != 1 || r.Problems != 0 {
 		t.Errorf("MaxTrackedIDs=1: checked %d problems %d, want 1 and 0 (the duplicate lies past the bound)", r.Orders.IDsChecked, r.Problems)
 	}
-	r, _ = Validate(context.Background(), custaAsOf, nil, crmkit.Stream(orders), nil, nil)
+	r, _ = Validate(context.Background(), testAsOf, nil, crmkit.Stream(orders), nil, nil)
 	if r.Orders.IDsChecked != 3 || r.Problems != 1 {
 		t.Errorf("default: checked %d problems %d, want 3 and 1", r.Orders.IDsChecked, r.Problems)
 	}
@@ -301,7 +301,7 @@ func TestValidateOptionsErrors(t *testing.T) {
 		{Required: map[string][]string{KindOrder: {"colour"}}},
 		{Required: map[string][]string{"deal": {"id"}}},
 	} {
-		if _, err := Validate(context.Background(), custaAsOf, nil, nil, nil, opts); err == nil {
+		if _, err := Validate(context.Background(), testAsOf, nil, nil, nil, opts); err == nil {
 			t.Errorf("Validate(%+v) = nil error, want an error", opts)
 		}
 	}
@@ -315,7 +315,7 @@ func TestValidateLunarHook(t *testing.T) {
 		return nil
 	}
 	cs := []Customer{{ID: "A", Name: "a", Birthday: Birthday{Calendar: Lunar, Year: 1990, Month: 5, Day: 1, LeapMonth: true}}}
-	_, err := Validate(context.Background(), custaAsOf, crmkit.Stream(cs), nil, nil, &ValidateOptions{LunarBirthday: hook})
+	_, err := Validate(context.Background(), testAsOf, crmkit.Stream(cs), nil, nil, &ValidateOptions{LunarBirthday: hook})
 	if !errors.Is(err, crmkit.ErrInvalid) {
 		t.Errorf("err = %v, want ErrInvalid from the hook", err)
 	}
@@ -324,7 +324,7 @@ func TestValidateLunarHook(t *testing.T) {
 func TestValidateCancel(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	_, err := Validate(ctx, custaAsOf, crmkit.Stream([]Customer{{ID: "A"}}), nil, nil, nil)
+	_, err := Validate(ctx, testAsOf, crmkit.Stream([]Customer{{ID: "A"}}), nil, nil, nil)
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("err = %v, want context.Canceled", err)
 	}

@@ -16,6 +16,8 @@ var ErrLength = errors.New("forecast: length mismatch or empty input")
 // defined for the data (MAPE with a zero actual, MASE without a usable scale)
 // is NaN; JSON marshalling of the struct then fails, so hosts that marshal it
 // should check with [Accuracy.Defined] first or use the Finite copy.
+// The zero value (N = 0, every measure 0) means nothing was measured; an
+// Accuracy is a plain value, safe for concurrent reads.
 type Accuracy struct {
 	N     int     `json:"n"`
 	ME    float64 `json:"me"`
@@ -119,6 +121,8 @@ func Measure(actual, forecast, train []float64, period int) (Accuracy, error) {
 // (2007), width plus 2/α times the distance by which the actual falls outside,
 // with α = 1 − Level/100; ScaledScore divides Score by the MASE scale (MSIS, as
 // in the M4 competition) and is NaN without a usable scale.
+// The zero value (N = 0) means nothing was measured; values are plain and
+// safe for concurrent reads.
 type IntervalAccuracy struct {
 	Level       float64 `json:"level"`
 	N           int     `json:"n"`

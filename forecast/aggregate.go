@@ -20,14 +20,15 @@ var ErrEmptyPeriod = errors.New("forecast: empty period")
 var ErrTooManyPeriods = errors.New("forecast: too many periods")
 
 // MaxPeriods bounds the length of an aggregated series, so that one stray
-// timestamp (year 1, year 9999) or a tiny fixed step cannot make
+// timestamp (year 1, year 9000) or a tiny fixed step cannot make
 // [Aggregate] allocate without limit: a million periods is 2,700 years of
 // days or 114 years of hours.
 const MaxPeriods = 1_000_000
 
 // Point is one timestamped amount: an order's total, a won deal's value, or
-// 1 for counting events. Money enters as float64 here; convert it with
+// 1 for counting events. The zero value (zero time) is an invalid point. Money enters as float64 here; convert it with
 // crmkit.ToFloat in the accessor given to [AggregateFunc].
+// Points are plain values, safe for concurrent reads.
 type Point struct {
 	Time  time.Time `json:"time"`
 	Value float64   `json:"value"`
@@ -35,6 +36,7 @@ type Point struct {
 
 // Statistic is how [Aggregate] reduces the points of a period. The zero
 // value is [Sum].
+// Statistics are constants, safe for concurrent use.
 type Statistic int
 
 // Statistics of a period.
@@ -46,6 +48,7 @@ const (
 
 // EmptyPolicy says what [Aggregate] writes for a period with no points. The
 // zero value is [EmptyZero].
+// Policies are constants, safe for concurrent use.
 type EmptyPolicy int
 
 // Policies for empty periods.
@@ -62,6 +65,7 @@ const (
 // AggregateOptions configures [Aggregate]. A nil pointer or the zero value
 // means: monthly sums in UTC over the range the data spans, empty months 0,
 // invalid records an error.
+// Options are only read, so one value may be shared by concurrent calls.
 type AggregateOptions struct {
 	// Freq is the period length; the zero value ([Index]) means Monthly.
 	Freq Frequency
@@ -89,6 +93,8 @@ type AggregateOptions struct {
 
 // Aggregation is the result of [Aggregate]: the series and an account of
 // every point read (Points + OutOfRange + Skipped = points in the stream).
+// It is a plain value, safe for concurrent reads; the zero value describes
+// an empty stream.
 type Aggregation struct {
 	Series Series `json:"series"`
 	// Counts[i] is the number of points in period i.
@@ -109,7 +115,8 @@ type Aggregation struct {
 // sum, count or mean per period of the local calendar. The stream need not
 // be sorted; memory grows with the number of periods, not of points.
 //
-// A point with a zero time or a NaN or infinite value is an error
+// A point with a zero time, a time outside years 1 to 9998 (so every period
+// start can be written as RFC 3339), or a NaN or infinite value is an error
 // (*crmkit.RecordError wrapping crmkit.ErrInvalid, with the point's index)
 // unless SkipInvalid is set; an error inside the stream is returned wrapped
 // with the index; a cancelled ctx stops the read with ctx.Err(). A range of
@@ -129,7 +136,7 @@ func AggregateFunc[T any](ctx context.Context, records iter.Seq2[T, error], poin
 		o = *opts
 	}
 	if o.Freq.Unit == Index && o.Freq.Every == 0 {
-		o.Freq = Monthly
+		o.Freq = Frequency{Unit: Month}
 	}
 	if err := o.Freq.Validate(); err != nil {
 		return nil, err
@@ -142,6 +149,9 @@ func AggregateFunc[T any](ctx context.Context, records iter.Seq2[T, error], poin
 	}
 	if o.Stat < Sum || o.Stat > Avg || o.Empty < EmptyZero || o.Empty > EmptyError || o.WeekStart < time.Sunday || o.WeekStart > time.Saturday {
 		return nil, fmt.Errorf("%w: statistic %d, empty policy %d, week start %d", ErrInvalid, o.Stat, o.Empty, o.WeekStart)
+	}
+	if (!o.From.IsZero() && !fcoreTimeInRange(o.From)) || (!o.To.IsZero() && !fcoreTimeInRange(o.To)) {
+		return nil, fmt.Errorf("%w: From %v or To %v outside years 1 to 9998", ErrInvalid, o.From, o.To)
 	}
 	if !o.From.IsZero() && !o.To.IsZero() && !o.From.Before(o.To) {
 		return nil, fmt.Errorf("%w: From %v not before To %v", ErrInvalid, o.From, o.To)
@@ -209,6 +219,11 @@ func AggregateFunc[T any](ctx context.Context, records iter.Seq2[T, error], poin
 				return nil, err
 			}
 			continue
+		case !fcoreTimeInRange(p.Time):
+			if err := invalid(i, "time", "%v outside years 1 to 9998", p.Time); err != nil {
+				return nil, err
+			}
+			continue
 		case math.IsNaN(p.Value) || math.IsInf(p.Value, 0):
 			if err := invalid(i, "value", "%v", p.Value); err != nil {
 				return nil, err
@@ -270,6 +285,14 @@ func AggregateFunc[T any](ctx context.Context, records iter.Seq2[T, error], poin
 	return res, nil
 }
 
+// fcoreTimeInRange reports whether t lies in years 1 to 9998 (UTC), one
+// year inside the 0–9999 that RFC 3339 and JSON can represent, so a period
+// start in any zone or a yearly period stays representable.
+func fcoreTimeInRange(t time.Time) bool {
+	y := t.UTC().Year()
+	return y >= 1 && y <= 9998
+}
+
 // fcoreCell accumulates one period with Neumaier's compensated sum, so ten
 // million small amounts add up to the cent.
 type fcoreCell struct {
@@ -287,6 +310,8 @@ type fcoreAccumulator struct {
 	lastP  int64
 	lo, hi time.Time
 	cached bool
+	missP  int64 // period of the last cache miss
+	missed bool
 }
 
 func (a *fcoreAccumulator) periodOf(t time.Time) (int64, bool) {
@@ -296,6 +321,12 @@ func (a *fcoreAccumulator) periodOf(t time.Time) (int64, bool) {
 	p, ok := a.cal.period(t)
 	if !ok {
 		return 0, false
+	}
+	// Compute the bounds (two time.Date calls) only when two points in a
+	// row fall in the same period, i.e. the stream looks sorted.
+	if !a.missed || p != a.missP {
+		a.missP, a.missed = p, true
+		return p, true
 	}
 	lo, hi := a.cal.start(p), a.cal.start(p+1)
 	// Cache only when the bounds really enclose t (time.Date normalises

@@ -23,7 +23,7 @@ func ExampleAggregate() {
 		{Time: time.Date(2024, 1, 20, 9, 0, 0, 0, time.UTC), Value: 300},
 	}
 	agg, err := forecast.Aggregate(context.Background(), crmkit.Stream(points), &forecast.AggregateOptions{
-		Freq:     forecast.Monthly,
+		Freq:     forecast.Monthly(),
 		Location: berlin,
 		Empty:    forecast.EmptyZero, // no deals means no sales
 	})
@@ -58,7 +58,7 @@ func ExampleAggregateFunc() {
 	agg, err := forecast.AggregateFunc(context.Background(), crmkit.Stream(orders), func(o order) (forecast.Point, error) {
 		v, err := crmkit.ToFloat(o.Total)
 		return forecast.Point{Time: o.Placed, Value: v}, err
-	}, &forecast.AggregateOptions{Freq: forecast.Daily, Empty: forecast.EmptyMissing})
+	}, &forecast.AggregateOptions{Freq: forecast.Daily(), Empty: forecast.EmptyMissing})
 	if err != nil {
 		panic(err)
 	}
@@ -71,7 +71,7 @@ func ExampleSeries_Time() {
 	s := forecast.Series{
 		Values: []float64{10, 12, 11},
 		Start:  time.Date(2024, 10, 1, 0, 0, 0, 0, time.UTC),
-		Freq:   forecast.Quarterly,
+		Freq:   forecast.Quarterly(),
 	}
 	fmt.Println(s.Time(0).Format("2006-01-02"), s.Time(len(s.Values)).Format("2006-01-02"), s.SeasonalPeriod())
 	i, _ := s.Index(time.Date(2025, 5, 17, 0, 0, 0, 0, time.UTC))
@@ -83,7 +83,7 @@ func ExampleSeries_Time() {
 
 func ExampleFrequency_Period() {
 	hourly := forecast.Frequency{Unit: forecast.Fixed, Every: time.Hour}
-	fmt.Println(forecast.Daily.Period(), forecast.Weekly.Period(), forecast.Monthly.Period(), hourly.Period())
+	fmt.Println(forecast.Daily().Period(), forecast.Weekly().Period(), forecast.Monthly().Period(), hourly.Period())
 	// Output:
 	// 7 52 12 24
 }

@@ -55,7 +55,7 @@ func TestAggregate(t *testing.T) {
 		{"mean missing", "Avg with empty months missing", orders, &AggregateOptions{Stat: Avg, Empty: EmptyMissing},
 			[]float64{170.5 / 3, nan, 7}, []int{3, 0, 1}, fcoreUTC(2024, 1, 1, 0, 0), 0, nil},
 		{"empty error", "EmptyError names the empty month", orders, &AggregateOptions{Empty: EmptyError}, nil, nil, time.Time{}, 0, ErrEmptyPeriod},
-		{"quarterly", "Q1 holds all four orders", orders, &AggregateOptions{Freq: Quarterly}, []float64{177.5}, []int{4}, fcoreUTC(2024, 1, 1, 0, 0), 0, nil},
+		{"quarterly", "Q1 holds all four orders", orders, &AggregateOptions{Freq: Quarterly()}, []float64{177.5}, []int{4}, fcoreUTC(2024, 1, 1, 0, 0), 0, nil},
 		{"berlin month end", "23:30 UTC on 31 March is 1:30 on 1 April in Berlin (CEST)",
 			[]Point{{fcoreUTC(2024, 3, 31, 23, 30), 1}, {fcoreUTC(2024, 3, 31, 21, 0), 2}},
 			&AggregateOptions{Location: berlin}, []float64{2, 1}, []int{1, 1}, time.Date(2024, 3, 1, 0, 0, 0, 0, berlin), 0, nil},
@@ -64,13 +64,13 @@ func TestAggregate(t *testing.T) {
 			[]float64{0, 170.5, 0}, []int{0, 3, 0}, fcoreUTC(2023, 12, 1, 0, 0), 1, nil},
 		{"weekly monday", "2024-01-01 is a Monday: 1 Jan and 7 Jan (Sunday) share a Monday week",
 			[]Point{{fcoreUTC(2024, 1, 1, 0, 0), 1}, {fcoreUTC(2024, 1, 7, 23, 59), 2}, {fcoreUTC(2024, 1, 8, 0, 0), 4}},
-			&AggregateOptions{Freq: Weekly, WeekStart: time.Monday}, []float64{3, 4}, []int{2, 1}, fcoreUTC(2024, 1, 1, 0, 0), 0, nil},
+			&AggregateOptions{Freq: Weekly(), WeekStart: time.Monday}, []float64{3, 4}, []int{2, 1}, fcoreUTC(2024, 1, 1, 0, 0), 0, nil},
 		{"weekly sunday", "with Sunday weeks, 7 Jan starts a new week with 8 Jan",
 			[]Point{{fcoreUTC(2024, 1, 1, 0, 0), 1}, {fcoreUTC(2024, 1, 7, 23, 59), 2}, {fcoreUTC(2024, 1, 8, 0, 0), 4}},
-			&AggregateOptions{Freq: Weekly}, []float64{1, 6}, []int{1, 2}, fcoreUTC(2023, 12, 31, 0, 0), 0, nil},
+			&AggregateOptions{Freq: Weekly()}, []float64{1, 6}, []int{1, 2}, fcoreUTC(2023, 12, 31, 0, 0), 0, nil},
 		{"daily across DST", "New York's 10 March 2024 has 23 hours; 04:59 UTC on 11 March is still 10 March locally",
 			[]Point{{time.Date(2024, 3, 10, 0, 0, 0, 0, ny), 1}, {fcoreUTC(2024, 3, 11, 3, 59), 2}, {fcoreUTC(2024, 3, 11, 4, 0), 4}},
-			&AggregateOptions{Freq: Daily, Location: ny}, []float64{3, 4}, []int{2, 1}, time.Date(2024, 3, 10, 0, 0, 0, 0, ny), 0, nil},
+			&AggregateOptions{Freq: Daily(), Location: ny}, []float64{3, 4}, []int{2, 1}, time.Date(2024, 3, 10, 0, 0, 0, 0, ny), 0, nil},
 		{"hourly", "fixed hours from a given From", []Point{{fcoreUTC(2024, 1, 1, 1, 30), 1}, {fcoreUTC(2024, 1, 1, 3, 0), 2}},
 			&AggregateOptions{Freq: Frequency{Unit: Fixed, Every: time.Hour}, From: fcoreUTC(2024, 1, 1, 0, 0)},
 			[]float64{0, 1, 0, 2}, []int{0, 1, 0, 1}, fcoreUTC(2024, 1, 1, 0, 0), 0, nil},
@@ -79,8 +79,9 @@ func TestAggregate(t *testing.T) {
 		{"empty stream", "no points and no range: empty series", nil, nil, []float64{}, []int{}, time.Time{}, 0, nil},
 		{"nan value", "a NaN amount is a record error", []Point{{fcoreUTC(2024, 1, 1, 0, 0), nan}}, nil, nil, nil, time.Time{}, 0, crmkit.ErrInvalid},
 		{"zero time", "a zero time is a record error", []Point{{time.Time{}, 1}}, nil, nil, nil, time.Time{}, 0, crmkit.ErrInvalid},
-		{"too many periods", "a stray year-9999 timestamp in a daily series is refused, not allocated",
-			[]Point{{fcoreUTC(2024, 1, 1, 0, 0), 1}, {fcoreUTC(9999, 1, 1, 0, 0), 1}}, &AggregateOptions{Freq: Daily}, nil, nil, time.Time{}, 0, ErrTooManyPeriods},
+		{"too many periods", "a stray year-9000 timestamp in a daily series is refused, not allocated",
+			[]Point{{fcoreUTC(2024, 1, 1, 0, 0), 1}, {fcoreUTC(9000, 1, 1, 0, 0), 1}}, &AggregateOptions{Freq: Daily()}, nil, nil, time.Time{}, 0, ErrTooManyPeriods},
+		{"year 10000", "a period start beyond year 9999 could not be written as JSON", []Point{{time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC), 1}}, nil, nil, nil, time.Time{}, 0, crmkit.ErrInvalid},
 		{"bad range", "From must precede To", orders, &AggregateOptions{From: fcoreUTC(2024, 1, 1, 0, 0), To: fcoreUTC(2024, 1, 1, 0, 0)}, nil, nil, time.Time{}, 0, ErrInvalid},
 		{"bad fixed", "a fixed frequency needs a duration", orders, &AggregateOptions{Freq: Frequency{Unit: Fixed}}, nil, nil, time.Time{}, 0, ErrInvalid},
 		{"overflow", "sums beyond float64 are an error, not Inf", []Point{{fcoreUTC(2024, 1, 1, 0, 0), math.MaxFloat64}, {fcoreUTC(2024, 1, 2, 0, 0), math.MaxFloat64}}, nil, nil, nil, time.Time{}, 0, ErrInvalid},
@@ -178,22 +179,24 @@ func TestSeriesTime(t *testing.T) {
 		i    int
 		want time.Time
 	}{
-		{"month", Series{Start: fcoreUTC(2024, 1, 1, 0, 0), Freq: Monthly}, 13, fcoreUTC(2025, 2, 1, 0, 0)},
-		{"month back", Series{Start: fcoreUTC(2024, 1, 1, 0, 0), Freq: Monthly}, -1, fcoreUTC(2023, 12, 1, 0, 0)},
-		{"month unaligned start", Series{Start: fcoreUTC(2024, 1, 15, 0, 0), Freq: Monthly}, 0, fcoreUTC(2024, 1, 1, 0, 0)},
-		{"quarter", Series{Start: fcoreUTC(2024, 4, 1, 0, 0), Freq: Quarterly}, 3, fcoreUTC(2025, 1, 1, 0, 0)},
-		{"year", Series{Start: fcoreUTC(2020, 1, 1, 0, 0), Freq: Yearly}, 5, fcoreUTC(2025, 1, 1, 0, 0)},
-		{"week keeps weekday", Series{Start: fcoreUTC(2024, 1, 3, 0, 0), Freq: Weekly}, 2, fcoreUTC(2024, 1, 17, 0, 0)},
-		{"day across DST", Series{Start: time.Date(2024, 3, 9, 0, 0, 0, 0, ny), Freq: Daily}, 2, time.Date(2024, 3, 11, 0, 0, 0, 0, ny)},
+		{"month", Series{Start: fcoreUTC(2024, 1, 1, 0, 0), Freq: Monthly()}, 13, fcoreUTC(2025, 2, 1, 0, 0)},
+		{"month back", Series{Start: fcoreUTC(2024, 1, 1, 0, 0), Freq: Monthly()}, -1, fcoreUTC(2023, 12, 1, 0, 0)},
+		{"month unaligned start", Series{Start: fcoreUTC(2024, 1, 15, 0, 0), Freq: Monthly()}, 0, fcoreUTC(2024, 1, 1, 0, 0)},
+		{"quarter", Series{Start: fcoreUTC(2024, 4, 1, 0, 0), Freq: Quarterly()}, 3, fcoreUTC(2025, 1, 1, 0, 0)},
+		{"year", Series{Start: fcoreUTC(2020, 1, 1, 0, 0), Freq: Yearly()}, 5, fcoreUTC(2025, 1, 1, 0, 0)},
+		{"week keeps weekday", Series{Start: fcoreUTC(2024, 1, 3, 0, 0), Freq: Weekly()}, 2, fcoreUTC(2024, 1, 17, 0, 0)},
+		{"day across DST", Series{Start: time.Date(2024, 3, 9, 0, 0, 0, 0, ny), Freq: Daily()}, 2, time.Date(2024, 3, 11, 0, 0, 0, 0, ny)},
 		{"hours", Series{Start: fcoreUTC(2024, 1, 1, 0, 30), Freq: Frequency{Unit: Fixed, Every: time.Hour}}, 25, fcoreUTC(2024, 1, 2, 1, 30)},
 		{"index", Series{Values: []float64{1}}, 3, time.Time{}},
+		{"hours overflow", Series{Start: fcoreUTC(2024, 1, 1, 0, 0), Freq: Frequency{Unit: Fixed, Every: time.Hour}}, 1 << 30, time.Time{}},
+		{"far", Series{Start: fcoreUTC(2024, 1, 1, 0, 0), Freq: Monthly()}, 1 << 40, time.Time{}},
 	}
 	for _, tt := range tests {
 		got := tt.s.Time(tt.i)
 		if !got.Equal(tt.want) {
 			t.Errorf("%s: Time(%d) = %v, want %v", tt.name, tt.i, got, tt.want)
 		}
-		if tt.s.Freq.Unit != Index {
+		if tt.s.Freq.Unit != Index && !tt.want.IsZero() {
 			if idx, ok := tt.s.Index(got); !ok || idx != tt.i {
 				t.Errorf("%s: Index(Time(%d)) = %d, %v", tt.name, tt.i, idx, ok)
 			}
@@ -202,12 +205,12 @@ func TestSeriesTime(t *testing.T) {
 }
 
 func TestFrequencyPeriod(t *testing.T) {
-	got := []int{Frequency{}.Period(), Daily.Period(), Weekly.Period(), Monthly.Period(), Quarterly.Period(), Yearly.Period(),
+	got := []int{Frequency{}.Period(), Daily().Period(), Weekly().Period(), Monthly().Period(), Quarterly().Period(), Yearly().Period(),
 		Frequency{Unit: Fixed, Every: time.Hour}.Period(), Frequency{Unit: Fixed, Every: 7 * time.Hour}.Period()}
 	if diff := cmp.Diff([]int{1, 7, 52, 12, 4, 1, 24, 1}, got); diff != "" {
 		t.Errorf("periods (-want +got):\n%s", diff)
 	}
-	if p := (Series{Freq: Monthly, Period: 3}).SeasonalPeriod(); p != 3 {
+	if p := (Series{Freq: Monthly(), Period: 3}).SeasonalPeriod(); p != 3 {
 		t.Errorf("override period = %d", p)
 	}
 }
@@ -230,7 +233,7 @@ func TestCivilDays(t *testing.T) {
 }
 
 func TestSeriesJSON(t *testing.T) {
-	s := Series{Values: []float64{1, math.NaN(), 3}, Start: fcoreUTC(2024, 1, 1, 0, 0), Freq: Monthly}
+	s := Series{Values: []float64{1, math.NaN(), 3}, Start: fcoreUTC(2024, 1, 1, 0, 0), Freq: Monthly()}
 	b, err := json.Marshal(s)
 	if err != nil {
 		t.Fatal(err)

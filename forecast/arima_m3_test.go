@@ -45,7 +45,7 @@ func TestAutoARIMAM3Monthly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("AutoARIMA on M3 monthly: %d series, %d failed, sMAPE %.3f, MASE %.4f, %v", ev.Series, ev.Failed, ev.SMAPE, ev.MASE, ev.Elapsed)
+	t.Logf("AutoARIMA on M3 monthly: %d series, %d failed, sMAPE %.3f, MASE %.4f", ev.Series, ev.Failed, ev.SMAPE, ev.MASE)
 	if ev.Failed > 0 {
 		t.Errorf("%d series failed, first: %s", ev.Failed, ev.FirstError)
 	}
@@ -93,7 +93,7 @@ func TestCombinationM3Monthly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("Combination on M3 monthly: %d series, %d failed, sMAPE %.3f, MASE %.4f, %v", ev.Series, ev.Failed, ev.SMAPE, ev.MASE, ev.Elapsed)
+	t.Logf("Combination on M3 monthly: %d series, %d failed, sMAPE %.3f, MASE %.4f", ev.Series, ev.Failed, ev.SMAPE, ev.MASE)
 	if ev.Failed > 0 {
 		t.Errorf("%d series failed, first: %s", ev.Failed, ev.FirstError)
 	}

@@ -13,11 +13,14 @@ import (
 // FitFunc fits a model to a training series. Backtests call it once per
 // origin with a fresh slice the function may keep. It must be safe for
 // concurrent use when given to [Batch] or [Evaluate] with several workers.
+// A nil FitFunc makes [Backtest] fail with [ErrInvalid] and gives a failed
+// row in [Compare].
 type FitFunc func(y []float64) (Model, error)
 
 // BacktestOptions configures [Backtest]. A nil pointer or the zero value
 // means: one-step forecasts from every origin, expanding window, the first
 // origin after half the series, non-seasonal MASE scale, no intervals.
+// Options are only read, so one value may be shared by concurrent calls.
 type BacktestOptions struct {
 	// Horizon is the number of steps forecast from each origin; 0 means 1.
 	// Above [MaxHorizon] is [ErrHorizon].
@@ -41,7 +44,8 @@ type BacktestOptions struct {
 // BacktestResult is the accuracy of one model over rolling origins. Errors
 // are pooled over every (origin, step) pair with an actual value; MASE
 // scales each error by its own training set's scale. Measures that are not
-// defined are NaN in Go and −1 in JSON (see [Accuracy.Finite]).
+// defined are NaN in Go and −1 in JSON (see [Accuracy.Finite]). A plain
+// value, safe for concurrent reads; the zero value means no backtest ran.
 type BacktestResult struct {
 	// Model is the model's String() at the last successful origin.
 	Model string `json:"model"`
@@ -50,6 +54,11 @@ type BacktestResult struct {
 	Origins    int    `json:"origins"`
 	Failed     int    `json:"failed"`
 	FirstError string `json:"first_error,omitempty"`
+	// NoIntervals counts origins whose model gave a point forecast but
+	// not the requested intervals (too little data for an error variance,
+	// or a model without intervals such as Croston); coverage pools the
+	// other origins.
+	NoIntervals int `json:"no_intervals,omitempty"`
 	// Overall pools every step; ByHorizon[k] covers step k+1 only.
 	Overall   Accuracy   `json:"overall"`
 	ByHorizon []Accuracy `json:"by_horizon"`
@@ -90,7 +99,9 @@ func fcoreFiniteInterval(iv IntervalAccuracy) IntervalAccuracy {
 // Missing actual values are skipped.
 //
 // An origin whose fit or forecast fails is counted in Failed and the
-// backtest goes on; if every origin fails, the first error is returned.
+// backtest goes on; if every origin fails, the first error is returned. A
+// model that cannot give the requested intervals at an origin still
+// contributes its point forecast (counted in NoIntervals).
 // Backtest checks ctx between origins. It returns [ErrTooShort] when no
 // origin fits in y and [ErrHorizon] or [ErrInvalid] for bad options.
 func Backtest(ctx context.Context, y []float64, fit FitFunc, opts *BacktestOptions) (*BacktestResult, error) {
@@ -110,7 +121,7 @@ func Backtest(ctx context.Context, y []float64, fit FitFunc, opts *BacktestOptio
 	res := &BacktestResult{}
 	var firstErr error
 	gotIntervals := false
-	for t := first; t < len(y); t += o.Step {
+	for t := first; t < len(y); t = fcoreNextOrigin(t, o.Step, len(y)) {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
@@ -135,6 +146,9 @@ func Backtest(ctx context.Context, y []float64, fit FitFunc, opts *BacktestOptio
 			a, f := y[t+k], fc.fc.Mean[k]
 			all.add(a, f, scale)
 			byH[k].add(a, f, scale)
+		}
+		if len(o.Levels) > 0 && len(fc.fc.Intervals) != len(o.Levels) {
+			res.NoIntervals++
 		}
 		if len(fc.fc.Intervals) == len(o.Levels) && len(o.Levels) > 0 {
 			gotIntervals = true
@@ -162,6 +176,14 @@ func Backtest(ctx context.Context, y []float64, fit FitFunc, opts *BacktestOptio
 		}
 	}
 	return res, nil
+}
+
+// fcoreNextOrigin advances t by step without overflowing past n.
+func fcoreNextOrigin(t, step, n int) int {
+	if step >= n-t {
+		return n
+	}
+	return t + step
 }
 
 type fcoreFitted struct {
@@ -217,6 +239,11 @@ func fcoreFitForecast(fit FitFunc, train []float64, h int, levels []float64) (ou
 		return out, fmt.Errorf("%w: fit returned a nil model", ErrInvalid)
 	}
 	fc, err := m.Forecast(h, levels...)
+	if err != nil && len(levels) > 0 {
+		// No intervals at this origin (too little data to estimate the
+		// error variance, say): keep the point forecast.
+		fc, err = m.Forecast(h)
+	}
 	if err != nil {
 		return out, err
 	}
@@ -325,7 +352,10 @@ func (a *fcoreIntervalAccum) result(level float64) IntervalAccuracy {
 	return r
 }
 
-// Candidate is a named model for [Compare].
+// Candidate is a named model for [Compare]. A zero Candidate (nil Fit) gets
+// a failed row.
+// Candidates are only read; one may be shared by concurrent calls if its
+// Fit is safe for concurrent use.
 type Candidate struct {
 	Name string
 	Fit  FitFunc
@@ -340,7 +370,9 @@ type Comparison struct {
 }
 
 // ComparisonRow is one model's line of a [Comparison]. Err is set (and
-// Result nil) when the model could not be backtested at all.
+// Result nil) when the model could not be backtested at all. A plain value.
+// The zero value is an unnamed row with neither result nor error; rows are
+// safe for concurrent reads.
 type ComparisonRow struct {
 	Name   string          `json:"name"`
 	Result *BacktestResult `json:"result,omitempty"`

@@ -18,18 +18,18 @@ func ExampleBacktest() {
 		panic(err)
 	}
 	fmt.Printf("%s: %d origins, MAE %.1f, MASE %.2f\n", res.Model, res.Origins, res.Overall.MAE, res.Overall.MASE)
-	// The first origin has a single season: no error estimate for the
-	// interval, so it is counted as failed and left out.
-	fmt.Println("failed:", res.Failed, res.FirstError)
+	// The first origin has a single season: no error estimate for an
+	// interval, so it gives a point forecast only.
+	fmt.Println("failed:", res.Failed, "without intervals:", res.NoIntervals)
 	for k, a := range res.ByHorizon {
 		fmt.Printf("h=%d: ME %.1f over %d forecasts\n", k+1, a.ME, a.N)
 	}
 	// Output:
 	// Seasonal naive method: 12 origins, MAE 10.0, MASE 1.00
-	// failed: 1 origin 12: Seasonal naive method: forecast: series too short: too few observations to estimate prediction intervals
-	// h=1: ME 10.0 over 11 forecasts
-	// h=2: ME 10.0 over 10 forecasts
-	// h=3: ME 10.0 over 9 forecasts
+	// failed: 0 without intervals: 1
+	// h=1: ME 10.0 over 12 forecasts
+	// h=2: ME 10.0 over 11 forecasts
+	// h=3: ME 10.0 over 10 forecasts
 }
 
 // The figures agree with a rolling-origin loop over R's rwf, naive and

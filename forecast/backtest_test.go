@@ -242,3 +242,30 @@ func TestBacktestMatchesR(t *testing.T) {
 		}
 	}
 }
+
+func TestBacktestHugeStep(t *testing.T) {
+	// A step near MaxInt must end the loop, not overflow into a panic.
+	got, err := Backtest(context.Background(), []float64{1, 2, 3, 4}, fcoreNaiveFit, &BacktestOptions{Step: math.MaxInt, MinTrain: 2})
+	if err != nil || got.Origins != 1 {
+		t.Fatalf("got %+v, %v", got, err)
+	}
+}
+
+func TestBacktestNoIntervals(t *testing.T) {
+	y := []float64{0, 2, 0, 0, 3, 0, 1, 0, 0, 2}
+	got, err := Backtest(context.Background(), y, func(tr []float64) (Model, error) { return Croston(tr, nil) }, &BacktestOptions{MinTrain: 5, Levels: []float64{80}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.NoIntervals != got.Origins || len(got.Intervals) != 0 || got.Overall.N != 5 {
+		t.Errorf("Croston: origins %d, no intervals %d, intervals %v, N %d", got.Origins, got.NoIntervals, got.Intervals, got.Overall.N)
+	}
+	// Seasonal naive: the first origin (one season) has no error variance.
+	got, err = Backtest(context.Background(), fcoreNoisy(12, 1, 3, func(i int) float64 { return float64(i % 4) }), func(tr []float64) (Model, error) { return SeasonalNaive(tr, 4) }, &BacktestOptions{MinTrain: 4, Levels: []float64{95}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.NoIntervals != 1 || got.Failed != 0 || got.Intervals[0].N != got.Overall.N-1 {
+		t.Errorf("snaive: no intervals %d, failed %d, interval N %d of %d", got.NoIntervals, got.Failed, got.Intervals[0].N, got.Overall.N)
+	}
+}

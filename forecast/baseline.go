@@ -33,26 +33,37 @@ type Baseline struct {
 	sd     float64 // Mean: sample standard deviation
 }
 
-// Requirement sets of the baselines, for [Requirements.Check] before fitting.
-var (
-	// MeanRequirements: one observed value; two for intervals.
-	MeanRequirements = Requirements{Model: "Mean", MinLength: 1, AllowMissing: true}
-	// NaiveRequirements: one observed value; two for intervals.
-	NaiveRequirements = Requirements{Model: "Naive", MinLength: 1, AllowMissing: true}
-	// SeasonalNaiveRequirements: one full season with the last season
-	// observed; one more season for intervals.
-	SeasonalNaiveRequirements = Requirements{Model: "Seasonal naive", MinLength: 1, MinSeasons: 1, AllowMissing: true}
-	// DriftRequirements: two observations (one difference); three for
-	// intervals.
-	DriftRequirements = Requirements{Model: "Drift", MinLength: 2, AllowMissing: true}
-)
+// MeanRequirements returns what [Mean] needs: one observed value (two for
+// intervals). Check a series with [Requirements.Check] before fitting. Each
+// call returns a fresh value, so a caller cannot change what Mean checks.
+func MeanRequirements() Requirements {
+	return Requirements{Model: "Mean", MinLength: 1, AllowMissing: true}
+}
+
+// NaiveRequirements returns what [Naive] needs: one observed value (two for
+// intervals).
+func NaiveRequirements() Requirements {
+	return Requirements{Model: "Naive", MinLength: 1, AllowMissing: true}
+}
+
+// SeasonalNaiveRequirements returns what [SeasonalNaive] needs: one full
+// season with the last season observed (one more season for intervals).
+func SeasonalNaiveRequirements() Requirements {
+	return Requirements{Model: "Seasonal naive", MinLength: 1, MinSeasons: 1, AllowMissing: true}
+}
+
+// DriftRequirements returns what [Drift] needs: two observations (one
+// difference; three for intervals).
+func DriftRequirements() Requirements {
+	return Requirements{Model: "Drift", MinLength: 2, AllowMissing: true}
+}
 
 // Mean forecasts every future value as the mean of the observed values, as
 // R's meanf. Intervals use Student's t with n−1 degrees of freedom and the
 // factor sqrt(1 + 1/n); n is the number of observed (non-NaN) values, where R
 // counts NaN too (the two agree on complete data).
 func Mean(y []float64) (*Baseline, error) {
-	if err := MeanRequirements.Check(y, 1); err != nil {
+	if err := MeanRequirements().Check(y, 1); err != nil {
 		return nil, err
 	}
 	var sum float64
@@ -83,7 +94,7 @@ func Mean(y []float64) (*Baseline, error) {
 // Naive forecasts every future value as the last observation (a random
 // walk), as R's naive: intervals widen with the square root of the step.
 func Naive(y []float64) (*Baseline, error) {
-	return fcoreLagwalk("Naive", y, 1, false, NaiveRequirements)
+	return fcoreLagwalk("Naive", y, 1, false, NaiveRequirements())
 }
 
 // SeasonalNaive forecasts each future value as the last observation of the
@@ -93,14 +104,14 @@ func SeasonalNaive(y []float64, period int) (*Baseline, error) {
 	if period < 1 {
 		return nil, &CheckError{Model: "Seasonal naive", Index: -1, Err: ErrInvalid, Detail: fmt.Sprintf("period %d below 1", period)}
 	}
-	return fcoreLagwalk("Seasonal naive", y, period, false, SeasonalNaiveRequirements)
+	return fcoreLagwalk("Seasonal naive", y, period, false, SeasonalNaiveRequirements())
 }
 
 // Drift forecasts a straight line through the first and last observations
 // (a random walk with drift), as R's rwf(drift = TRUE). The intervals include
 // the standard error of the estimated drift.
 func Drift(y []float64) (*Baseline, error) {
-	return fcoreLagwalk("Drift", y, 1, true, DriftRequirements)
+	return fcoreLagwalk("Drift", y, 1, true, DriftRequirements())
 }
 
 // fcoreLagwalk follows R's forecast:::lagwalk: fitted values are the value
@@ -213,6 +224,8 @@ func (m *Baseline) Sigma() float64 {
 // (percent). Intervals need an error estimate: with too few observations
 // (one for Mean and Naive, one season for SeasonalNaive, two for Drift)
 // asking for levels returns [ErrTooShort]; the point forecast alone works.
+// Data so large that a forecast or bound overflows float64 give
+// [ErrInvalid].
 func (m *Baseline) Forecast(h int, levels ...float64) (Forecast, error) {
 	if m == nil || len(m.future) == 0 {
 		return Forecast{}, fmt.Errorf("%w: forecast from an unfitted Baseline", ErrInvalid)
@@ -238,7 +251,7 @@ func (m *Baseline) Forecast(h int, levels ...float64) (Forecast, error) {
 				fc.Intervals[i].Upper[j] = fc.Mean[j] + w
 			}
 		}
-		return fc, nil
+		return fc, fcoreFiniteForecast(m.String(), fc)
 	}
 	for j := range h {
 		steps := float64(j/m.lag + 1)
@@ -249,7 +262,30 @@ func (m *Baseline) Forecast(h int, levels ...float64) (Forecast, error) {
 		}
 	}
 	fcoreNormalIntervals(&fc, se, levels)
-	return fc, nil
+	return fc, fcoreFiniteForecast(m.String(), fc)
+}
+
+// fcoreFiniteForecast returns an error when data near the float64 limit made
+// a forecast or bound overflow, so a Forecast is always finite (and
+// marshals to JSON).
+func fcoreFiniteForecast(model string, fc Forecast) error {
+	bad := func(v []float64) bool {
+		for _, x := range v {
+			if math.IsNaN(x) || math.IsInf(x, 0) {
+				return true
+			}
+		}
+		return false
+	}
+	if bad(fc.Mean) {
+		return &CheckError{Model: model, Index: -1, Err: ErrInvalid, Detail: "forecast overflows float64"}
+	}
+	for _, iv := range fc.Intervals {
+		if bad(iv.Lower) || bad(iv.Upper) {
+			return &CheckError{Model: model, Index: -1, Err: ErrInvalid, Detail: "prediction interval overflows float64"}
+		}
+	}
+	return nil
 }
 
 // fcoreNormalIntervals adds mean ± z·se intervals for each level.

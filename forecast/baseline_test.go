@@ -207,6 +207,7 @@ func TestBaselineEdges(t *testing.T) {
 		{"bad level", "levels are percentages in (0,100)", "mean", []float64{1, 2}, 1, []float64{0.95 * 100, 120}, ErrInvalid},
 		{"croston negative", "demand cannot be negative", "croston", []float64{1, -1}, 1, nil, ErrInvalid},
 		{"croston NaN", "missing demand is not zero demand", "croston", []float64{1, nan}, 1, nil, ErrMissing},
+		{"drift overflow", "a forecast beyond float64 is an error, not +Inf", "drift", []float64{1e308, 1.7e308}, 2, nil, ErrInvalid},
 		{"croston zeros", "no demand forecasts zero", "croston", []float64{0, 0}, 3, []float64{80}, nil},
 	}
 	for _, tt := range tests {

@@ -7,11 +7,11 @@ import (
 	"math"
 	"runtime"
 	"sync"
-	"time"
 )
 
 // BatchOptions configures [Batch] and [Evaluate]. A nil pointer or the zero
 // value means GOMAXPROCS workers and no progress reports.
+// Options are only read, so one value may be shared by concurrent calls.
 type BatchOptions struct {
 	// Workers bounds the goroutines working at once; 0 means
 	// runtime.GOMAXPROCS(0).
@@ -24,7 +24,8 @@ type BatchOptions struct {
 
 // ItemError is the error of one item of a [Batch]: its position in the
 // input, its key, and what went wrong (a model's typed error, a recovered
-// panic, or ctx.Err() for items not started before cancellation).
+// panic, or ctx.Err() for items not started before cancellation). Safe for
+// concurrent reads; the zero value wraps no error.
 type ItemError struct {
 	Index int
 	Key   string
@@ -40,7 +41,10 @@ func (e *ItemError) Error() string {
 func (e *ItemError) Unwrap() error { return e.Err }
 
 // BatchResult is the outcome of one item: Value when Err is nil. Err is an
-// [*ItemError] that names the item.
+// [*ItemError] that names the item. A plain value; it marshals to JSON with
+// the error as a string.
+// The zero value holds the zero R and no error; results are
+// safe for concurrent reads.
 type BatchResult[R any] struct {
 	Key   string
 	Value R
@@ -143,7 +147,9 @@ feed:
 }
 
 // Holdout is one series split into a training part and the actual values
-// that followed, as in a forecasting competition.
+// that followed, as in a forecasting competition. A zero Holdout (no Test)
+// fails in [Evaluate] with [ErrLength]; Evaluate only reads the slices.
+// Holdouts are plain values, safe for concurrent reads.
 type Holdout struct {
 	Key    string    `json:"key"`
 	Train  []float64 `json:"train"`
@@ -153,10 +159,15 @@ type Holdout struct {
 
 // SeasonalFitFunc fits a model to a training series with its seasonal
 // period, for sets of series whose periods differ.
+// A nil SeasonalFitFunc is an error ([ErrInvalid]) in [Evaluate]; a
+// non-nil one must be safe for concurrent use, because Evaluate calls it
+// from several workers.
 type SeasonalFitFunc func(y []float64, period int) (Model, error)
 
 // HoldoutAccuracy is the accuracy of one series' forecast in an
-// [Evaluation].
+// [Evaluation]; Err is set (and Accuracy zero) when the series failed.
+// The zero value is an unnamed series with nothing measured; values are
+// plain and safe for concurrent reads.
 type HoldoutAccuracy struct {
 	Key      string   `json:"key"`
 	Accuracy Accuracy `json:"accuracy"`
@@ -167,7 +178,9 @@ type HoldoutAccuracy struct {
 // M3 and M4 competitions report: SMAPE and MASE are the means over series of
 // each series' measure over its whole horizon (series whose measure is
 // undefined are left out of that mean; MASECount says how many remain).
-// Elapsed is wall-clock time for fitting and forecasting, a measurement only.
+// It holds no timing: the package never reads the clock, so a caller that
+// wants a wall time measures around [Evaluate].
+// A plain value, safe for concurrent reads.
 type Evaluation struct {
 	Model      string            `json:"model"`
 	Series     int               `json:"series"`
@@ -176,7 +189,6 @@ type Evaluation struct {
 	SMAPE      float64           `json:"smape"`
 	MASE       float64           `json:"mase"`
 	MASECount  int               `json:"mase_count"`
-	Elapsed    time.Duration     `json:"elapsed_ns"`
 	PerSeries  []HoldoutAccuracy `json:"per_series"`
 }
 
@@ -211,7 +223,6 @@ func Evaluate(ctx context.Context, set []Holdout, fit SeasonalFitFunc, opts *Bat
 		acc  Accuracy
 		name string
 	}
-	began := time.Now()
 	results, err := Batch(ctx, set, func(h Holdout) string { return h.Key }, func(_ context.Context, h Holdout) (one, error) {
 		if len(h.Test) == 0 {
 			return one{}, fmt.Errorf("%w: empty test set", ErrLength)
@@ -224,11 +235,10 @@ func Evaluate(ctx context.Context, set []Holdout, fit SeasonalFitFunc, opts *Bat
 		acc, err := Measure(h.Test, f.fc.Mean, h.Train, h.Period)
 		return one{acc, f.name}, err
 	}, opts)
-	elapsed := time.Since(began)
 	if err != nil {
 		return nil, err
 	}
-	ev := &Evaluation{Series: len(set), Elapsed: elapsed, PerSeries: make([]HoldoutAccuracy, len(set))}
+	ev := &Evaluation{Series: len(set), PerSeries: make([]HoldoutAccuracy, len(set))}
 	var sm, ms float64
 	nSM := 0
 	for i, r := range results {

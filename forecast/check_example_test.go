@@ -59,7 +59,7 @@ func ExampleCheck() {
 	}
 	fmt.Println("full seasons:", r.FullSeasons, "constant:", r.Constant)
 	// Output:
-	// outlier at 14: 900, expected about 102
+	// outlier at 14: 900, expected about 101
 	// level shift at 36: 100 -> 126
 	// full seasons: 5 constant: false
 }

@@ -8,6 +8,7 @@ import (
 
 // CheckOptions configures [Check]. A nil pointer or the zero value means a
 // non-seasonal series and the default thresholds.
+// Options are only read, so one value may be shared by concurrent calls.
 type CheckOptions struct {
 	// Period is the seasonal period; 0 or 1 means non-seasonal.
 	Period int `json:"period,omitempty"`
@@ -20,19 +21,37 @@ type CheckOptions struct {
 	// windows before and after an index beyond which it is a level shift;
 	// 0 means 5 (high, because every index is tested).
 	ShiftThreshold float64 `json:"shift_threshold,omitempty"`
+	// Log searches outliers and level shifts on the logarithm of the
+	// values, for multiplicative seasonality (a seasonal swing that grows
+	// with the level) and shifts in percent; non-positive values are left
+	// out of that search. Expected, Before and After are reported back on
+	// the original scale.
+	Log bool `json:"log,omitempty"`
 	// ShiftWindow is the number of observations on each side compared for
-	// a level shift; 0 means max(Period, 6).
+	// a level shift; 0 means max(Period, 6). Windows are capped at
+	// [MaxCheckWindow].
 	ShiftWindow int `json:"shift_window,omitempty"`
 }
 
+// MaxCheckWindow caps the running-median and level-shift windows of
+// [Check], so its cost stays near n·MaxCheckWindow: a seasonal period above
+// it is not decomposed (outliers are then searched as for a non-seasonal
+// series, and Report.Seasonal is false).
+const MaxCheckWindow = 1000
+
 // Report describes a series' fitness for forecasting. It is a plain value
 // that marshals to JSON; the zero value describes an empty series.
+// Reports are safe for concurrent reads.
 type Report struct {
 	N        int `json:"n"`
 	Observed int `json:"observed"`
 	Period   int `json:"period"`
 	// FullSeasons is the number of complete seasonal cycles (N / Period).
 	FullSeasons int `json:"full_seasons"`
+	// Seasonal is true when seasonal effects were estimated for the
+	// outlier search (Period > 1 with two full seasons, Period ≤
+	// MaxCheckWindow).
+	Seasonal bool `json:"seasonal"`
 	// Missing and Infinite list the indices of NaN and ±Inf values.
 	Missing  []int `json:"missing,omitempty"`
 	Infinite []int `json:"infinite,omitempty"`
@@ -50,9 +69,13 @@ type Report struct {
 	LevelShifts     []LevelShift `json:"level_shifts,omitempty"`
 }
 
-// Outlier is an observation far from its robust expectation (local median
+// Outlier (a plain value) is an observation far from its robust expectation (local median
 // trend plus median seasonal effect). Expected is a suggested replacement;
 // Score is the residual in robust standard deviations (IQR/1.349).
+// Values that overflow float64 (data near ±1.8e308) are clamped to
+// ±math.MaxFloat64 so the report always marshals.
+// The zero value (index 0, score 0) is never reported by [Check]; values
+// are safe for concurrent reads.
 type Outlier struct {
 	Index    int     `json:"index"`
 	Value    float64 `json:"value"`
@@ -60,8 +83,10 @@ type Outlier struct {
 	Score    float64 `json:"score"`
 }
 
-// LevelShift is a lasting change in level starting at Index: Before and
+// LevelShift (a plain value) is a lasting change in level starting at Index: Before and
 // After are the medians of the (deseasonalised) windows on each side.
+// The zero value is a shift of 0 at index 0, which [Check] never
+// reports; values are safe for concurrent reads.
 type LevelShift struct {
 	Index  int     `json:"index"`
 	Before float64 `json:"before"`
@@ -76,18 +101,25 @@ type LevelShift struct {
 // [ErrInvalid] only for bad options.
 //
 // Outliers are found without STL: the trend is a running median over one
-// season (the 6 neighbours when non-seasonal), the seasonal effect the median
-// detrended value of each season position (then the trend is recomputed on
-// the deseasonalised series), and, as in R's tsoutliers, an observation is
-// an outlier when its residual lies more than OutlierThreshold interquartile
-// ranges beyond the quartiles of all residuals. Level shifts are searched on
-// the deseasonalised series: at each index the median
-// of the ShiftWindow values after it is compared with the median of those
-// before, less the trend over the window (the median of the differences at
-// lag ShiftWindow, which a single shift barely moves), and scaled by the
-// noise level estimated from the MAD of the first differences; the
-// strongest non-overlapping changes above ShiftThreshold are reported, each
-// placed at the split that best separates the two levels.
+// season (the 6 neighbours when non-seasonal) after removing a robust
+// slope; a point's seasonal effect is the median detrended value at the same
+// season position in the three cycles on each side, leaving the point out
+// (then the trend is recomputed on the deseasonalised series); and, as in
+// R's tsoutliers, an observation is an outlier when its residual lies more
+// than OutlierThreshold interquartile ranges beyond the quartiles of all
+// residuals. Level shifts are searched on the deseasonalised series: at each
+// index the median of the ShiftWindow values after it is compared with the
+// median of those before, less the trend over the window (the median of the
+// differences at lag ShiftWindow, which a single shift barely moves), and
+// scaled by the noise level estimated from the MAD of the first differences
+// or, if larger (a wandering series), of the lag-ShiftWindow differences;
+// the strongest non-overlapping changes above ShiftThreshold are reported,
+// each placed at the split that best separates the two levels. Outliers are
+// then searched again with the shifts removed.
+//
+// On the series of testdata/check_ref.R, Check finds every injected outlier,
+// as R's tsoutliers does, with at most two other flags that R does not
+// raise.
 func Check(y []float64, opts *CheckOptions) (*Report, error) {
 	var o CheckOptions
 	if opts != nil {
@@ -105,6 +137,7 @@ func Check(y []float64, opts *CheckOptions) (*Report, error) {
 	if o.ShiftWindow == 0 {
 		o.ShiftWindow = max(o.Period, 6)
 	}
+	o.ShiftWindow = min(o.ShiftWindow, MaxCheckWindow)
 	if o.Period < 1 || o.ShiftWindow < 1 || !(o.OutlierThreshold > 0) || !(o.ShiftThreshold > 0) ||
 		math.IsInf(o.OutlierThreshold, 0) || math.IsInf(o.ShiftThreshold, 0) {
 		return nil, fmt.Errorf("%w: check options %+v", ErrInvalid, o)
@@ -145,7 +178,21 @@ func Check(y []float64, opts *CheckOptions) (*Report, error) {
 		return r, nil
 	}
 	r.OutliersChecked = true
-	_, _, outliers, clean := fcoreOutlierPass(x, o.Period, r.FullSeasons, o.OutlierThreshold)
+	if o.Log {
+		for i, v := range x {
+			x[i] = math.NaN()
+			if v > 0 {
+				x[i] = math.Log(v)
+			}
+		}
+		defer fcoreExpReport(r, y)
+	}
+	period := o.Period
+	if period > MaxCheckWindow || r.FullSeasons < 2 {
+		period = 1
+	}
+	r.Seasonal = period > 1
+	_, _, outliers, clean := fcoreOutlierPass(x, period, o.OutlierThreshold)
 	r.Outliers = outliers
 	k := o.ShiftWindow
 	if k > n || n < 2*k+1 {
@@ -169,10 +216,10 @@ func Check(y []float64, opts *CheckOptions) (*Report, error) {
 	for t := range x {
 		adj[t] = x[t] - offset[t]
 	}
-	_, _, outliers, _ = fcoreOutlierPass(adj, o.Period, r.FullSeasons, o.OutlierThreshold)
+	_, _, outliers, _ = fcoreOutlierPass(adj, period, o.OutlierThreshold)
 	for q := range outliers {
 		outliers[q].Value = x[outliers[q].Index]
-		outliers[q].Expected += offset[outliers[q].Index]
+		outliers[q].Expected = fcoreClamp(outliers[q].Expected + offset[outliers[q].Index])
 	}
 	r.Outliers = outliers
 	return r, nil
@@ -181,7 +228,7 @@ func Check(y []float64, opts *CheckOptions) (*Report, error) {
 // fcoreOutlierPass estimates a robust trend and season of x (NaN missing),
 // flags outliers by R's tsoutliers rule and returns the deseasonalised
 // series (the shift search is median-based, so outliers may stay in it).
-func fcoreOutlierPass(x []float64, period, fullSeasons int, threshold float64) (season, trend []float64, outliers []Outlier, clean []float64) {
+func fcoreOutlierPass(x []float64, period int, threshold float64) (season, trend []float64, outliers []Outlier, clean []float64) {
 	n := len(x)
 	// Trend: running median over a season (the 6 neighbours when non-seasonal);
 	// for seasonal data a second pass on the deseasonalised
@@ -212,28 +259,43 @@ func fcoreOutlierPass(x []float64, period, fullSeasons int, threshold float64) (
 	}
 	trend = fcoreRunningMedian(flat, a, b, excl)
 	season = make([]float64, n)
-	if period > 1 && fullSeasons >= 2 {
+	if period > 1 {
 		// Seasonal effect of each point: the median detrended value of
-		// the other points in its season position (leaving the point out,
-		// so an outlier cannot hide in its own seasonal effect), centred
-		// by the median of the positions' full medians.
+		// the same season position in the fcoreSeasonYears cycles on
+		// each side, leaving the point out (so an outlier cannot hide in
+		// its own seasonal effect) and following a pattern that changes
+		// over the years; centred by the median of the positions' overall
+		// medians.
 		eff := make([]float64, period)
-		vals := make([]float64, 0, n/period+1)
+		sub := make([]float64, 0, n/period+1)
+		vals := make([]float64, 0, 2*fcoreSeasonYears)
 		for j := range period {
-			vals = vals[:0]
+			sub = sub[:0]
 			for i := j; i < n; i += period {
-				if d := flat[i] - trend[i]; !math.IsNaN(d) {
+				sub = append(sub, flat[i]-trend[i])
+			}
+			for q := range sub {
+				vals = vals[:0]
+				for r := max(0, q-fcoreSeasonYears); r < min(len(sub), q+fcoreSeasonYears+1); r++ {
+					if r != q && !math.IsNaN(sub[r]) {
+						vals = append(vals, sub[r])
+					}
+				}
+				season[j+q*period] = fcoreMedian(vals)
+			}
+			vals = vals[:0]
+			for _, d := range sub {
+				if !math.IsNaN(d) {
 					vals = append(vals, d)
 				}
 			}
-			eff[j] = fcoreMedian(vals) // sorts vals
+			eff[j] = fcoreMedian(vals)
 			if math.IsNaN(eff[j]) {
 				eff[j] = 0
 			}
-			for i := j; i < n; i += period {
-				season[i] = eff[j]
-				if d := flat[i] - trend[i]; !math.IsNaN(d) && len(vals) > 1 {
-					season[i] = fcoreMedianWithout(vals, d)
+			for q := range sub {
+				if math.IsNaN(season[j+q*period]) {
+					season[j+q*period] = eff[j]
 				}
 			}
 		}
@@ -272,13 +334,14 @@ func fcoreOutlierPass(x []float64, period, fullSeasons int, threshold float64) (
 		}
 		e := x[i] - trend[i] - season[i]
 		if e < q1-threshold*iqr || e > q3+threshold*iqr {
-			outliers = append(outliers, Outlier{Index: i, Value: x[i], Expected: trend[i] + season[i], Score: (e - q2) / (iqr / 1.349)})
+			outliers = append(outliers, Outlier{Index: i, Value: x[i], Expected: fcoreClamp(trend[i] + season[i]), Score: fcoreClamp((e - q2) / (iqr / 1.349))})
 		}
 	}
 	return season, trend, outliers, clean
 }
 
-// fcoreShiftPass finds level shifts in the deseasonalised series clean with windows of k on each side.
+// fcoreShiftPass finds level shifts in the deseasonalised series clean with
+// windows of k on each side.
 func fcoreShiftPass(clean []float64, k int, threshold float64) []LevelShift {
 	n := len(clean)
 	steps := make([]float64, 0, n)
@@ -288,7 +351,15 @@ func fcoreShiftPass(clean []float64, k int, threshold float64) []LevelShift {
 		}
 	}
 	_, stepScale := fcoreRobustScale(steps)
-	noise := stepScale / math.Sqrt2
+	mags := make([]float64, 0, n)
+	for _, v := range clean {
+		if !math.IsNaN(v) {
+			mags = append(mags, math.Abs(v))
+		}
+	}
+	// As for outliers, rounding noise is not a level: floor the noise at
+	// 1e-9 of the typical magnitude.
+	noise := max(stepScale/math.Sqrt2, 1e-9*fcoreMedian(mags))
 	steps = steps[:0]
 	for i := k; i < n; i++ {
 		if d := clean[i] - clean[i-k]; !math.IsNaN(d) {
@@ -296,6 +367,13 @@ func fcoreShiftPass(clean []float64, k int, threshold float64) []LevelShift {
 		}
 	}
 	slope := fcoreMedian(steps) / float64(k)
+	// Wandering series (random walks, strong autocorrelation) move far
+	// over k steps without any single shift: the spread of the lag-k
+	// differences, which a lone shift barely affects, raises the noise
+	// level for them, while for white noise it equals the first-difference
+	// estimate.
+	_, lagScale := fcoreRobustScale(steps)
+	noise = max(noise, lagScale/math.Sqrt2)
 	if noise == 0 || math.IsNaN(noise) || math.IsInf(noise, 0) || math.IsNaN(slope) {
 		return nil
 	}
@@ -345,9 +423,18 @@ func fcoreShiftPass(clean []float64, k int, threshold float64) []LevelShift {
 				break
 			}
 		}
+		if near {
+			continue
+		}
+		at := fcoreBestSplit(clean, c.i, k, c.before, c.after, slope)
+		for _, s := range out {
+			if at > s.Index-k && at < s.Index+k {
+				near = true
+				break
+			}
+		}
 		if !near {
-			at := fcoreBestSplit(clean, c.i, k, c.before, c.after, slope)
-			out = append(out, LevelShift{Index: at, Before: c.before, After: c.after, Score: c.score, step: c.after - c.before - slope*float64(k)})
+			out = append(out, LevelShift{Index: at, Before: fcoreClamp(c.before), After: fcoreClamp(c.after), Score: fcoreClamp(c.score), step: c.after - c.before - slope*float64(k)})
 		}
 	}
 	slices.SortFunc(out, func(p, q LevelShift) int { return p.Index - q.Index })
@@ -459,22 +546,36 @@ func fcoreRunningMedian(x []float64, a, b int, excl bool) []float64 {
 	return out
 }
 
-// fcoreMedianWithout returns the median of the sorted values s with one
-// element equal to v removed.
-func fcoreMedianWithout(s []float64, v float64) float64 {
-	r, _ := slices.BinarySearch(s, v)
-	at := func(k int) float64 {
-		if k >= r {
-			return s[k+1]
-		}
-		return s[k]
+// fcoreExpReport maps a report searched on log values back to the scale of
+// y.
+func fcoreExpReport(r *Report, y []float64) {
+	for q := range r.Outliers {
+		r.Outliers[q].Value = y[r.Outliers[q].Index]
+		r.Outliers[q].Expected = fcoreClamp(math.Exp(r.Outliers[q].Expected))
 	}
-	m := len(s) - 1
-	if m%2 == 1 {
-		return at(m / 2)
+	for q := range r.LevelShifts {
+		r.LevelShifts[q].Before = fcoreClamp(math.Exp(r.LevelShifts[q].Before))
+		r.LevelShifts[q].After = fcoreClamp(math.Exp(r.LevelShifts[q].After))
 	}
-	return (at(m/2-1) + at(m/2)) / 2
 }
+
+// fcoreClamp keeps report values JSON-safe when data near the float64 limit
+// overflow: ±Inf becomes ±MaxFloat64 and NaN becomes 0.
+func fcoreClamp(v float64) float64 {
+	switch {
+	case math.IsNaN(v):
+		return 0
+	case math.IsInf(v, 1):
+		return math.MaxFloat64
+	case math.IsInf(v, -1):
+		return -math.MaxFloat64
+	}
+	return v
+}
+
+// fcoreSeasonYears is the number of seasonal cycles on each side whose
+// values at the same position estimate a point's seasonal effect.
+const fcoreSeasonYears = 3
 
 // fcoreMedian returns the median of v, reordering v; NaN if empty.
 func fcoreMedian(v []float64) float64 {

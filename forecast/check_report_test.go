@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"math"
 	"math/rand/v2"
+	"os"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -116,11 +117,55 @@ func TestCheckExactSeason(t *testing.T) {
 	}
 }
 
-func TestMedianWithout(t *testing.T) {
-	s := []float64{1, 2, 4, 8, 16}
-	for _, tt := range []struct{ v, want float64 }{{1, 6}, {4, 5}, {16, 3}} {
-		if got := fcoreMedianWithout(s, tt.v); got != tt.want {
-			t.Errorf("median of %v without %v = %v, want %v", s, tt.v, got, tt.want)
+// TestCheckAgreesWithTsoutliers runs Check on the series of
+// testdata/check_ref.R: every injected outlier must be found (R's
+// tsoutliers finds them too) and at most two flagged points may be missing
+// from R's list (the methods differ; see the script).
+func TestCheckAgreesWithTsoutliers(t *testing.T) {
+	b, err := os.ReadFile("testdata/check_ref.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cases []struct {
+		Name     []string
+		Y        []float64
+		Period   []int
+		Log      []bool
+		Injected []int
+		RIndex   []int `json:"r_index"`
+	}
+	if err := json.Unmarshal(b, &cases); err != nil {
+		t.Fatal(err)
+	}
+	if len(cases) != 4 {
+		t.Fatalf("%d cases, want 4", len(cases))
+	}
+	for _, c := range cases {
+		r, err := Check(c.Y, &CheckOptions{Period: c.Period[0], Log: c.Log[0]})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[int]bool{}
+		for _, o := range r.Outliers {
+			got[o.Index+1] = true
+		}
+		inR := map[int]bool{}
+		for _, i := range c.RIndex {
+			inR[i] = true
+		}
+		for _, i := range c.Injected {
+			if !got[i] || !inR[i] {
+				t.Errorf("%s: injected outlier %d: Check %v, R %v", c.Name[0], i, got[i], inR[i])
+			}
+		}
+		extra := 0
+		for i := range got {
+			if !inR[i] {
+				extra++
+			}
+		}
+		if extra > 2 {
+			t.Errorf("%s: %d outliers not flagged by R (Check %v, R %v)", c.Name[0], extra, r.Outliers, c.RIndex)
 		}
 	}
 }

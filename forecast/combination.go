@@ -11,6 +11,7 @@ import (
 // CombinationOptions are the options of [FitCombination]. A nil pointer and
 // the zero value fit the three members one after another with their default
 // options.
+// Options are only read, so one value may be shared by concurrent calls.
 type CombinationOptions struct {
 	// ETS, ARIMA and Theta are passed to the members' fitting functions.
 	ETS   *ETSOptions

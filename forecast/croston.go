@@ -7,6 +7,7 @@ import (
 
 // CrostonOptions configures [Croston]. A nil pointer or the zero value means
 // R's defaults: alpha 0.1 and Croston's original method.
+// Options are only read, so one value may be shared by concurrent calls.
 type CrostonOptions struct {
 	// Alpha is the smoothing parameter for both the demand sizes and the
 	// intervals between demands, in (0, 1]; 0 means 0.1 as in R.
@@ -16,8 +17,12 @@ type CrostonOptions struct {
 	SBA bool `json:"sba,omitempty"`
 }
 
-// CrostonRequirements: one observation, no missing, none negative.
-var CrostonRequirements = Requirements{Model: "Croston", MinLength: 1}
+// CrostonRequirements returns what [Croston] needs: one observation and no
+// missing values. Croston also rejects negative demand ([ErrInvalid]), which
+// Requirements cannot express.
+func CrostonRequirements() Requirements {
+	return Requirements{Model: "Croston", MinLength: 1}
+}
 
 // CrostonModel is a fitted Croston (or SBA) model for intermittent demand:
 // slow-moving products with many periods of zero sales. It is immutable and
@@ -55,7 +60,7 @@ func Croston(y []float64, opts *CrostonOptions) (*CrostonModel, error) {
 	if !(o.Alpha > 0 && o.Alpha <= 1) {
 		return nil, &CheckError{Model: name, Index: -1, Err: ErrInvalid, Detail: fmt.Sprintf("alpha %v outside (0, 1]", o.Alpha)}
 	}
-	req := CrostonRequirements
+	req := CrostonRequirements()
 	req.Model = name
 	if err := req.Check(y, 1); err != nil {
 		return nil, err

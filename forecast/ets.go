@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"math"
 	"strings"
-
-	"github.com/crmkit/crmkit"
 )
 
 // ETSOptions are the options of [FitETS]. A nil pointer and the zero value
@@ -16,6 +14,7 @@ import (
 // evaluations), select by AICc, restrict to R's stable combinations, no
 // multiplicative trend in automatic selection, and 5000 simulated paths
 // (seed 0) for prediction intervals that have no analytic form.
+// Options are only read, so one value may be shared by concurrent calls.
 type ETSOptions struct {
 	// Alpha, Beta, Gamma and Phi fix a smoothing parameter (R's alpha=,
 	// beta=, gamma=, phi=); nil estimates it. A fixed value must lie inside
@@ -61,11 +60,16 @@ type ETSOptions struct {
 // candidate failing). It is wrapped in an [*ETSError].
 var ErrETSFit = errors.New("ETS estimation failed")
 
-// ETSError reports why fitting or forecasting an ETS model failed. Err wraps
-// [ErrETSFit], crmkit.ErrInvalid (bad spec, options or values: infinite
-// value, fixed parameter out of bounds, multiplicative model for
-// non-positive data, series too short, level outside (0,100)) or
-// crmkit.ErrMissing (NaN in the series), so errors.Is works.
+// ETSError reports why fitting or forecasting an ETS or Theta model failed
+// (the zero value has a nil Err and should not be used; values are safe for
+// concurrent reads). Err wraps one of this package's sentinels, so
+// errors.Is works: [ErrTooShort] (empty series, too few observations for
+// the model), [ErrMissing] (NaN), [ErrNonPositive] (multiplicative model for
+// data with a value ≤ 0), [ErrInvalid] (bad spec, period or options,
+// infinite or overflowing value, fixed parameter out of bounds, level
+// outside (0,100)), [ErrHorizon] (forecast horizon), or [ErrETSFit]
+// (estimation failed). Problems with the data come as a [*CheckError]
+// inside, naming the first offending index.
 type ETSError struct {
 	Op    string // "fit" or "forecast"
 	Model string // the spec or model, "" when not known
@@ -85,9 +89,9 @@ func (e *ETSError) Error() string {
 func (e *ETSError) Unwrap() error { return e.Err }
 
 var (
-	etsErrShort   = crmkit.ErrInvalid
+	etsErrShort   = ErrTooShort
 	etsErrFit     = ErrETSFit
-	etsErrInvalid = crmkit.ErrInvalid
+	etsErrInvalid = ErrInvalid
 )
 
 func etsErrf(kind error, format string, args ...any) error {
@@ -95,7 +99,8 @@ func etsErrf(kind error, format string, args ...any) error {
 }
 
 // ETS is a fitted exponential smoothing state space model (Hyndman, Koehler,
-// Ord & Snyder 2008) as R's forecast::ets fits it. Read it through its
+// Ord & Snyder 2008) as R's forecast::ets fits it (see
+// docs/decisions/0180-ets-r-parity.md for the few deliberate differences). Read it through its
 // methods; it marshals to JSON as a summary. The zero value is not a usable
 // model: obtain one from [FitETS]. An *ETS is immutable and safe for
 // concurrent use.
@@ -103,8 +108,6 @@ type ETS struct {
 	errT, trendT, seasT int
 	damped              bool
 	m                   int // period of the recursion (1 without season)
-	period              int // period given by the caller
-	y                   []float64
 	alpha, beta, gamma  float64
 	phi                 float64
 	states              []float64 // (n+1)×p
@@ -116,13 +119,13 @@ type ETS struct {
 	npar                int // parameters counted in the information criteria
 	seed                uint64
 	npaths              int
-	hasBeta, hasGamma   bool
 	constantFallback    bool
 }
 
 // ETSParams are the smoothing parameters of an [ETS] model. Beta, Gamma and
 // Phi are zero when the model has no trend, no season or no damping (Phi is
-// then 1 in the recursions).
+// then 1 in the recursions); the zero value means no parameter at all. It is
+// a plain value, safe to copy and share.
 type ETSParams struct {
 	Alpha float64 `json:"alpha"`
 	Beta  float64 `json:"beta,omitempty"`
@@ -170,6 +173,10 @@ func (f *ETS) Sigma2() float64 { return f.sigma2 }
 
 // MSE is the in-sample mean squared one-step error in the data's units.
 func (f *ETS) MSE() float64 { return f.mse }
+
+// AMSE is the in-sample mean squared error averaged over horizons 1..NMSE,
+// as R's fit$amse.
+func (f *ETS) AMSE() float64 { return f.amse }
 
 // Params returns the smoothing parameters.
 func (f *ETS) Params() ETSParams {
@@ -224,8 +231,12 @@ func (f *ETS) Fitted() []float64 { return append([]float64(nil), f.fitted...) }
 // (y − ŷ)/ŷ for multiplicative error, as R's residuals(fit).
 func (f *ETS) Residuals() []float64 { return append([]float64(nil), f.resid...) }
 
-// Period is the seasonal period given to [FitETS].
-func (f *ETS) Period() int { return f.period }
+// Period is the seasonal period the model uses: the period given to
+// [FitETS] when the model has a season, else 1. FitETS drops the season, as
+// R does, for a Z season with period above 24, for a series no longer than
+// one period, or when selection picks none; Period then reports 1, agreeing
+// with [ETS.String], so ETS(A,N,N) fitted with period 1<<40 reports 1.
+func (f *ETS) Period() int { return f.m }
 
 // NumParams is the number of parameters the information criteria count
 // (estimated smoothing parameters, free initial states, and the variance).
@@ -254,7 +265,7 @@ func etsFinitePtr(v float64) *float64 {
 // and the information criteria when finite.
 func (f *ETS) MarshalJSON() ([]byte, error) {
 	return json.Marshal(etsJSON{
-		Model: f.String(), Period: f.period, Params: f.Params(), InitialStates: f.InitialStates(),
+		Model: f.String(), Period: f.m, Params: f.Params(), InitialStates: f.InitialStates(),
 		LogLik: etsFinitePtr(f.loglik), AIC: etsFinitePtr(f.aic), AICc: etsFinitePtr(f.aicc),
 		BIC: etsFinitePtr(f.bic), Sigma2: f.sigma2,
 	})
@@ -267,10 +278,12 @@ type etsSpec struct {
 }
 
 func etsParseSpec(spec string) (etsSpec, error) {
-	s := strings.ToUpper(spec)
-	bad := etsErrf(etsErrInvalid, "spec %q: want error, trend and season letters such as \"ANN\", \"MAdM\" or \"ZZZ\"", spec)
+	// Letters are case-sensitive, as in R: "mam" is not a spec, and the
+	// damping mark is a lower-case d ("MAdM").
+	s := spec
+	bad := etsErrf(etsErrInvalid, "spec %q: want upper-case error, trend and season letters such as \"ANN\", \"MAdM\" or \"ZZZ\"", spec)
 	damped := 0
-	if len(s) == 4 && s[2] == 'D' {
+	if len(s) == 4 && s[2] == 'd' {
 		damped = 1
 		s = s[:2] + s[3:]
 	}
@@ -323,12 +336,20 @@ func etsParseSpec(spec string) (etsSpec, error) {
 // (with Z it is skipped otherwise); and restricted combinations (A error with
 // M trend or season, M,M,A) are errors unless opts.Unrestricted.
 //
-// Input rules and fallbacks: an empty series or one with NaN or infinite
-// values gets an [*ETSError] (naming the first bad index); a series with no
-// more than the model's parameter count + 4 observations is an error (R
-// falls back to Holt-Winters there). A constant series with a Z spec gives
-// ETS(A,N,N) with alpha = 0.99999 and the constant as level, as R's ets()
-// does for constant data.
+// Spec letters are case-sensitive as in R ("mam" is an error); the damping
+// mark is a lower-case d. A dropped season is reported by [ETS.Period] as 1.
+//
+// Input rules and fallbacks ([ETSRequirements] publishes them): an empty or
+// too short series (no more than the model's parameter count + 4
+// observations; R falls back to Holt-Winters there) wraps [ErrTooShort], NaN
+// [ErrMissing], infinite or overflowing values [ErrInvalid], data ≤ 0 for
+// an explicit multiplicative component [ErrNonPositive], each as a
+// [*CheckError] naming the first bad index inside an [*ETSError]. A
+// constant series with a Z spec gives ETS(A,N,N) with alpha = 0.99999 and
+// the constant as level, as R's ets() does for constant data.
+//
+// FitETS keeps no state between calls and may be called concurrently; it
+// only reads y and the model keeps no reference to it.
 func FitETS(y []float64, period int, spec string, opts *ETSOptions) (*ETS, error) {
 	fit, err := etsFit(y, period, spec, opts)
 	if err != nil {
@@ -337,22 +358,96 @@ func FitETS(y []float64, period int, spec string, opts *ETSOptions) (*ETS, error
 	return fit, nil
 }
 
-func etsCheckData(y []float64) error {
-	if len(y) == 0 {
-		return etsErrf(etsErrInvalid, "empty series")
+// etsCheckData checks y against req (every problem, joined) and, beyond
+// what [Requirements] can say, rejects finite values so large that the
+// likelihood overflows.
+func etsCheckData(y []float64, period int, req Requirements) error {
+	var errs []error
+	req.Model = "" // the *ETSError around names the model
+	if err := req.Check(y, period); err != nil {
+		errs = append(errs, err)
 	}
 	for i, v := range y {
-		if math.IsNaN(v) {
-			return crmkit.Errorf("observation", i, "", "y", crmkit.ErrMissing, "NaN")
-		}
-		if math.IsInf(v, 0) {
-			return crmkit.Errorf("observation", i, "", "y", crmkit.ErrInvalid, "%v", v)
-		}
-		if math.Abs(v) > 1e150 {
-			return crmkit.Errorf("observation", i, "", "y", crmkit.ErrInvalid, "|%g| above 1e150 overflows the likelihood", v)
+		if !math.IsInf(v, 0) && math.Abs(v) > 1e150 {
+			errs = append(errs, &CheckError{Model: req.Model, Index: i, Err: ErrInvalid, Detail: fmt.Sprintf("|%g| above 1e150 overflows the likelihood", v)})
+			break
 		}
 	}
-	return nil
+	return errors.Join(errs...)
+}
+
+// ETSRequirements returns what [FitETS] checks before estimating a model of
+// spec with seasonal period period: no missing values, strictly positive
+// data when the spec names a multiplicative component (M error, trend or
+// season; a Z error or component is then only tried on positive data), and
+// more observations than the model's parameter count + 4 (2 for the level
+// and variance, 2 for a trend, 1 for damping, period for a season kept
+// under the rules of FitETS).
+//
+// The count assumes the series is longer than one period: FitETS drops the
+// season of a series no longer than one period, as R does, and then checks
+// the non-seasonal count, which is smaller. Passing the check does not
+// guarantee a fit: estimation can still fail with [ErrETSFit]. It returns
+// an [*ETSError] wrapping [ErrInvalid] for a spec or period FitETS rejects.
+func ETSRequirements(spec string, period int) (Requirements, error) {
+	sp, err := etsParseSpec(spec)
+	if err == nil && period < 1 {
+		err = etsErrf(etsErrInvalid, "period %d below 1", period)
+	}
+	if err == nil {
+		sp, err = etsSeasonRule(sp, spec, period, period+1)
+	}
+	if err != nil {
+		return Requirements{}, &ETSError{Op: "fit", Model: spec, Err: err}
+	}
+	return etsRequirements(sp, spec, period), nil
+}
+
+// etsSeasonRule applies R's rules for dropping a season: none for period
+// 1 or a series of n ≤ period observations (an explicit A or M season with
+// period 1 is an error), and none for a Z season above period 24 (an
+// explicit one is an error).
+func etsSeasonRule(sp etsSpec, spec string, m, n int) (etsSpec, error) {
+	if m <= 1 || n <= m {
+		if m == 1 && (sp.s == etsAdd || sp.s == etsMult) {
+			return sp, etsErrf(etsErrInvalid, "seasonal model %q for non-seasonal data (period 1)", spec)
+		}
+		sp.s = etsNone
+	}
+	if m > 24 {
+		if sp.s == etsAdd || sp.s == etsMult {
+			return sp, etsErrf(etsErrInvalid, "seasonal period %d above 24 (R's limit)", m)
+		}
+		if sp.s == -1 {
+			sp.s = etsNone
+		}
+	}
+	return sp, nil
+}
+
+// etsNumParams is R's parameter count for the "too short" test; Z
+// components count as nothing, so the test is the weakest over the
+// candidates.
+func etsNumParams(sp etsSpec, m int) int {
+	npars := 2
+	if sp.t == etsAdd || sp.t == etsMult {
+		npars += 2
+	}
+	if sp.s == etsAdd || sp.s == etsMult {
+		npars += m
+	}
+	if sp.damped == 1 {
+		npars++
+	}
+	return npars
+}
+
+func etsRequirements(sp etsSpec, spec string, m int) Requirements {
+	return Requirements{
+		Model:     "ETS(" + spec + ")",
+		MinLength: etsNumParams(sp, m) + 5,
+		Positive:  sp.e == etsMult || sp.t == etsMult || sp.s == etsMult,
+	}
 }
 
 type etsSettings struct {
@@ -461,9 +556,6 @@ func etsIsConstant(y []float64) bool {
 }
 
 func etsFit(y []float64, period int, spec string, opts *ETSOptions) (*ETS, error) {
-	if err := etsCheckData(y); err != nil {
-		return nil, err
-	}
 	if period < 1 {
 		return nil, etsErrf(etsErrInvalid, "period %d below 1", period)
 	}
@@ -473,6 +565,11 @@ func etsFit(y []float64, period int, spec string, opts *ETSOptions) (*ETS, error
 	}
 	set, err := etsResolve(opts)
 	if err != nil {
+		return nil, err
+	}
+	// Missing, infinite and huge values, and an empty series, first: the
+	// checks below read the data.
+	if err := etsCheckData(y, period, Requirements{Model: "ETS(" + spec + ")"}); err != nil {
 		return nil, err
 	}
 	var o ETSOptions
@@ -486,23 +583,12 @@ func etsFit(y []float64, period int, spec string, opts *ETSOptions) (*ETS, error
 			return nil, etsErrf(etsErrInvalid, "InitialStates need an explicit spec, not %q", spec)
 		}
 		if etsIsConstant(y) {
-			return etsConstant(y, period), nil
+			return etsConstant(y), nil
 		}
 	}
 	// R: too short for a season → no season (even if explicit).
-	if m <= 1 || n <= m {
-		if m == 1 && (sp.s == etsAdd || sp.s == etsMult) {
-			return nil, etsErrf(etsErrInvalid, "seasonal model %q for non-seasonal data (period 1)", spec)
-		}
-		sp.s = etsNone
-	}
-	if m > 24 {
-		if sp.s == etsAdd || sp.s == etsMult {
-			return nil, etsErrf(etsErrInvalid, "seasonal period %d above 24 (R's limit)", m)
-		}
-		if sp.s == -1 {
-			sp.s = etsNone
-		}
+	if sp, err = etsSeasonRule(sp, spec, m, n); err != nil {
+		return nil, err
 	}
 	restricted := func(e, t, s int) bool {
 		if o.Unrestricted {
@@ -521,24 +607,12 @@ func etsFit(y []float64, period int, spec string, opts *ETSOptions) (*ETS, error
 			break
 		}
 	}
-	if !positive && sp.e == etsMult {
-		return nil, etsErrf(etsErrInvalid, "multiplicative error needs positive data")
-	}
-	if !positive && (sp.s == etsMult || sp.t == etsMult) {
-		return nil, etsErrf(etsErrInvalid, "multiplicative components need positive data")
-	}
-	npars := 2
-	if sp.t == etsAdd || sp.t == etsMult {
-		npars += 2
-	}
-	if sp.s == etsAdd || sp.s == etsMult {
-		npars += m
-	}
-	if sp.damped == 1 {
-		npars++
-	}
-	if n <= npars+4 {
-		return nil, etsErrf(etsErrShort, "%d observations, need more than %d for this model (R would fall back to Holt-Winters)", n, npars+4)
+	// Positivity for explicit M components and R's "too short" count
+	// (R would fall back to Holt-Winters there).
+	req := etsRequirements(sp, spec, m)
+	req.Model = "" // the *ETSError around names the model
+	if err := req.Check(y, m); err != nil {
+		return nil, err
 	}
 	es := []int{sp.e}
 	if sp.e == -1 {
@@ -606,7 +680,6 @@ func etsFit(y []float64, period int, spec string, opts *ETSOptions) (*ETS, error
 		}
 		return nil, etsErrf(etsErrFit, "no model could be fitted")
 	}
-	best.period = period
 	best.seed, best.npaths = o.Seed, o.NPaths
 	if best.npaths == 0 {
 		best.npaths = 5000
@@ -616,9 +689,9 @@ func etsFit(y []float64, period int, spec string, opts *ETSOptions) (*ETS, error
 
 // etsConstant is R's fallback for constant data: simple exponential
 // smoothing with alpha = 0.99999 started at the constant.
-func etsConstant(y []float64, period int) *ETS {
+func etsConstant(y []float64) *ETS {
 	n := len(y)
-	f := &ETS{errT: etsAdd, m: 1, period: period, y: y, alpha: 0.99999, phi: 1, p: 1,
+	f := &ETS{errT: etsAdd, m: 1, alpha: 0.99999, phi: 1, p: 1,
 		states: make([]float64, n+1), fitted: make([]float64, n), resid: make([]float64, n),
 		loglik: math.Inf(1), aic: math.Inf(-1), aicc: math.Inf(-1), bic: math.Inf(-1), npar: 2,
 		constantFallback: true, npaths: 5000}

@@ -103,3 +103,22 @@ func ExampleETS_Forecast() {
 	// ETS(A,Ad,A) 80%: [185, 203]
 	// ETS(A,Ad,A) 95%: [180, 208]
 }
+
+// The fitted model reports its estimates and information criteria by name.
+func ExampleETS_ParamsByName() {
+	fit, err := forecast.FitETS(etsExampleSales, 12, "MAM", nil)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	p := fit.ParamsByName()
+	fmt.Printf("alpha=%.4f beta=%.4f gamma=%.4f\n", p["alpha"], p["beta"], p["gamma"])
+	fmt.Printf("loglik=%.2f AICc=%.2f BIC=%.2f\n", fit.LogLik(), fit.AICc(), fit.BIC())
+	fmt.Printf("initial level=%.2f growth=%.2f\n", fit.InitialStates()[0], fit.InitialStates()[1])
+	// R: ets(y, "MAM", damped = FALSE) gives the same values.
+
+	// Output:
+	// alpha=0.3653 beta=0.0001 gamma=0.0001
+	// loglik=-169.06 AICc=392.52 BIC=403.93
+	// initial level=119.15 growth=1.84
+}

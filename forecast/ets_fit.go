@@ -192,7 +192,6 @@ func etsFitModel(w *etsWork, y []float64, period, errT, trendT, seasT int, dampe
 	if err != nil {
 		return nil, err
 	}
-	nstate := len(init)
 	npar := len(par)
 	par = append(par, init...)
 	np := len(par)
@@ -315,7 +314,6 @@ func etsFitModel(w *etsWork, y []float64, period, errT, trendT, seasT int, dampe
 	if err != nil {
 		return nil, err
 	}
-	_ = nstate
 	return f, nil
 }
 
@@ -365,9 +363,9 @@ func etsFinish(y []float64, m, errT, trendT, seasT int, damped bool, alpha, beta
 	if math.IsNaN(lik) {
 		return nil, etsErrf(etsErrFit, "likelihood not finite")
 	}
-	f := &ETS{errT: errT, trendT: trendT, seasT: seasT, damped: damped, m: m, y: y,
+	f := &ETS{errT: errT, trendT: trendT, seasT: seasT, damped: damped, m: m,
 		alpha: alpha, beta: beta, gamma: gamma, phi: phi, states: tr.states, p: p,
-		fitted: tr.fits, resid: tr.e, npar: npIC, hasBeta: trendT != etsNone, hasGamma: seasT != etsNone}
+		fitted: tr.fits, resid: tr.e, npar: npIC}
 	f.loglik = -0.5 * lik
 	fnp, fn := float64(npIC), float64(n)
 	f.aic = lik + 2*fnp
@@ -441,7 +439,6 @@ func etsFixedFit(y []float64, period int, sp etsSpec, set etsSettings, o ETSOpti
 	if err != nil {
 		return nil, err
 	}
-	f.period = period
 	f.seed, f.npaths = o.Seed, o.NPaths
 	if f.npaths == 0 {
 		f.npaths = 5000

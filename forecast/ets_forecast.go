@@ -7,14 +7,14 @@ import (
 )
 
 // etsMaxHorizon bounds forecast horizons (100,000 steps).
-const etsMaxHorizon = 100_000
+const etsMaxHorizon = MaxHorizon
 
 // etsZ is the standard normal quantile: qnorm(p).
 func etsZ(p float64) float64 { return -math.Sqrt2 * math.Erfcinv(2*p) }
 
 func etsCheckForecastArgs(h int, levels []float64) error {
 	if h < 1 || h > etsMaxHorizon {
-		return etsErrf(etsErrInvalid, "horizon %d outside 1..%d", h, etsMaxHorizon)
+		return etsErrf(ErrHorizon, "horizon %d outside 1..%d", h, etsMaxHorizon)
 	}
 	for _, l := range levels {
 		if !(l > 0 && l < 100) {

@@ -2,9 +2,26 @@ package forecast
 
 import (
 	"encoding/binary"
+	"errors"
 	"math"
 	"testing"
 )
+
+// etsFuzzTyped fails t unless err is an *ETSError wrapping one of this
+// package's sentinels (check.go's contract for every model).
+func etsFuzzTyped(t *testing.T, err error) {
+	t.Helper()
+	var ee *ETSError
+	if !errors.As(err, &ee) {
+		t.Fatalf("%T is not an *ETSError: %v", err, err)
+	}
+	for _, s := range []error{ErrTooShort, ErrMissing, ErrNonPositive, ErrConstant, ErrInvalid, ErrHorizon, ErrETSFit} {
+		if errors.Is(err, s) {
+			return
+		}
+	}
+	t.Fatalf("error wraps no forecast sentinel: %v", err)
+}
 
 // etsFuzzSeries decodes up to 80 float64 values from data.
 func etsFuzzSeries(data []byte) []float64 {
@@ -28,7 +45,7 @@ var etsFuzzSpecs = []string{"ZZZ", "ANN", "MAdM", "AAA", "MNM", "MMN", "AZN", "Z
 
 // FuzzFitETS: fitting and forecasting never panic or hang, whatever the
 // values (NaN, Inf, huge, constant, negative), period and spec; a fit either
-// fails with an error or forecasts h values.
+// fails with an *ETSError wrapping a forecast sentinel or forecasts h values.
 func FuzzFitETS(f *testing.F) {
 	f.Add(etsFuzzBytes(etsAir[:30]...), uint8(12), uint8(0))
 	f.Add(etsFuzzBytes(1, 2, 3, 4, 5, 6, 7, 8, 9, 10), uint8(4), uint8(2))
@@ -44,6 +61,7 @@ func FuzzFitETS(f *testing.F) {
 		sp := etsFuzzSpecs[int(spec)%len(etsFuzzSpecs)]
 		fit, err := FitETS(y, int(period), sp, &ETSOptions{MaxEval: 300, NPaths: 50})
 		if err != nil {
+			etsFuzzTyped(t, err)
 			return
 		}
 		fc, err := fit.Forecast(4, 80)
@@ -68,6 +86,7 @@ func FuzzTheta(f *testing.F) {
 		y := etsFuzzSeries(data)
 		m, err := Theta(y, int(period), &ThetaOptions{Optimized: opt})
 		if err != nil {
+			etsFuzzTyped(t, err)
 			return
 		}
 		fc, err := m.Forecast(4, 95)

@@ -6,7 +6,6 @@ import (
 	"math"
 	"testing"
 
-	"github.com/crmkit/crmkit"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 )
@@ -28,25 +27,33 @@ func TestFitETSErrors(t *testing.T) {
 		opts    *ETSOptions
 		wantErr error
 	}{
-		{"empty", "no observations", nil, 1, "ANN", nil, crmkit.ErrInvalid},
-		{"nan", "NaN is a missing value", []float64{1, 2, math.NaN(), 4, 5, 6, 7, 8}, 1, "ANN", nil, crmkit.ErrMissing},
-		{"inf", "infinite value", []float64{1, 2, math.Inf(-1), 4, 5, 6, 7, 8}, 1, "ANN", nil, crmkit.ErrInvalid},
-		{"huge", "values above 1e150 overflow the likelihood", []float64{1, 2, 1e200, 4, 5, 6, 7, 8}, 1, "ANN", nil, crmkit.ErrInvalid},
-		{"period", "period below 1", etsAir, 0, "ANN", nil, crmkit.ErrInvalid},
-		{"spec letters", "X is not a component", etsAir, 12, "XNN", nil, crmkit.ErrInvalid},
-		{"spec length", "two letters", etsAir, 12, "AN", nil, crmkit.ErrInvalid},
-		{"damped no trend", "Nd is meaningless", etsAir, 12, "ANdN", nil, crmkit.ErrInvalid},
-		{"season period 1", "R: nonseasonal data", etsAir, 1, "ANA", nil, crmkit.ErrInvalid},
-		{"period above 24", "R's limit for seasonal models", etsAir, 25, "ANA", nil, crmkit.ErrInvalid},
-		{"restricted", "A,N,M is forbidden by R's restrict", etsAir, 12, "ANM", nil, crmkit.ErrInvalid},
-		{"multiplicative negative", "M error needs positive data", neg, 12, "MNN", nil, crmkit.ErrInvalid},
-		{"too short", "AAA with period 12 needs more than 20 points", short, 4, "AAA", nil, crmkit.ErrInvalid},
-		{"alpha out of range", "fixed alpha above the upper bound", etsAir, 12, "ANN", &ETSOptions{Alpha: etsPtr(1.5)}, crmkit.ErrInvalid},
-		{"bad crit", "unknown OptCrit", etsAir, 12, "ANN", &ETSOptions{OptCrit: "best"}, crmkit.ErrInvalid},
-		{"bad bounds", "lower above upper", etsAir, 12, "ANN", &ETSOptions{Lower: [4]float64{0.5, 0, 0, 0.8}, Upper: [4]float64{0.4, 1, 1, 1}}, crmkit.ErrInvalid},
-		{"initial with Z", "initial states need an explicit model", etsAir, 12, "ZZZ", &ETSOptions{InitialStates: []float64{1}}, crmkit.ErrInvalid},
-		{"initial length", "ANN has one state", etsAir, 12, "ANN", &ETSOptions{Alpha: etsPtr(0.5), InitialStates: []float64{1, 2}}, crmkit.ErrInvalid},
-		{"initial without alpha", "states fixed but alpha estimated", etsAir, 12, "ANN", &ETSOptions{InitialStates: []float64{1}}, crmkit.ErrInvalid},
+		{"empty", "no observations is too short (forecast.ErrTooShort, as check.go promises)", nil, 1, "ANN", nil, ErrTooShort},
+		{"nan", "NaN is a missing value", []float64{1, 2, math.NaN(), 4, 5, 6, 7, 8}, 1, "ANN", nil, ErrMissing},
+		{"nan in Z spec", "NaN is missing for automatic selection too", append([]float64{math.NaN()}, etsAir[1:]...), 12, "ZZZ", nil, ErrMissing},
+		{"inf", "infinite value", []float64{1, 2, math.Inf(-1), 4, 5, 6, 7, 8}, 1, "ANN", nil, ErrInvalid},
+		{"huge", "values above 1e150 overflow the likelihood", []float64{1, 2, 1e200, 4, 5, 6, 7, 8}, 1, "ANN", nil, ErrInvalid},
+		{"period", "period below 1", etsAir, 0, "ANN", nil, ErrInvalid},
+		{"spec letters", "X is not a component", etsAir, 12, "XNN", nil, ErrInvalid},
+		{"spec length", "two letters", etsAir, 12, "AN", nil, ErrInvalid},
+		{"spec lower case", "R rejects model = \"mam\"; letters are case-sensitive", etsAir, 12, "mam", nil, ErrInvalid},
+		{"spec lower case z", "\"zzz\" is not R's automatic spec", etsAir, 12, "zzz", nil, ErrInvalid},
+		{"spec upper-case D", "the damping mark is a lower-case d, as in \"AAdN\"", etsAir, 12, "AADN", nil, ErrInvalid},
+		{"damped no trend", "Nd is meaningless", etsAir, 12, "ANdN", nil, ErrInvalid},
+		{"season period 1", "R: nonseasonal data", etsAir, 1, "ANA", nil, ErrInvalid},
+		{"period above 24", "R's limit for seasonal models", etsAir, 25, "ANA", nil, ErrInvalid},
+		{"period above 24 long series", "an explicit season above 24 on a series longer than one period is R's \"Frequency too high\"", etsAir, 100, "MAM", nil, ErrInvalid},
+		{"restricted", "A,N,M is forbidden by R's restrict", etsAir, 12, "ANM", nil, ErrInvalid},
+		{"multiplicative negative", "M error needs positive data", neg, 12, "MNN", nil, ErrNonPositive},
+		{"multiplicative zero", "zero fails a multiplicative season", append([]float64{0}, etsAir[1:]...), 12, "AAM", &ETSOptions{Unrestricted: true}, ErrNonPositive},
+		{"multiplicative trend negative", "M trend needs positive data", neg, 1, "MMN", nil, ErrNonPositive},
+		{"too short", "AAA with period 4 needs more than 2+2+4+4 points", short, 4, "AAA", nil, ErrTooShort},
+		{"too short ZZZ", "automatic selection needs more than 6 points, as R", etsAir[:6], 1, "ZZZ", nil, ErrTooShort},
+		{"alpha out of range", "fixed alpha above the upper bound", etsAir, 12, "ANN", &ETSOptions{Alpha: etsPtr(1.5)}, ErrInvalid},
+		{"bad crit", "unknown OptCrit", etsAir, 12, "ANN", &ETSOptions{OptCrit: "best"}, ErrInvalid},
+		{"bad bounds", "lower above upper", etsAir, 12, "ANN", &ETSOptions{Lower: [4]float64{0.5, 0, 0, 0.8}, Upper: [4]float64{0.4, 1, 1, 1}}, ErrInvalid},
+		{"initial with Z", "initial states need an explicit model", etsAir, 12, "ZZZ", &ETSOptions{InitialStates: []float64{1}}, ErrInvalid},
+		{"initial length", "ANN has one state", etsAir, 12, "ANN", &ETSOptions{Alpha: etsPtr(0.5), InitialStates: []float64{1, 2}}, ErrInvalid},
+		{"initial without alpha", "states fixed but alpha estimated", etsAir, 12, "ANN", &ETSOptions{InitialStates: []float64{1}}, ErrInvalid},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -60,11 +67,20 @@ func TestFitETSErrors(t *testing.T) {
 			}
 		})
 	}
-	// The NaN error names the observation.
-	_, err := FitETS([]float64{1, 2, math.NaN(), 4, 5, 6, 7, 8}, 1, "ANN", nil)
-	var re *crmkit.RecordError
-	if !errors.As(err, &re) || re.Index != 2 || re.Field != "y" {
-		t.Errorf("NaN error %v does not name index 2, field y", err)
+	// Data errors name the first offending observation.
+	for _, tc := range []struct {
+		y    []float64
+		spec string
+		want int
+	}{
+		{[]float64{1, 2, math.NaN(), 4, 5, 6, 7, 8}, "ANN", 2},
+		{append(append([]float64(nil), etsAir[:30]...), -3), "MNN", 30},
+	} {
+		_, err := FitETS(tc.y, 1, tc.spec, nil)
+		var ce *CheckError
+		if !errors.As(err, &ce) || ce.Index != tc.want {
+			t.Errorf("%s: error %v does not name index %d", tc.spec, err, tc.want)
+		}
 	}
 }
 
@@ -119,19 +135,20 @@ func TestETSForecastErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	tests := []struct {
-		name   string
-		reason string
-		h      int
-		levels []float64
+		name    string
+		reason  string
+		h       int
+		levels  []float64
+		wantErr error
 	}{
-		{"zero horizon", "h must be positive", 0, nil},
-		{"huge horizon", "h above the limit", 1 << 40, nil},
-		{"level 100", "levels are in (0,100)", 5, []float64{100}},
-		{"level NaN", "NaN level", 5, []float64{math.NaN()}},
+		{"zero horizon", "h must be positive", 0, nil, ErrHorizon},
+		{"huge horizon", "h above MaxHorizon", MaxHorizon + 1, nil, ErrHorizon},
+		{"level 100", "levels are in (0,100)", 5, []float64{100}, ErrInvalid},
+		{"level NaN", "NaN level", 5, []float64{math.NaN()}, ErrInvalid},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if _, err := fit.Forecast(tt.h, tt.levels...); !errors.Is(err, crmkit.ErrInvalid) {
+			if _, err := fit.Forecast(tt.h, tt.levels...); !errors.Is(err, tt.wantErr) {
 				t.Errorf("%s: err = %v", tt.reason, err)
 			}
 		})
@@ -193,5 +210,79 @@ func TestETSForecastDeterministic(t *testing.T) {
 	c, _ := fit2.Forecast(6, 90)
 	if cmp.Equal(a.Intervals, c.Intervals) {
 		t.Error("different seeds gave identical simulated intervals")
+	}
+}
+
+// TestETSAllThirtyModels fits each of the 30 ETS models (error A/M, trend
+// N/A/Ad/M/Md, season N/A/M) to AirPassengers with R's restrictions lifted,
+// and checks the name, the parameter set and finite forecasts and intervals.
+func TestETSAllThirtyModels(t *testing.T) {
+	n := 0
+	for _, e := range []string{"A", "M"} {
+		for _, tr := range []string{"N", "A", "Ad", "M", "Md"} {
+			for _, s := range []string{"N", "A", "M"} {
+				spec := e + tr + s
+				n++
+				t.Run(spec, func(t *testing.T) {
+					fit, err := FitETS(etsAir, 12, spec, &ETSOptions{Unrestricted: true, NPaths: 200})
+					if err != nil {
+						t.Fatal(err)
+					}
+					want := "ETS(" + e + "," + tr + "," + s + ")"
+					if fit.String() != want || fit.Spec() != spec {
+						t.Errorf("String %q Spec %q, want %q", fit, fit.Spec(), want)
+					}
+					p := fit.ParamsByName()
+					if _, ok := p["beta"]; ok != (tr != "N") {
+						t.Errorf("beta present = %v for trend %s", ok, tr)
+					}
+					if _, ok := p["phi"]; ok != (len(tr) == 2) {
+						t.Errorf("phi present = %v for trend %s", ok, tr)
+					}
+					if _, ok := p["gamma"]; ok != (s != "N") {
+						t.Errorf("gamma present = %v for season %s", ok, s)
+					}
+					fc, err := fit.Forecast(24, 95)
+					if err != nil {
+						t.Fatal(err)
+					}
+					for i, v := range fc.Mean {
+						lo, up := fc.Intervals[0].Lower[i], fc.Intervals[0].Upper[i]
+						if math.IsNaN(v) || math.IsInf(v, 0) || !(lo <= up) {
+							t.Fatalf("step %d: mean %v interval [%v, %v]", i+1, v, lo, up)
+						}
+					}
+				})
+			}
+		}
+	}
+	if n != 30 {
+		t.Fatalf("%d models", n)
+	}
+}
+
+// TestETSPartialSelection checks that Z selects only the components it
+// stands for.
+func TestETSPartialSelection(t *testing.T) {
+	tests := []struct {
+		name, reason, spec string
+		ok                 func(*ETS) bool
+	}{
+		{"ZZN", "no season", "ZZN", func(f *ETS) bool { return f.seasT == etsNone }},
+		{"AZZ", "additive error", "AZZ", func(f *ETS) bool { return f.errT == etsAdd }},
+		{"MZM", "multiplicative error and season", "MZM", func(f *ETS) bool { return f.errT == etsMult && f.seasT == etsMult }},
+		{"ZAdZ not allowed", "", "ZAZ", func(f *ETS) bool { return f.trendT == etsAdd }},
+		{"ZNZ", "no trend", "ZNZ", func(f *ETS) bool { return f.trendT == etsNone && !f.damped }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fit, err := FitETS(etsAir, 12, tt.spec, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !tt.ok(fit) {
+				t.Errorf("%s: %s selected %s", tt.reason, tt.spec, fit)
+			}
+		})
 	}
 }

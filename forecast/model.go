@@ -12,6 +12,9 @@ type Model interface {
 
 // Forecast is a point forecast with prediction intervals. Mean[i] is the
 // forecast i+1 periods after the end of the series.
+// The zero value is an empty forecast (no steps, no intervals). A Forecast
+// is a plain value: the caller owns its slices, and it is safe for
+// concurrent reads.
 type Forecast struct {
 	Mean      []float64  `json:"mean"`
 	Intervals []Interval `json:"intervals,omitempty"`
@@ -19,6 +22,8 @@ type Forecast struct {
 
 // Interval is a prediction interval at one level (in percent). Lower and
 // Upper have the same length as the forecast's Mean.
+// The zero value is an empty interval at level 0; intervals are plain
+// values, safe for concurrent reads.
 type Interval struct {
 	Level float64   `json:"level"`
 	Lower []float64 `json:"lower"`

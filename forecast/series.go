@@ -9,6 +9,7 @@ import (
 
 // Unit is the calendar unit of a [Frequency]. The zero value, [Index], means
 // no calendar: observations are only numbered.
+// Units are constants, safe for concurrent use.
 type Unit int
 
 // Units of a [Frequency]. Calendar units follow the local calendar of the
@@ -63,14 +64,24 @@ type Frequency struct {
 	Every time.Duration `json:"every,omitempty"`
 }
 
-// The calendar frequencies.
-var (
-	Daily     = Frequency{Unit: Day}
-	Weekly    = Frequency{Unit: Week}
-	Monthly   = Frequency{Unit: Month}
-	Quarterly = Frequency{Unit: Quarter}
-	Yearly    = Frequency{Unit: Year}
-)
+// The calendar frequencies. They are functions, not variables, so no caller
+// can change what another caller (or this package) means by "monthly"; each
+// returns Frequency{Unit: u}.
+
+// Daily returns the frequency of one calendar day.
+func Daily() Frequency { return Frequency{Unit: Day} }
+
+// Weekly returns the frequency of seven calendar days.
+func Weekly() Frequency { return Frequency{Unit: Week} }
+
+// Monthly returns the frequency of one calendar month.
+func Monthly() Frequency { return Frequency{Unit: Month} }
+
+// Quarterly returns the frequency of one calendar quarter.
+func Quarterly() Frequency { return Frequency{Unit: Quarter} }
+
+// Yearly returns the frequency of one calendar year.
+func Yearly() Frequency { return Frequency{Unit: Year} }
 
 // Validate reports an unknown unit or a bad Every ([ErrInvalid]).
 func (f Frequency) Validate() error {
@@ -145,10 +156,14 @@ func (s Series) SeasonalPeriod() int {
 }
 
 // Time returns the start of period i (i may be negative or beyond the data,
-// e.g. for forecast dates), in Start's location. For [Index] series it
-// returns the zero time.
+// e.g. for forecast dates), in Start's location. For [Index] series, and
+// for |i| > 2³¹ or a fixed-duration offset beyond ±292 years (which
+// time.Duration cannot hold), it returns the zero time.
 func (s Series) Time(i int) time.Time {
-	if s.Freq.Unit == Index || s.Freq.Validate() != nil {
+	if s.Freq.Unit == Index || s.Freq.Validate() != nil || i > 1<<31 || i < -(1<<31) {
+		return time.Time{}
+	}
+	if s.Freq.Unit == Fixed && (int64(i) > math.MaxInt64/int64(s.Freq.Every) || int64(i) < math.MinInt64/int64(s.Freq.Every)) {
 		return time.Time{}
 	}
 	c := fcoreCalendar{freq: s.Freq, loc: s.Start.Location(), weekStart: s.Start.Weekday(), anchor: s.Start}

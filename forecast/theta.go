@@ -9,6 +9,7 @@ import (
 
 // ThetaOptions are the options of [Theta]. A nil pointer and the zero value
 // give R's thetaf(): the standard Theta method with a seasonality test.
+// Options are only read, so one value may be shared by concurrent calls.
 type ThetaOptions struct {
 	// Optimized fits the Optimised Theta Model of Fiorucci, Pellegrini,
 	// Louzada, Petropoulos & Koehler (2016, IJF 32(4) 1151–1161), as the
@@ -41,6 +42,12 @@ type ThetaModel struct {
 	nonSeasonal string // why the seasonal adjustment was not used, if tested
 }
 
+// ThetaRequirements returns what [Theta] needs: at least 7 observations
+// (R's ses falls back to Holt-Winters below that) and no missing values.
+func ThetaRequirements() Requirements {
+	return Requirements{Model: "Theta", MinLength: 7}
+}
+
 // Theta fits the Theta method to y with seasonal period period (1 for
 // non-seasonal data).
 //
@@ -57,25 +64,20 @@ type ThetaModel struct {
 // [ThetaOptions]) on the same seasonally adjusted series, with intervals
 // from the same state space variance formula.
 //
-// Input rules: empty series, NaN or infinite values are an [*ETSError];
-// the series needs more than 6 observations (R's ses falls back to
-// Holt-Winters below that).
+// Input rules: the series must meet [ThetaRequirements]; NaN, infinite or
+// overflowing (above 1e150) values, a period below 1 and fewer than 7
+// observations are an [*ETSError] wrapping [ErrMissing], [ErrInvalid] or
+// [ErrTooShort].
 func Theta(y []float64, period int, opts *ThetaOptions) (*ThetaModel, error) {
 	var o ThetaOptions
 	if opts != nil {
 		o = *opts
 	}
 	wrap := func(err error) error { return &ETSError{Op: "fit", Model: "Theta", Err: err} }
-	if err := etsCheckData(y); err != nil {
+	if err := etsCheckData(y, period, ThetaRequirements()); err != nil {
 		return nil, wrap(err)
 	}
-	if period < 1 {
-		return nil, wrap(etsErrf(etsErrInvalid, "period %d below 1", period))
-	}
 	n := len(y)
-	if n <= 6 {
-		return nil, wrap(etsErrf(etsErrShort, "%d observations, Theta needs at least 7", n))
-	}
 	t := &ThetaModel{optimized: o.Optimized, period: period, n: n}
 	x := y
 	m := period

@@ -7,7 +7,6 @@ import (
 	"os"
 	"testing"
 
-	"github.com/crmkit/crmkit"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 )
@@ -153,11 +152,12 @@ func TestThetaErrors(t *testing.T) {
 		period  int
 		wantErr error
 	}{
-		{"empty", "no data", nil, 1, crmkit.ErrInvalid},
-		{"nan", "missing value", []float64{1, 2, math.NaN(), 4, 5, 6, 7, 8}, 1, crmkit.ErrMissing},
-		{"inf", "infinite value", []float64{1, 2, math.Inf(1), 4, 5, 6, 7, 8}, 1, crmkit.ErrInvalid},
-		{"short", "R's ses needs more than 6 points", []float64{1, 2, 3, 4, 5, 6}, 1, crmkit.ErrInvalid},
-		{"period", "period below 1", []float64{1, 2, 3, 4, 5, 6, 7, 8}, 0, crmkit.ErrInvalid},
+		{"empty", "no data is too short (forecast.ErrTooShort, as check.go promises)", nil, 1, ErrTooShort},
+		{"nan", "missing value", []float64{1, 2, math.NaN(), 4, 5, 6, 7, 8}, 1, ErrMissing},
+		{"inf", "infinite value", []float64{1, 2, math.Inf(1), 4, 5, 6, 7, 8}, 1, ErrInvalid},
+		{"huge", "a value above 1e150 overflows", []float64{1, 2, 1e200, 4, 5, 6, 7, 8}, 1, ErrInvalid},
+		{"short", "R's ses needs more than 6 points", []float64{1, 2, 3, 4, 5, 6}, 1, ErrTooShort},
+		{"period", "period below 1", []float64{1, 2, 3, 4, 5, 6, 7, 8}, 0, ErrInvalid},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

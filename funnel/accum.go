@@ -21,10 +21,12 @@ var ErrMismatch = errors.New("funnel: accumulators were built with different pip
 // same report as one pass over all the data.
 //
 // The state is aggregates (counts, exact money sums, hour histograms) plus
-// about 20 bytes per deal for the deal IDs (to catch duplicates, also across
+// about 30 bytes per deal for the deal IDs (to catch duplicates, also across
 // merged accumulators), 8 bytes per won deal (for the median) and the stale
 // deals. The zero value is not usable; use [NewAccumulator]. An Accumulator
-// is not safe for concurrent use.
+// is not safe for concurrent use. Methods called on a nil or zero-value
+// Accumulator return an error wrapping crmkit.ErrInvalid (UnmarshalBinary
+// excepted: it fills a zero value).
 type Accumulator struct {
 	cfg         *fnlConfig
 	ids         *fnlIndex
@@ -33,6 +35,7 @@ type Accumulator struct {
 	reasons     map[string]int32
 	reasonNames []string
 	groups      map[uint64]*fnlGroup
+	groupTab    [][]*fnlGroup // [pipeline][rep], the same groups for fast lookup
 	stale       []fnlStale
 	currency    string
 
@@ -40,15 +43,28 @@ type Accumulator struct {
 	skipReasons            map[string]int
 	skipExamples           []string
 
+	repCache [64]fnlRepCached
+
 	// scratch, reused from deal to deal
-	stays   []fnlStay
-	first   []int32
-	sufMax  []int
-	lastKey uint64
-	lastG   *fnlGroup
-	chBuf   []fnlChange
-	amBuf   []fnlAmtChg
-	clBuf   []fnlCloseChg
+	stays  []fnlStay
+	first  []int32
+	sufMax []int
+	chBuf  []fnlChange
+	amBuf  []fnlAmtChg
+	clBuf  []fnlCloseChg
+}
+
+// usable returns an error wrapping crmkit.ErrInvalid when a is nil or
+// was not made by [NewAccumulator] (or [Accumulator.UnmarshalBinary]), so
+// that misuse gives an error instead of a nil dereference.
+func (a *Accumulator) usable(role string) error {
+	if a == nil {
+		return crmkit.Errorf("accumulator", -1, "", role, crmkit.ErrInvalid, "nil *Accumulator")
+	}
+	if a.cfg == nil {
+		return crmkit.Errorf("accumulator", -1, "", role, crmkit.ErrInvalid, "zero Accumulator: make it with NewAccumulator")
+	}
+	return nil
 }
 
 // NewAccumulator validates the pipelines and options and returns an empty
@@ -63,7 +79,7 @@ func NewAccumulator(pipelines []Pipeline, opts *Options) (*Accumulator, error) {
 
 func fnlNewAcc(cfg *fnlConfig, hint int) *Accumulator {
 	return &Accumulator{cfg: cfg, ids: fnlNewIndex(hint), reps: map[string]int32{}, reasons: map[string]int32{},
-		groups: map[uint64]*fnlGroup{}, currency: cfg.currency, skipReasons: map[string]int{}, lastKey: ^uint64(0)}
+		groups: map[uint64]*fnlGroup{}, currency: cfg.currency, skipReasons: map[string]int{}}
 }
 
 // fnlDeal is the compact state of one deal: 56 bytes.
@@ -116,13 +132,15 @@ type fnlGroup struct {
 	cycle                              fnlHist
 	stages                             []fnlStageAgg
 	snaps                              []fnlSnapCell // [snapshot*nStages + stage]
-	periods                            map[int32]*fnlPeriodAgg
+	periods                            fnlDense[fnlPeriodAgg]
 	lostBy                             map[uint64]*fnlCountAmt // reason<<16 | stage
-	wonByMonth                         map[int32]fnlSum
-	openByClose                        map[int32][]fnlSum // expected-close month → per stage
+	wonByMonth                         fnlDense[fnlSum]
+	openByClose                        fnlDense[[]fnlSum] // expected-close month → per stage
 	changes, skips, backward, reopened int64
 	staleN                             int64
 	staleAmt                           fnlSum
+	pushes, pulls, pushedDeals         int64
+	pushSec                            int64
 }
 
 type fnlStageAgg struct {
@@ -152,41 +170,58 @@ type fnlCountAmt struct {
 func (a *Accumulator) newGroup(pi int) *fnlGroup {
 	ns := len(a.cfg.pipes[pi].p.Stages)
 	return &fnlGroup{stages: make([]fnlStageAgg, ns), snaps: make([]fnlSnapCell, ns*len(a.cfg.snaps)),
-		periods: map[int32]*fnlPeriodAgg{}, lostBy: map[uint64]*fnlCountAmt{}, wonByMonth: map[int32]fnlSum{},
-		openByClose: map[int32][]fnlSum{}}
+		lostBy: map[uint64]*fnlCountAmt{}}
 }
 
 func (a *Accumulator) group(pi uint16, rep int32) *fnlGroup {
-	k := uint64(pi)<<32 | uint64(uint32(rep))
-	if k == a.lastKey {
-		return a.lastG
+	if int(pi) < len(a.groupTab) && int(rep) < len(a.groupTab[pi]) {
+		if g := a.groupTab[pi][rep]; g != nil {
+			return g
+		}
 	}
+	k := uint64(pi)<<32 | uint64(uint32(rep))
 	g := a.groups[k]
 	if g == nil {
 		g = a.newGroup(int(pi))
 		a.groups[k] = g
 	}
-	a.lastKey, a.lastG = k, g
+	for len(a.groupTab) <= int(pi) {
+		a.groupTab = append(a.groupTab, nil)
+	}
+	for len(a.groupTab[pi]) <= int(rep) {
+		a.groupTab[pi] = append(a.groupTab[pi], nil)
+	}
+	a.groupTab[pi][rep] = g
 	return g
 }
 
-func (g *fnlGroup) period(i int32) *fnlPeriodAgg {
-	p := g.periods[i]
-	if p == nil {
-		p = &fnlPeriodAgg{}
-		g.periods[i] = p
-	}
-	return p
-}
+func (g *fnlGroup) period(i int32) *fnlPeriodAgg { return g.periods.at(i) }
 
 func (a *Accumulator) rep(name string) int32 {
-	if i, ok := a.reps[name]; ok {
-		return i
+	// A direct-mapped cache in front of the map: a host has few reps, and
+	// every deal names one. Entries are (name, index+1); 0 is empty.
+	var k int
+	if name != "" {
+		k = fnlQuickKey(name)
+		if c := &a.repCache[k]; c.idx > 0 && c.name == name {
+			return c.idx - 1
+		}
 	}
-	i := int32(len(a.repNames))
-	a.reps[name] = i
-	a.repNames = append(a.repNames, name)
+	i, ok := a.reps[name]
+	if !ok {
+		i = int32(len(a.repNames))
+		a.reps[name] = i
+		a.repNames = append(a.repNames, name)
+	}
+	if name != "" {
+		a.repCache[k] = fnlRepCached{name: name, idx: i + 1}
+	}
 	return i
+}
+
+type fnlRepCached struct {
+	name string
+	idx  int32 // index+1; 0 is an empty entry
 }
 
 func (a *Accumulator) reason(name string) int32 {
@@ -296,13 +331,17 @@ func (a *Accumulator) convDeal(d *Deal, idx int) (fnlDeal, error) {
 	return out, nil
 }
 
-// fnlChain checks the stage changes of one deal as they arrive.
+// fnlChain checks the stage changes of one deal as they arrive. It keeps
+// only what the next check needs (few pointers: it is written per change).
 type fnlChain struct {
-	n      int
-	prevTo uint16
-	prevT  int64
-	prev   StageChange
-	last   int // index of the last change, for the end check
+	n          int
+	prevFrom   uint16
+	prevTo     uint16
+	prevOwner  int32
+	prevT      int64
+	last       int    // index of the last change, for the end check
+	prevToID   string // the previous change's To as the host spelled it
+	prevOwnerS string
 }
 
 func (a *Accumulator) checkChange(d *fnlDeal, st *fnlChain, c *StageChange, idx int) (fnlChange, error) {
@@ -326,7 +365,7 @@ func (a *Accumulator) checkChange(d *fnlDeal, st *fnlChain, c *StageChange, idx 
 		return out, e("time", crmkit.ErrInvalid, "%v is after the deal closed", c.Time)
 	}
 	var from uint16
-	if st.n > 0 && c.From == st.prev.To {
+	if st.n > 0 && c.From == st.prevToID {
 		from = st.prevTo // the usual case: the chain continues
 	} else if from, ok = pp.lookup(c.From); !ok {
 		return out, e("from", crmkit.ErrUnknownRef, "stage %q not in pipeline %q", c.From, pp.p.ID)
@@ -336,7 +375,7 @@ func (a *Accumulator) checkChange(d *fnlDeal, st *fnlChain, c *StageChange, idx 
 		return out, e("to", crmkit.ErrUnknownRef, "stage %q not in pipeline %q", c.To, pp.p.ID)
 	}
 	if st.n > 0 {
-		if c.From == st.prev.From && c.To == st.prev.To && c.Time.Equal(st.prev.Time) {
+		if t == st.prevT && from == st.prevFrom && to == st.prevTo {
 			return out, e("", crmkit.ErrDuplicate, "same change as the previous record")
 		}
 		if t < st.prevT {
@@ -351,14 +390,20 @@ func (a *Accumulator) checkChange(d *fnlDeal, st *fnlChain, c *StageChange, idx 
 	}
 	out = fnlChange{t: t, from: from, to: to, owner: -1}
 	if c.Owner != "" {
-		if st.n > 0 && c.Owner == st.prev.Owner && len(a.chBuf) > 0 {
-			out.owner = a.chBuf[len(a.chBuf)-1].owner
+		if st.n > 0 && c.Owner == st.prevOwnerS {
+			out.owner = st.prevOwner
 		} else {
 			out.owner = a.rep(c.Owner)
 		}
 	}
+	if st.n == 0 || c.Owner != st.prevOwnerS {
+		st.prevOwnerS = c.Owner
+	}
+	if st.n == 0 || c.To != st.prevToID {
+		st.prevToID = c.To
+	}
 	st.n++
-	st.prevTo, st.prevT, st.prev, st.last = to, t, *c, idx
+	st.prevFrom, st.prevTo, st.prevT, st.prevOwner, st.last = from, to, t, out.owner, idx
 	return out, nil
 }
 
@@ -485,9 +530,15 @@ func (a *Accumulator) checkCloseEnd(d *fnlDeal, st *fnlCloseChain, dealID string
 // mixed currencies always return an error. A history that returns an error
 // leaves the accumulator unchanged.
 func (a *Accumulator) Add(h History) error {
+	if err := a.usable(""); err != nil {
+		return err
+	}
 	records := 1 + len(h.Changes) + len(h.Amounts) + len(h.CloseDates)
 	cur := a.currency
 	d, err := a.convDeal(&h.Deal, -1)
+	if a.ids.full() {
+		return crmkit.Errorf("deal", -1, h.Deal.ID, "", crmkit.ErrInvalid, "more than %d deals in one accumulator", fnlMaxIDs)
+	}
 	if err == nil && a.ids.find(h.Deal.ID) >= 0 {
 		err = crmkit.Errorf("deal", -1, h.Deal.ID, "id", crmkit.ErrDuplicate, "deal already added")
 	}
@@ -621,12 +672,11 @@ func (a *Accumulator) addDeal(d *fnlDeal, id string, idx int32, ch []fnlChange, 
 		g.openAmt.add(d.amount)
 		if d.expClose != fnlNone {
 			m := fnlMonth(d.expClose, cfg.loc)
-			row := g.openByClose[m]
-			if row == nil {
-				row = make([]fnlSum, len(pp.p.Stages))
-				g.openByClose[m] = row
+			row := g.openByClose.at(m)
+			if *row == nil {
+				*row = make([]fnlSum, len(pp.p.Stages))
 			}
-			row[d.stage].add(d.amount)
+			(*row)[d.stage].add(d.amount)
 		}
 		if thr := pp.staleS[d.stage]; thr > 0 {
 			touch := max(last.start, d.lastAct)
@@ -641,9 +691,7 @@ func (a *Accumulator) addDeal(d *fnlDeal, id string, idx int32, ch []fnlChange, 
 		}
 	case fnlWon:
 		m := fnlMonth(d.closed, cfg.loc)
-		s := g.wonByMonth[m]
-		s.add(d.amount)
-		g.wonByMonth[m] = s
+		g.wonByMonth.at(m).add(d.amount)
 		if a.inWindow(d.closed) {
 			g.won++
 			g.wonAmt.add(d.amount)
@@ -675,6 +723,26 @@ func (a *Accumulator) addDeal(d *fnlDeal, id string, idx int32, ch []fnlChange, 
 		}
 	}
 
+	// Expected close date moves in the window.
+	pushed := false
+	for i := range cl {
+		c := &cl[i]
+		if c.from == fnlNone || !a.inWindow(c.t) {
+			continue
+		}
+		switch {
+		case c.to > c.from:
+			g.pushes++
+			g.pushSec += c.to - c.from
+			pushed = true
+		case c.to < c.from:
+			g.pulls++
+		}
+	}
+	if pushed {
+		g.pushedDeals++
+	}
+
 	// Snapshots: the stay containing each date.
 	j := 0
 	for k, t := range cfg.snaps {
@@ -691,13 +759,17 @@ func (a *Accumulator) addDeal(d *fnlDeal, id string, idx int32, ch []fnlChange, 
 		cell.amt.add(fnlAmountAt(d, am, t))
 	}
 
-	// Time in stage and moves.
+	// Time in stage and moves. The owner rarely changes within a deal, so
+	// the group is looked up again only when it does.
+	sg, sgOwner := g, dealRep
 	for i := range stays {
 		s := &stays[i]
 		if s.end == fnlNone || !a.inWindow(s.end) {
 			continue
 		}
-		sg := a.group(d.pipe, s.owner)
+		if s.owner != sgOwner {
+			sg, sgOwner = a.group(d.pipe, s.owner), s.owner
+		}
 		sg.stages[s.stage].tis.add(s.end - s.start)
 		sg.changes++
 		from, to := pp.pos[s.stage], pp.pos[stays[i+1].stage]
@@ -750,7 +822,9 @@ func (a *Accumulator) addDeal(d *fnlDeal, id string, idx int32, ch []fnlChange, 
 			if fi < 0 {
 				continue
 			}
-			sg := a.group(d.pipe, stays[fi].owner)
+			if o := stays[fi].owner; o != sgOwner {
+				sg, sgOwner = a.group(d.pipe, o), o
+			}
 			sa := &sg.stages[s]
 			sa.entered++
 			switch {
@@ -786,7 +860,19 @@ func (a *Accumulator) addDeal(d *fnlDeal, id string, idx int32, ch []fnlChange, 
 // deals (a deal ID in both is an error wrapping crmkit.ErrDuplicate);
 // amounts in different currencies wrap crmkit.ErrCurrency. On error a is
 // unchanged. b is only read; it must not be used concurrently with Merge.
+// A nil or zero-value a or b gives a [*crmkit.RecordError] wrapping
+// crmkit.ErrInvalid (field "b" when b is the culprit), as does merging an
+// accumulator into itself.
 func (a *Accumulator) Merge(b *Accumulator) error {
+	if err := a.usable(""); err != nil {
+		return err
+	}
+	if err := b.usable("b"); err != nil {
+		return err
+	}
+	if a == b {
+		return crmkit.Errorf("accumulator", -1, "", "b", crmkit.ErrInvalid, "merging an accumulator into itself")
+	}
 	if a.cfg != b.cfg && a.cfg.fingerprnt != b.cfg.fingerprnt {
 		return ErrMismatch
 	}
@@ -797,6 +883,9 @@ func (a *Accumulator) Merge(b *Accumulator) error {
 		if id := b.ids.id(i); a.ids.find(id) >= 0 {
 			return crmkit.Errorf("deal", -1, id, "id", crmkit.ErrDuplicate, "deal in both accumulators")
 		}
+	}
+	if a.ids.len()+b.ids.len() > fnlMaxIDs {
+		return crmkit.Errorf("accumulator", -1, "", "", crmkit.ErrInvalid, "more than %d deals in one accumulator", fnlMaxIDs)
 	}
 	for i := int32(0); int(i) < b.ids.len(); i++ {
 		a.ids.insert(b.ids.id(i))
@@ -862,7 +951,11 @@ func (g *fnlGroup) merge(o *fnlGroup, reasonMap []int32) {
 		g.snaps[i].n += o.snaps[i].n
 		g.snaps[i].amt.addSum(o.snaps[i].amt)
 	}
-	for k, p := range o.periods {
+	for _, k := range o.periods.keys() {
+		p := o.periods.get(k)
+		if *p == (fnlPeriodAgg{}) {
+			continue
+		}
 		q := g.period(k)
 		q.created += p.created
 		q.won += p.won
@@ -885,19 +978,22 @@ func (g *fnlGroup) merge(o *fnlGroup, reasonMap []int32) {
 		c.n += ca.n
 		c.amt.addSum(ca.amt)
 	}
-	for m, s := range o.wonByMonth {
-		t := g.wonByMonth[m]
-		t.addSum(s)
-		g.wonByMonth[m] = t
+	for _, m := range o.wonByMonth.keys() {
+		if s := o.wonByMonth.get(m); *s != (fnlSum{}) {
+			g.wonByMonth.at(m).addSum(*s)
+		}
 	}
-	for m, row := range o.openByClose {
-		r := g.openByClose[m]
-		if r == nil {
-			r = make([]fnlSum, len(row))
-			g.openByClose[m] = r
+	for _, m := range o.openByClose.keys() {
+		row := *o.openByClose.get(m)
+		if row == nil {
+			continue
+		}
+		r := g.openByClose.at(m)
+		if *r == nil {
+			*r = make([]fnlSum, len(row))
 		}
 		for i := range row {
-			r[i].addSum(row[i])
+			(*r)[i].addSum(row[i])
 		}
 	}
 	g.changes += o.changes
@@ -906,6 +1002,10 @@ func (g *fnlGroup) merge(o *fnlGroup, reasonMap []int32) {
 	g.reopened += o.reopened
 	g.staleN += o.staleN
 	g.staleAmt.addSum(o.staleAmt)
+	g.pushes += o.pushes
+	g.pulls += o.pulls
+	g.pushedDeals += o.pushedDeals
+	g.pushSec += o.pushSec
 }
 
 // addStale keeps a stale deal for the list. Only the StaleLimit most overdue

@@ -12,11 +12,16 @@ import (
 
 // FitFunc learns a [WinProbability] from the deals in train as of asOf. The
 // shipped fitters wrap [FitStageAge], [FitNaiveBayes] and [FitLogistic];
-// a host passes its own to calibrate its own model.
+// a host passes its own to calibrate its own model. [Calibrate] calls it
+// once, from the calling goroutine; it owns the stream it is given. A nil
+// FitFunc is refused by Calibrate (an error wrapping crmkit.ErrMissing).
+// Calibrate never calls it concurrently.
 type FitFunc func(ctx context.Context, pipelines []Pipeline, train iter.Seq2[History, error], asOf time.Time) (WinProbability, error)
 
 // CalibrationOptions control [Calibrate]. A nil *CalibrationOptions is
-// invalid because AsOf and Cutoff are required.
+// invalid because AsOf and Cutoff are required; other zero fields mean the
+// documented defaults. The zero value is invalid (no AsOf, no Cutoff).
+// Options are only read, so one value may serve concurrent calls.
 type CalibrationOptions struct {
 	// Cutoff splits time: the model learns from the deals decided before
 	// it and is tested on the deals created at or after it.
@@ -32,12 +37,12 @@ type CalibrationOptions struct {
 	// Points chooses when test deals are scored; default ScoreOnDates.
 	Points ScorePoints `json:"points,omitempty"`
 	// Every is the spacing of the scoring dates Cutoff, Cutoff+Every, …;
-	// default 7 days.
+	// default 7 days, at least an hour, and at most 10 000 dates up to AsOf.
 	Every time.Duration `json:"every,omitempty"`
 }
 
 // ScorePoints says when [Calibrate] scores a test deal. The zero value ""
-// means [ScoreOnDates].
+// means [ScoreOnDates]. It is a plain string value, safe for concurrent use.
 type ScorePoints string
 
 const (
@@ -53,7 +58,8 @@ const (
 
 // ReliabilityBin is one bin of a reliability diagram: the test examples
 // whose predicted probability lies in [Lower, Upper) (the last bin includes
-// 1), their mean prediction and the share that won.
+// 1), their mean prediction and the share that won. The zero value is an
+// empty bin. It is a plain value, safe for concurrent reads.
 type ReliabilityBin struct {
 	Lower         float64 `json:"lower"`
 	Upper         float64 `json:"upper"`
@@ -67,7 +73,8 @@ type ReliabilityBin struct {
 // error of the predictions, LogLoss the mean negative log-likelihood
 // (predictions clipped to [1e-15, 1−1e-15]); BaseRate is the hold-out's win
 // share and BrierBaseline the Brier score of always predicting the training
-// win share, the bar a useful model beats.
+// win share, the bar a useful model beats. A plain value that marshals to
+// JSON; the zero value is an empty report. It is safe for concurrent reads.
 type CalibrationReport struct {
 	TrainDeals    int              `json:"train_deals"`
 	TestDeals     int              `json:"test_deals"`
@@ -124,6 +131,9 @@ func Calibrate(ctx context.Context, pipelines []Pipeline, histories iter.Seq2[Hi
 	}
 	if every < time.Hour {
 		return nil, fmt.Errorf("funnel: Calibrate: %w: Every %s is under an hour", crmkit.ErrInvalid, every)
+	}
+	if n := opts.AsOf.Sub(opts.Cutoff) / every; n > 10000 {
+		return nil, fmt.Errorf("funnel: Calibrate: %w: %d scoring dates between Cutoff and AsOf, at most 10 000", crmkit.ErrInvalid, n)
 	}
 	pp, err := pipeIndexPipelines(pipelines)
 	if err != nil {

@@ -11,7 +11,8 @@ import (
 )
 
 // StageKind says whether a deal in a stage is still being worked (open) or
-// has been decided (won, lost).
+// has been decided (won, lost). The zero value "" is invalid. It is a plain
+// string value, safe for concurrent use.
 type StageKind string
 
 const (
@@ -27,7 +28,8 @@ const (
 // kind). Probability is the stage's default win probability in [0, 1], used to
 // weight open amounts. StaleDays is the number of days a deal may sit in the
 // stage without a stage change or activity before it counts as stale; 0 means
-// the stage has no threshold.
+// the stage has no threshold. Like all model types it is a plain value, safe
+// for concurrent reads; crmkit never modifies it.
 type Stage struct {
 	ID          string    `json:"id"`
 	Name        string    `json:"name,omitempty"`
@@ -51,7 +53,7 @@ type Pipeline struct {
 
 // Warning is a problem in a pipeline definition that does not stop an
 // analysis, such as win probabilities that fall from one open stage to the
-// next. The zero value is an empty warning.
+// next. The zero value is an empty warning; it is safe for concurrent reads.
 type Warning struct {
 	Pipeline string `json:"pipeline"`
 	Stage    string `json:"stage,omitempty"`
@@ -77,7 +79,7 @@ func (w Warning) String() string {
 // stage with probability below 1 and a lost stage with probability above 0
 // are returned as warnings: hosts do configure such pipelines, and the
 // reports still work (the snapshot weights amounts with whatever
-// probabilities are given).
+// probabilities are given). It is safe for concurrent use.
 func ValidatePipelines(pipelines []Pipeline) ([]Warning, error) {
 	var errs []error
 	var warns []Warning
@@ -154,7 +156,8 @@ func ValidatePipelines(pipelines []Pipeline) ([]Warning, error) {
 }
 
 // Deal is one sales opportunity as the host keeps it today (at or before the
-// analysis' AsOf). The zero value is invalid (no ID).
+// analysis' AsOf). The zero value is invalid (no ID). Like all model types it
+// is a plain value, safe for concurrent reads; crmkit never modifies it.
 //
 // Pipeline and Stage name the pipeline and its current stage. Owner is the
 // rep who owns the deal now ("" is a valid, unassigned owner). Amount is the
@@ -187,7 +190,8 @@ type Deal struct {
 // current owner). A deal's first change's From is the stage the deal was
 // created in; each later change's From must equal the previous change's To,
 // and the last change's To must equal the deal's current Stage. The zero value
-// is invalid.
+// is invalid. Like all model types it is a plain value, safe for concurrent
+// reads; crmkit never modifies it.
 type StageChange struct {
 	DealID string    `json:"deal_id"`
 	From   string    `json:"from"`
@@ -200,7 +204,8 @@ type StageChange struct {
 // at Time (optional history). Like stage changes, the changes of one deal
 // form a chain: each From equals the previous To, and the last To equals the
 // deal's current Amount. The amount from creation until the first change is
-// the first change's From. The zero value is invalid.
+// the first change's From. The zero value is invalid. Like all model types it
+// is a plain value, safe for concurrent reads; crmkit never modifies it.
 type AmountChange struct {
 	DealID string          `json:"deal_id"`
 	Time   time.Time       `json:"time"`
@@ -211,7 +216,8 @@ type AmountChange struct {
 // CloseDateChange records that a deal's expected close date moved From one
 // date To another at Time (optional history; a zero From means no date was
 // set). The last To must equal the deal's current ExpectedClose. The zero
-// value is invalid.
+// value is invalid. Like all model types it is a plain value, safe for
+// concurrent reads; crmkit never modifies it.
 type CloseDateChange struct {
 	DealID string    `json:"deal_id"`
 	Time   time.Time `json:"time"`
@@ -222,7 +228,8 @@ type CloseDateChange struct {
 // History is everything known about one deal: the deal record and its
 // changes, each slice in time order. It is what [Accumulator.Add] takes, the
 // unit a distributed engine groups by deal ID. The zero value is invalid (the
-// deal has no ID).
+// deal has no ID). It is a plain value, safe for concurrent reads;
+// [Accumulator.Add] only reads it and keeps none of its slices.
 type History struct {
 	Deal       Deal              `json:"deal"`
 	Changes    []StageChange     `json:"changes,omitempty"`

@@ -13,7 +13,8 @@ import (
 )
 
 // Period is a calendar period used to group results (per-period figures,
-// cohorts, targets). The zero value "" means [Month].
+// cohorts, targets). The zero value "" means [Month]. It is a plain string
+// value, safe for concurrent use.
 type Period string
 
 const (
@@ -29,7 +30,9 @@ const (
 
 // ConversionKind names one definition of conversion. The definitions answer
 // different questions and give different numbers on the same data; every
-// conversion figure in a [Report] says which one it is.
+// conversion figure in a [Report] says which one it is. The zero value ""
+// is invalid in Options.Conversions. It is a plain string value, safe for
+// concurrent use.
 type ConversionKind string
 
 const (
@@ -51,7 +54,8 @@ const (
 // quarter or year. Exactly one of Rep and Team is set. Pipeline restricts the
 // target to one pipeline ("" counts every pipeline). Start is any instant in
 // the period (it is moved to the period's start in [Options.Location]).
-// Amount must not be negative. The zero value is invalid.
+// Amount must not be negative. The zero value is invalid. It is a plain
+// value, safe for concurrent reads; crmkit never modifies it.
 type Target struct {
 	Rep      string          `json:"rep,omitempty"`
 	Team     string          `json:"team,omitempty"`
@@ -62,7 +66,11 @@ type Target struct {
 }
 
 // Options control a report. A nil *Options is invalid because AsOf is
-// required; every other zero field means the documented default.
+// required; every other zero field means the documented default. Run and
+// NewAccumulator copy what they need and do not modify Options (nor its
+// maps and slices, which must not change while a call runs). The zero value
+// is invalid (no AsOf). Options are only read, so one value may serve any
+// number of concurrent calls and accumulators.
 type Options struct {
 	// AsOf is the analysis clock (required). Records dated after it are an
 	// error wrapping crmkit.ErrFuture.
@@ -107,7 +115,11 @@ type Options struct {
 	MinDeals int `json:"min_deals,omitempty"`
 }
 
-// Input holds the record streams of one analysis. Only Deals is required.
+// Input holds the record streams of one analysis. Only Deals is required;
+// a nil change stream means no changes of that kind (so the zero value has
+// no deals and is refused by [Run]). Each stream is read once, from the
+// goroutine that calls Run. An Input (its streams) serves one call at a time:
+// a stream is consumed as it is read.
 //
 // Order: Deals may come in any order (IDs unique). Each change stream must
 // list the changes of one deal together (contiguously) and in time order
@@ -119,7 +131,7 @@ type Options struct {
 //
 // The streams are read once each, in the order Deals, AmountChanges,
 // CloseDateChanges, StageChanges. Memory grows with the number of deals
-// (about 80 bytes each) plus the amount and close-date changes, which are
+// (about 90 bytes each) plus the amount and close-date changes, which are
 // kept; stage changes are streamed.
 type Input struct {
 	Deals            iter.Seq2[Deal, error]
@@ -164,9 +176,33 @@ type fnlPipe struct {
 	nOpen   int
 	wonIdx  []uint16
 	lostIdx []uint16
+	// quick maps fnlQuickKey(id) to 1+the index of the only stage with that
+	// key, 0 when no stage has it, fnlQuickMany when several do: one string
+	// comparison per lookup instead of a scan (lookup runs once or twice per
+	// stage change).
+	quick [64]uint8
+}
+
+const fnlQuickMany = 255
+
+func fnlQuickKey(id string) int {
+	return (len(id)*7 + int(id[0])*3 + int(id[len(id)-1])) & 63
 }
 
 func (pp *fnlPipe) lookup(id string) (uint16, bool) {
+	if id == "" {
+		return 0, false // stage IDs are never empty (ValidatePipelines)
+	}
+	switch q := pp.quick[fnlQuickKey(id)]; q {
+	case 0:
+		return 0, false
+	case fnlQuickMany:
+	default:
+		if pp.p.Stages[q-1].ID == id {
+			return uint16(q - 1), true
+		}
+		return 0, false
+	}
 	if len(pp.p.Stages) <= 16 {
 		for i := range pp.p.Stages {
 			if pp.p.Stages[i].ID == id {
@@ -194,6 +230,9 @@ func fnlNewConfig(pipelines []Pipeline, opts *Options) (*fnlConfig, error) {
 	o := *opts
 	if o.AsOf.IsZero() {
 		return nil, fnlOptErr("AsOf", crmkit.ErrMissing, "")
+	}
+	if err := fnlCheckTimes(&o); err != nil {
+		return nil, err
 	}
 	c := &fnlConfig{warnings: warns, pipeIdx: map[string]int{}, asOf: o.AsOf.Unix(), skipBad: o.SkipBad, currency: o.Currency}
 	c.loc = o.Location
@@ -289,6 +328,12 @@ func fnlNewConfig(pipelines []Pipeline, opts *Options) (*fnlConfig, error) {
 		pp := fnlPipe{p: p, stage: make(map[string]uint16, len(p.Stages))}
 		for si, s := range p.Stages {
 			pp.stage[s.ID] = uint16(si)
+			switch k := fnlQuickKey(s.ID); {
+			case pp.quick[k] == 0 && si < fnlQuickMany-1:
+				pp.quick[k] = uint8(si + 1)
+			default:
+				pp.quick[k] = fnlQuickMany
+			}
 			pp.kind = append(pp.kind, s.Kind)
 			pp.kc = append(pp.kc, map[StageKind]uint8{StageOpen: fnlOpen, StageWon: fnlWon, StageLost: fnlLost}[s.Kind])
 			pp.prob = append(pp.prob, s.Probability)
@@ -321,6 +366,45 @@ func fnlNewConfig(pipelines []Pipeline, opts *Options) (*fnlConfig, error) {
 	}
 	c.fingerprnt = string(fp)
 	return c, nil
+}
+
+// fnlCheckTimes rejects option times that RFC 3339 cannot represent (a year
+// outside 0…9999, a zone offset of a day or more): the options are
+// fingerprinted (and shipped by MarshalBinary) as JSON, and a field error
+// naming the option says more than a MarshalJSON error would.
+func fnlCheckTimes(o *Options) error {
+	check := func(field string, t time.Time) error {
+		if t.IsZero() {
+			return nil
+		}
+		if y := t.Year(); y < 0 || y > 9999 {
+			return fnlOptErr(field, crmkit.ErrInvalid, "year %d is outside 0…9999", y)
+		}
+		if _, off := t.Zone(); off <= -86400 || off >= 86400 {
+			return fnlOptErr(field, crmkit.ErrInvalid, "zone offset %ds is a day or more", off)
+		}
+		return nil
+	}
+	if err := check("AsOf", o.AsOf); err != nil {
+		return err
+	}
+	if err := check("From", o.From); err != nil {
+		return err
+	}
+	if err := check("To", o.To); err != nil {
+		return err
+	}
+	for i, s := range o.Snapshots {
+		if err := check(fmt.Sprintf("Snapshots[%d]", i), s); err != nil {
+			return err
+		}
+	}
+	for i, t := range o.Targets {
+		if err := check(fmt.Sprintf("Targets[%d].Start", i), t.Start); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 const (

@@ -9,8 +9,9 @@ import (
 )
 
 // This file holds the exact distribution kernels behind the pipeline
-// forecast: the Poisson-binomial distribution of a won count and the
-// distribution of a won amount, a sum of independent a_i·Bernoulli(p_i).
+// forecast: the distribution of a won amount, a sum of independent
+// a_i·Bernoulli(p_i), on a lattice (with all a_i = 1 it is the classic
+// O(n²) Poisson-binomial recursion for a won count) or by enumeration.
 // They work in float64 on plain slices; the deal-facing code converts.
 
 // pipeQuantileLevels are the quantiles every outcome summary reports.
@@ -20,22 +21,6 @@ var pipeQuantileLevels = [3]float64{0.1, 0.5, 0.9}
 // compared with a quantile level (a CDF that is 0.5 in exact arithmetic may
 // be 0.4999999999999998 in float64).
 const pipeCDFSlack = 1e-12
-
-// pipePoibinPMF returns P(K = k) for k = 0..n, where K counts the successes
-// among independent Bernoulli(p[i]) trials. It is the classic O(n²) recursion,
-// numerically stable because every step is a convex combination.
-func pipePoibinPMF(p []float64) []float64 {
-	pmf := make([]float64, len(p)+1)
-	pmf[0] = 1
-	for i, pi := range p {
-		q := 1 - pi
-		for k := i + 1; k >= 1; k-- {
-			pmf[k] = pmf[k]*q + pmf[k-1]*pi
-		}
-		pmf[0] *= q
-	}
-	return pmf
-}
 
 // pipeLatticePMF returns the distribution of Σ units[i]·Bernoulli(p[i]) on
 // the lattice 0..Σunits: pmf[s] = P(sum = s). Units must be non-negative.
@@ -204,7 +189,47 @@ func pipeLattice(amounts []decimal.Decimal, maxStates int64) (units []int64, uni
 	if minExp == math.MaxInt32 { // all zero
 		return make([]int64, len(amounts)), decimal.NewFromInt(1), true
 	}
-	// Coefficients at the common exponent, then their gcd.
+	// Coefficients at the common exponent, then their gcd. Amounts with at
+	// most 18 digits take an int64 path without allocation.
+	units = make([]int64, len(amounts))
+	var g int64
+	for i, a := range amounts {
+		if a.NumDigits() > 18 {
+			return pipeLatticeBig(amounts, minExp, maxStates)
+		}
+		c := a.CoefficientInt64()
+		for e := a.Exponent() - minExp; e > 0 && c != 0; e-- {
+			if c > math.MaxInt64/10 {
+				return pipeLatticeBig(amounts, minExp, maxStates)
+			}
+			c *= 10
+		}
+		units[i] = c
+		g = pipeGCD(g, c)
+	}
+	var total int64
+	for i := range units {
+		units[i] /= g
+		if units[i] > maxStates {
+			return nil, decimal.Decimal{}, false
+		}
+		total += units[i]
+		if total > maxStates {
+			return nil, decimal.Decimal{}, false
+		}
+	}
+	return units, decimal.New(g, minExp), true
+}
+
+func pipeGCD(a, b int64) int64 {
+	for b != 0 {
+		a, b = b, a%b
+	}
+	return a
+}
+
+// pipeLatticeBig is pipeLattice for amounts beyond int64 coefficients.
+func pipeLatticeBig(amounts []decimal.Decimal, minExp int32, maxStates int64) (units []int64, unit decimal.Decimal, ok bool) {
 	coef := make([]*big.Int, len(amounts))
 	g := new(big.Int)
 	for i, a := range amounts {

@@ -11,7 +11,9 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-func TestPipePoibinPMF(t *testing.T) {
+func TestPipePoissonBinomialCount(t *testing.T) {
+	// With unit amounts the lattice recursion is the Poisson-binomial
+	// distribution of the number of wins.
 	tests := []struct {
 		name, reason string
 		p            []float64
@@ -26,7 +28,11 @@ func TestPipePoibinPMF(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := pipePoibinPMF(tt.p)
+			units := make([]int64, len(tt.p))
+			for i := range units {
+				units[i] = 1
+			}
+			got := pipeLatticePMF(units, tt.p, -1)
 			if d := cmp.Diff(tt.want, got, cmpopts.EquateApprox(0, 1e-12)); d != "" {
 				t.Errorf("%s (-want +got):\n%s", tt.reason, d)
 			}
@@ -122,7 +128,7 @@ func TestPipeLattice(t *testing.T) {
 func TestPipeBernMaskRate(t *testing.T) {
 	// Each lane must be Bernoulli(p): over 64·4000 lanes the hit rate has
 	// SE = sqrt(p(1-p)/256000) ≤ 0.001; we allow 5 SE.
-	r := rand.NewPCG(7, 9)
+	r := pipeNewRNG(rand.NewPCG(7, 9))
 	for _, p := range []float64{0, 1e-6, 0.1, 0.25, 0.5, 0.7, 0.999, 1} {
 		f, full := pipeFixed(p)
 		if full {
@@ -296,4 +302,24 @@ func pipeSum(x []float64) float64 {
 		s += v
 	}
 	return s
+}
+
+// BenchmarkPipeSim100k times the simulation kernel alone: 100 000 deals,
+// each spread over 3 of 12 periods, 10 000 draws, 2 workers.
+func BenchmarkPipeSim100k(b *testing.B) {
+	r := rand.New(rand.NewPCG(1, 1))
+	deals := make([]pipeSimDeal, 100_000)
+	for i := range deals {
+		p := []float64{0.1, 0.3, 0.6}[r.IntN(3)]
+		deals[i] = pipeNewSimDeal(float64(1000+r.IntN(50000)), r.IntN(10), []float64{p * 0.5, p * 0.3, p * 0.2}, nil)
+	}
+	const draws, periods = 10000, 12
+	acc := make([]float64, draws*periods)
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := pipeSimGroup(context.Background(), deals, acc, periods, draws, 1, 0, 2); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(pipeSum(acc)/draws, "mean")
 }

@@ -14,7 +14,7 @@ import (
 //
 // Run is [NewAccumulator], one [Accumulator.Add] per deal and
 // [Accumulator.Report], done in a single streaming pass: only the compact
-// state of each deal (about 80 bytes including its ID) is held while the
+// state of each deal (about 90 bytes including its ID) is held while the
 // stage changes stream past.
 func Run(ctx context.Context, pipelines []Pipeline, in Input, opts *Options) (*Report, error) {
 	acc, err := NewAccumulator(pipelines, opts)
@@ -37,7 +37,18 @@ type fnlRunner struct {
 	deals   fnlDealTable
 	amounts map[int32][]fnlAmtChg
 	closes  map[int32][]fnlCloseChg
+	sink    uint64 // keeps flush's slot touches from being optimised away
 }
+
+// fnlPendingDeal is a good deal record waiting for its ID to be inserted.
+type fnlPendingDeal struct {
+	d    fnlDeal
+	id   string
+	rec  int
+	hash uint64
+}
+
+const fnlBatch = 256
 
 func (r *fnlRunner) tick(i int) error {
 	if i&1023 == 0 {
@@ -67,29 +78,69 @@ func (r *fnlRunner) skipDeal(di int32, err error, records int) error {
 
 func (r *fnlRunner) run(in Input) error {
 	a := r.acc
-	// 1. Deals.
-	i := 0
-	for d, err := range in.Deals {
-		if err != nil {
-			return err
+	// 1. Deals. Good deals wait in a small batch before their IDs are
+	// inserted, so that the cache misses of the ID table's random probes
+	// overlap (flush touches every home slot first). Anything else (a bad
+	// record, a stream or ctx error, the ID limit) flushes the batch first,
+	// so records are still handled, and errors reported, in stream order.
+	pending := make([]fnlPendingDeal, 0, fnlBatch)
+	flush := func() error {
+		x := a.ids
+		var sink uint64
+		for k := range pending {
+			sink += x.slots[pending[k].hash&x.mask]
 		}
-		if err := r.tick(i); err != nil {
-			return err
-		}
-		cd, err := a.convDeal(&d, i)
-		if err == nil {
-			if _, existed := a.ids.insert(d.ID); existed {
-				err = crmkit.Errorf("deal", i, d.ID, "id", crmkit.ErrDuplicate, "")
+		r.sink += sink
+		for k := range pending {
+			p := &pending[k]
+			if _, existed := x.insertHash(p.id, p.hash); existed {
 				// The first record with this ID stays; the duplicate is skipped alone.
-				if err := a.skip(err, 1); err != nil {
+				if err := a.skip(crmkit.Errorf("deal", p.rec, p.id, "id", crmkit.ErrDuplicate, ""), 1); err != nil {
+					pending = pending[:0]
 					return err
 				}
-				i++
 				continue
 			}
 			// ids holds exactly the deals of this run, so the new index is r.deals.n.
-			r.deals.add(cd)
+			r.deals.add(p.d)
+		}
+		pending = pending[:0]
+		return nil
+	}
+	i := 0
+	for d, err := range in.Deals {
+		if err != nil {
+			if ferr := flush(); ferr != nil {
+				return ferr // an earlier record's error comes first
+			}
+			return err
+		}
+		if err := r.tick(i); err != nil {
+			if ferr := flush(); ferr != nil {
+				return ferr
+			}
+			return err
+		}
+		if a.ids.len()+len(pending) >= fnlMaxIDs {
+			if err := flush(); err != nil {
+				return err
+			}
+			if a.ids.full() {
+				return crmkit.Errorf("deal", i, d.ID, "", crmkit.ErrInvalid, "more than %d deals in one call", fnlMaxIDs)
+			}
+		}
+		cd, err := a.convDeal(&d, i)
+		if err == nil {
+			pending = append(pending, fnlPendingDeal{d: cd, id: d.ID, rec: i, hash: a.ids.hash(d.ID)})
+			if len(pending) == fnlBatch {
+				if err := flush(); err != nil {
+					return err
+				}
+			}
 		} else {
+			if err := flush(); err != nil {
+				return err
+			}
 			if err := a.skip(err, 1); err != nil {
 				return err
 			}
@@ -106,6 +157,9 @@ func (r *fnlRunner) run(in Input) error {
 			}
 		}
 		i++
+	}
+	if err := flush(); err != nil {
+		return err
 	}
 	// 2. Amount changes.
 	if in.AmountChanges != nil {
@@ -309,13 +363,14 @@ func (r *fnlRunner) run(in Input) error {
 				i++
 				continue
 			}
-			if r.deals.at(cur).flags&fnlSkip != 0 {
+			dp := r.deals.at(cur)
+			if dp.flags&fnlSkip != 0 {
 				a.skipRecords++
 				a.skipReasons["stage change: deal skipped"]++
 				i++
 				continue
 			}
-			v, err := a.checkChange(r.deals.at(cur), &ch, &c, i)
+			v, err := a.checkChange(dp, &ch, &c, i)
 			if err != nil {
 				if err := r.skipDeal(cur, err, 1+len(a.chBuf)); err != nil {
 					return err

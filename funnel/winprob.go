@@ -12,7 +12,9 @@ import (
 
 // WinProbability estimates the probability that an open deal will be won.
 // It is the one place where a host plugs in its own model; crmkit ships four
-// ([StageDefaults], [StageAgeModel], [NaiveBayesModel], [LogisticModel]).
+// ([StageDefaults], [StageAgeModel], [NaiveBayesModel], [LogisticModel]). A
+// nil WinProbability in [ForecastOptions] or [AccuracyOptions] means the
+// pipelines' [StageDefaults].
 //
 // Contract: WinProbability returns a value in [0, 1] or an error; the
 // forecast treats any other value as an error naming the deal. The
@@ -25,7 +27,8 @@ type WinProbability interface {
 }
 
 // WinProbabilityFunc adapts a function to [WinProbability]. The function
-// must be safe for concurrent calls.
+// must be safe for concurrent calls. A nil WinProbabilityFunc must not be
+// used (calling it would panic).
 type WinProbabilityFunc func(s DealState) (float64, error)
 
 // WinProbability calls f(s).
@@ -36,7 +39,8 @@ func (f WinProbabilityFunc) WinProbability(s DealState) (float64, error) { retur
 // in, Amount its amount then), the team of its owner, when it entered that
 // stage and which stages of its pipeline it had reached (in the order
 // reached, current stage last). StageEntered zero means unknown (models then
-// use Deal.Created). The zero value is not a usable state (no deal).
+// use Deal.Created). The zero value is not a usable state (no deal). It is a
+// plain value; a model must treat it as read-only (see [WinProbability]).
 type DealState struct {
 	Deal         Deal      `json:"deal"`
 	Team         string    `json:"team,omitempty"`
@@ -154,6 +158,11 @@ type pipeClosed struct {
 	stays  []pipeStay
 	// furthest is the rank of the furthest open stage reached (-1: none).
 	furthest int
+	// open is true for a deal still open at the as-of time; enter is when
+	// it entered its current stage and reached the open stages it reached.
+	open    bool
+	enter   time.Time
+	reached []string
 }
 
 // pipeReadClosed reads a history stream and calls fn for every decided deal
@@ -176,7 +185,7 @@ func pipeReadClosed(ctx context.Context, pp *pipePipes, histories iter.Seq2[Hist
 		if err != nil {
 			return err
 		}
-		if !ok {
+		if !ok || c.open {
 			continue
 		}
 		if err := fn(c); err != nil {
@@ -187,7 +196,8 @@ func pipeReadClosed(ctx context.Context, pp *pipePipes, histories iter.Seq2[Hist
 }
 
 // pipePrepare checks one history and turns it into stays. ok is false for a
-// deal that is still open at asOf.
+// deal decided after asOf (its state as of asOf is not rebuilt here); a deal
+// open at asOf comes back with open set.
 func pipePrepare(pp *pipePipes, h *History, idx int, teams map[string]string, asOf time.Time) (*pipeClosed, bool, error) {
 	d := &h.Deal
 	bad := func(field string, sentinel error, format string, args ...any) error {
@@ -214,16 +224,19 @@ func pipePrepare(pp *pipePipes, h *History, idx int, teams map[string]string, as
 		return nil, false, bad("amount", crmkit.ErrInvalid, "negative: %s", d.Amount)
 	}
 	if kind == StageOpen {
-		return nil, false, nil
+		if !d.Closed.IsZero() {
+			return nil, false, bad("closed", crmkit.ErrInvalid, "set on a deal in open stage %q", d.Stage)
+		}
+	} else {
+		if d.Closed.IsZero() {
+			return nil, false, bad("closed", crmkit.ErrMissing, "deal in %s stage %q", kind, d.Stage)
+		}
+		if d.Closed.After(asOf) {
+			// Decided after the as-of time: still open as of then.
+			return nil, false, nil
+		}
 	}
-	if d.Closed.IsZero() {
-		return nil, false, bad("closed", crmkit.ErrMissing, "deal in %s stage %q", kind, d.Stage)
-	}
-	if d.Closed.After(asOf) {
-		// Decided after the as-of time: still open as of then.
-		return nil, false, nil
-	}
-	c := &pipeClosed{hist: h, deal: d, team: teams[d.Owner], won: kind == StageWon, closed: d.Closed, furthest: -1}
+	c := &pipeClosed{hist: h, deal: d, team: teams[d.Owner], won: kind == StageWon, closed: d.Closed, furthest: -1, open: kind == StageOpen}
 	// Walk the stage chain: the first change's From is the initial stage.
 	cur := d.Stage
 	if len(h.Changes) > 0 {
@@ -265,6 +278,14 @@ func pipePrepare(pp *pipePipes, h *History, idx int, teams map[string]string, as
 	}
 	if cur != d.Stage {
 		return nil, false, bad("stage", crmkit.ErrInvalid, "%q, but the last stage change went to %q", d.Stage, cur)
+	}
+	c.enter = enter
+	c.reached = reached
+	if c.open {
+		if _, ok := p.rank[cur]; ok {
+			c.reached = append(reached[:len(reached):len(reached)], cur)
+		}
+		return c, true, nil
 	}
 	if d.Closed.Before(enter) {
 		return nil, false, bad("closed", crmkit.ErrOrder, "%s before the last stage change", d.Closed.Format(time.RFC3339))

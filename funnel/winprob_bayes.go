@@ -12,7 +12,8 @@ import (
 
 // NaiveBayesOptions control [FitNaiveBayes]. A nil *NaiveBayesOptions is
 // invalid because AsOf is required; other zero fields mean the documented
-// defaults.
+// defaults. The zero value is invalid (no AsOf). Options are only read, so
+// one value may serve concurrent calls.
 type NaiveBayesOptions struct {
 	// AsOf is the clock: deals closed after it count as open (required).
 	AsOf time.Time `json:"as_of"`

@@ -16,6 +16,8 @@ import (
 
 // LogisticOptions control [FitLogistic]. A nil *LogisticOptions is invalid
 // because AsOf is required; other zero fields mean the documented defaults.
+// The zero value is invalid (no AsOf). Options are only read, so one value
+// may serve concurrent calls.
 type LogisticOptions struct {
 	// AsOf is the clock: deals closed after it count as open (required).
 	AsOf time.Time `json:"as_of"`

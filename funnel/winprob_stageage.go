@@ -15,6 +15,8 @@ import (
 
 // StageAgeOptions control [FitStageAge]. A nil *StageAgeOptions is invalid
 // because AsOf is required; other zero fields mean the documented defaults.
+// The zero value is invalid (no AsOf). Options are only read, so one value
+// may serve concurrent calls.
 type StageAgeOptions struct {
 	// AsOf is the clock: deals closed after it count as open, records
 	// dated after it are errors (required).
@@ -34,7 +36,8 @@ type StageAgeOptions struct {
 // they spent there and EffectiveDeals the Kish effective sample size of that
 // time-weighted sample. Raw is the time-weighted share won: the win rate of
 // the deals one would find in this cell on a random day. Probability is Raw
-// shrunk toward StageRate with Strength pseudo-deals.
+// shrunk toward StageRate with Strength pseudo-deals. The zero value is an
+// empty cell. It is a plain value, safe for concurrent reads.
 type StageAgeCell struct {
 	Pipeline       string  `json:"pipeline"`
 	Stage          string  `json:"stage"`

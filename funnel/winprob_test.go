@@ -459,3 +459,73 @@ func TestFitErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestLearnerOptionErrors(t *testing.T) {
+	ctx := context.Background()
+	pl := []Pipeline{pipeGenPipeline}
+	hist := pipeGenHistories(9, 50, 60*pipeDay)
+	fit := func(ctx context.Context, pl []Pipeline, tr iter.Seq2[History, error], asOf time.Time) (WinProbability, error) {
+		return FitStageAge(ctx, pl, tr, &StageAgeOptions{AsOf: asOf})
+	}
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	dbDown := errors.New("db down")
+	tests := []struct {
+		name, reason string
+		run          func() error
+		want         error
+	}{
+		{"nb nil", "AsOf required", func() error { _, err := FitNaiveBayes(ctx, pl, crmkit.Stream(hist), nil); return err }, crmkit.ErrMissing},
+		{"nb smoothing", "negative smoothing", func() error {
+			_, err := FitNaiveBayes(ctx, pl, crmkit.Stream(hist), &NaiveBayesOptions{AsOf: pipeGenAsOf, Smoothing: -1})
+			return err
+		}, crmkit.ErrInvalid},
+		{"lr lambda", "negative lambda", func() error {
+			_, err := FitLogistic(ctx, pl, crmkit.Stream(hist), &LogisticOptions{AsOf: pipeGenAsOf, Lambda: -1})
+			return err
+		}, crmkit.ErrInvalid},
+		{"lr bad number", "a numeric attribute that does not parse", func() error {
+			h := pipeGenHistories(9, 50, 60*pipeDay)
+			h[3].Deal.Attributes["size"] = "lots"
+			_, err := FitLogistic(ctx, pl, crmkit.Stream(h), &LogisticOptions{AsOf: pipeGenAsOf, Numeric: []string{"size"}})
+			return err
+		}, crmkit.ErrInvalid},
+		{"lr no data", "no decided deal", func() error {
+			_, err := FitLogistic(ctx, pl, crmkit.Stream([]History{}), &LogisticOptions{AsOf: pipeGenAsOf})
+			return err
+		}, crmkit.ErrMissing},
+		{"pipelines", "invalid pipeline definitions", func() error {
+			_, err := FitStageAge(ctx, []Pipeline{{ID: "P"}}, crmkit.Stream(hist), &StageAgeOptions{AsOf: pipeGenAsOf})
+			return err
+		}, crmkit.ErrMissing},
+		{"slip nil", "AsOf required", func() error { _, err := FitSlippage(ctx, pl, crmkit.Stream(hist), nil); return err }, crmkit.ErrMissing},
+		{"cal order", "Cutoff after AsOf", func() error {
+			_, err := Calibrate(ctx, pl, crmkit.Stream(hist), fit, &CalibrationOptions{Cutoff: pipeGenAsOf, AsOf: pipeGenStart})
+			return err
+		}, crmkit.ErrInvalid},
+		{"cal empty", "no test deals after the cutoff", func() error {
+			_, err := Calibrate(ctx, pl, crmkit.Stream(hist), fit, &CalibrationOptions{Cutoff: pipeGenAsOf.Add(-pipeDay), AsOf: pipeGenAsOf})
+			return err
+		}, crmkit.ErrMissing},
+		{"cal dates", "too many scoring dates", func() error {
+			_, err := Calibrate(ctx, pl, crmkit.Stream(hist), fit, &CalibrationOptions{Cutoff: pipeGenStart, AsOf: pipeGenAsOf, Every: time.Hour})
+			return err
+		}, crmkit.ErrInvalid},
+		{"cancelled", "a cancelled context stops the fit", func() error {
+			_, err := FitStageAge(cancelled, pl, crmkit.Stream(hist), &StageAgeOptions{AsOf: pipeGenAsOf})
+			return err
+		}, context.Canceled},
+		{"stream error", "an error inside the stream is returned as is", func() error {
+			bad := func(yield func(History, error) bool) { yield(History{}, dbDown) }
+			_, err := FitNaiveBayes(ctx, pl, bad, &NaiveBayesOptions{AsOf: pipeGenAsOf})
+			return err
+		}, dbDown},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if err := tt.run(); !errors.Is(err, tt.want) {
+				t.Errorf("%s: error %v, want %v", tt.reason, err, tt.want)
+			}
+		})
+	}
+}

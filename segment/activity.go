@@ -14,14 +14,22 @@ import (
 // ActivityOptions configure [ActivityIndex]. AsOf is required: orders after
 // it are errors. Unit (zero: 7×24h) is the unit of the reported gaps; Grain
 // (zero: 24h, whole seconds) merges orders into purchases as in
-// [SummaryOptions].
+// [SummaryOptions]. The zero value is not usable (AsOf missing).
 type ActivityOptions struct {
 	AsOf  time.Time     `json:"as_of"`
 	Unit  time.Duration `json:"unit,omitempty"`
 	Grain time.Duration `json:"grain,omitempty"`
+	// Location is where a Grain bucket begins (nil: UTC), as in
+	// [SummaryOptions].
+	Location *time.Location `json:"-"`
+	// Skipped, when non-nil, makes bad orders skipped instead of stopping
+	// the analysis; it is reset and then receives how many were skipped
+	// and why (see [Skipped]).
+	Skipped *Skipped `json:"-"`
 }
 
-// Activity is one customer's customer activity index (CAI; Gupta and
+// Activity (plain data; the zero value is an empty entry) is one customer's
+// customer activity index (CAI; Gupta and
 // Lehmann 2005, Kumar and Reinartz 2012): with inter-purchase gaps g_1..g_n
 // (oldest first), MeanGap = Σg_j/n, WeightedGap = Σ j·g_j / Σ j, and
 // Index = (MeanGap − WeightedGap)/MeanGap. Recent gaps weigh more, so
@@ -42,7 +50,8 @@ type Activity struct {
 
 // ActivityIndex computes the [Activity] of every customer in the stream,
 // sorted by CustomerID. Orders may come in any order; bad orders stop it
-// with a [*crmkit.RecordError] as in [Summarize].
+// with a [*crmkit.RecordError] as in [Summarize], or are skipped with
+// opts.Skipped.
 func ActivityIndex(ctx context.Context, orders iter.Seq2[customer.Order, error], opts ActivityOptions) ([]Activity, error) {
 	if opts.AsOf.IsZero() {
 		return nil, fmt.Errorf("%w: AsOf is required", ErrOptions)
@@ -51,7 +60,7 @@ func ActivityIndex(ctx context.Context, orders iter.Seq2[customer.Order, error],
 	if err != nil {
 		return nil, err
 	}
-	accs, err := gather(ctx, orders, so.Grain, opts.AsOf, "AsOf")
+	accs, err := gather(ctx, orders, so.Grain, opts.Location, opts.AsOf, "AsOf", newSkipper(opts.Skipped))
 	if err != nil {
 		return nil, err
 	}
@@ -61,7 +70,7 @@ func ActivityIndex(ctx context.Context, orders iter.Seq2[customer.Order, error],
 		b := a.Buckets
 		act := Activity{CustomerID: id, Purchases: len(b)}
 		last := bucketStart(b[len(b)-1].Index, so.Grain)
-		act.SinceLast = float64(opts.AsOf.Sub(last)) / unit
+		act.SinceLast = float64(toWall(opts.AsOf, opts.Location).Sub(last)) / unit
 		n := len(b) - 1
 		if n >= 1 {
 			var sum, wsum, wtot float64

@@ -89,6 +89,11 @@ func maximise(f negLL, start []float64, weight float64, opts *FitOptions) (fitRe
 		out.params[i] = math.Exp(v)
 	}
 	out.se, out.seErr = stdErrors(f, x, weight)
+	if out.seErr != nil {
+		// A flat or saddle-shaped optimum: the data do not identify the
+		// parameters (all customers alike, no repeat purchases, …).
+		return fitResult{}, fmt.Errorf("%w: no interior maximum (%v); the data may not identify the model", ErrNotConverged, out.seErr)
+	}
 	return out, nil
 }
 

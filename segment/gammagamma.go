@@ -14,7 +14,8 @@ import (
 // Hardie and Lee 2005, "RFM and CLV"; Fader and Hardie 2013): a customer's
 // transaction values are Gamma(P, ν) with ν ~ Gamma(Q, Gamma) across
 // customers, so a customer's mean spend per transaction is pν and the
-// population mean is P·Gamma/(Q−1). Gamma is in money units.
+// population mean is P·Gamma/(Q−1). Gamma is in money units. The zero value
+// is invalid.
 type GammaGammaParams struct {
 	P     float64 `json:"p"`
 	Q     float64 `json:"q"`

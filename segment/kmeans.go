@@ -16,7 +16,7 @@ import (
 // standard deviation 1 before clustering (a constant dimension is only
 // centred), so that revenue in dollars does not drown out order counts.
 // Workers bounds the goroutines (zero: GOMAXPROCS); the result does not
-// depend on it.
+// depend on it. The zero value is not usable (K missing).
 type KMeansOptions struct {
 	K             int    `json:"k"`
 	Seed          uint64 `json:"seed"`
@@ -27,9 +27,12 @@ type KMeansOptions struct {
 
 // Clustering is the result of [KMeans]. Labels[i] in 0..K−1 is point i's
 // cluster; Centers are in the input's units; Sizes count points per
-// cluster; Inertia is the within-cluster sum of squared distances in the
+// cluster (plain data, safe to read concurrently); Inertia is the
+// within-cluster sum of squared distances in the
 // clustering space (standardised unless Raw). Converged says no label
-// changed in the last iteration.
+// changed in the last iteration or no center moved by more than 1e-6
+// standard deviations; then Labels are the nearest centers and Centers
+// their clusters' means, up to that movement.
 type Clustering struct {
 	K          int         `json:"k"`
 	Labels     []int       `json:"labels"`
@@ -48,6 +51,27 @@ type points struct {
 }
 
 func (p points) row(i int) []float64 { return p.x[i*p.dim : (i+1)*p.dim] }
+
+// kmWideMoments is the mean and standard deviation of column j when the
+// plain sums overflow (values near MaxFloat64, or squares of values beyond
+// 1e154): computed on the column divided by its largest magnitude. The
+// standard deviation may still be +Inf (a spread beyond MaxFloat64).
+func kmWideMoments(x []float64, n, dim, j int) (mean, sd float64) {
+	var a float64
+	for i := range n {
+		a = max(a, math.Abs(x[i*dim+j]))
+	}
+	var m float64
+	for i := range n {
+		m += x[i*dim+j] / a / float64(n)
+	}
+	var ss float64
+	for i := range n {
+		d := x[i*dim+j]/a - m
+		ss += d * d
+	}
+	return m * a, math.Sqrt(ss/float64(n)) * a
+}
 
 // prepare validates data (row-major, dim columns) and standardises a copy.
 func prepare(data []float64, dim int, raw bool) (points, []float64, []float64, error) {
@@ -85,13 +109,36 @@ func prepare(data []float64, dim int, raw bool) (points, []float64, []float64, e
 				ss += d * d
 			}
 			sd := math.Sqrt(ss / float64(n))
+			if badFloat(m) || badFloat(sd) {
+				m, sd = kmWideMoments(x, n, dim, j)
+			}
 			mean[j] = m
 			if sd > 0 && !badFloat(sd) {
 				scale[j] = sd
 			}
 			for i := range n {
+				if scale[j] != 1 && badFloat(x[i*dim+j]-m) {
+					// |x−m| beyond MaxFloat64: divide first.
+					x[i*dim+j] = x[i*dim+j]/scale[j] - m/scale[j]
+					continue
+				}
 				x[i*dim+j] = (x[i*dim+j] - m) / scale[j]
 			}
+		}
+	}
+	// Squared distances and their sums over all points must stay finite
+	// (k-means++ samples by them; with values near 1e155 they used to
+	// overflow to +Inf and leave no candidate). |a−b|² ≤ 2|a|²+2|b|², so a
+	// bound of MaxFloat64/(4n) on every squared norm keeps any sum of n
+	// squared distances finite.
+	limit := math.MaxFloat64 / (4 * float64(n))
+	for i := range n {
+		var ss float64
+		for _, v := range x[i*dim : (i+1)*dim] {
+			ss += v * v
+		}
+		if !(ss <= limit) {
+			return points{}, nil, nil, fmt.Errorf("%w: point %d is too far from the others (standardised squared norm %g, limit %g): rescale the data", ErrOptions, i, ss, limit)
 		}
 	}
 	return points{x: x, n: n, dim: dim}, mean, scale, nil
@@ -124,6 +171,12 @@ func KMeans(ctx context.Context, data []float64, dim int, opts KMeansOptions) (*
 
 const kmChunk = 8192
 
+// kmTol stops Lloyd's iterations when the centers' mean squared move per
+// coordinate falls below it (in standardised units: 1e-6 of a standard
+// deviation): on large inputs a few boundary points can keep flipping for
+// dozens of iterations without changing the clustering.
+const kmTol = 1e-12
+
 func kmeans(ctx context.Context, p points, mean, scale []float64, opts KMeansOptions) (*Clustering, error) {
 	k := opts.K
 	if k < 2 || k > p.n {
@@ -137,7 +190,7 @@ func kmeans(ctx context.Context, p points, mean, scale []float64, opts KMeansOpt
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	rng := rand.New(rand.NewPCG(opts.Seed, 0x5eed5e9))
+	rng := newKMRand(opts.Seed)
 	centers, err := seedPlusPlus(ctx, p, k, rng)
 	if err != nil {
 		return nil, err
@@ -223,6 +276,7 @@ func kmeans(ctx context.Context, p points, mean, scale []float64, opts KMeansOpt
 			break
 		}
 		// Update step; re-seed empty clusters with the farthest point.
+		shift := 0.0
 		for j := range k {
 			if counts[j] == 0 {
 				far, fd := 0, -1.0
@@ -247,8 +301,14 @@ func kmeans(ctx context.Context, p points, mean, scale []float64, opts KMeansOpt
 				counts[j] = 1
 			}
 			for c := range dim {
-				centers[j*dim+c] = sums[j*dim+c] / float64(counts[j])
+				v := sums[j*dim+c] / float64(counts[j])
+				shift += (v - centers[j*dim+c]) * (v - centers[j*dim+c])
+				centers[j*dim+c] = v
 			}
+		}
+		if shift <= kmTol*float64(k*dim) {
+			res.Converged = true
+			break
 		}
 	}
 	res.Labels = labels
@@ -267,9 +327,12 @@ func kmeans(ctx context.Context, p points, mean, scale []float64, opts KMeansOpt
 	return res, nil
 }
 
-// seedPlusPlus picks k centers: the first uniformly, each next with
-// probability proportional to the squared distance to the nearest center
-// already chosen.
+// seedPlusPlus picks k centers by greedy k-means++ (Arthur and
+// Vassilvitskii 2007; the greedy variant of scikit-learn): the first center
+// uniformly, then for each next center 2+⌊ln k⌋ candidates drawn with
+// probability proportional to the squared distance to the nearest chosen
+// center, keeping the candidate that lowers the total squared distance most.
+// The extra candidates make two seeds in one well-separated group rare.
 func seedPlusPlus(ctx context.Context, p points, k int, rng *rand.Rand) ([]float64, error) {
 	dim := p.dim
 	centers := make([]float64, 0, k*dim)
@@ -279,6 +342,9 @@ func seedPlusPlus(ctx context.Context, p points, k int, rng *rand.Rand) ([]float
 	for i := range p.n {
 		d2[i] = sqDist(p.row(i), centers[:dim])
 	}
+	trials := 2 + int(math.Log(float64(k)))
+	best := make([]float64, p.n)
+	cand := make([]float64, p.n)
 	for c := 1; c < k; c++ {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -290,35 +356,54 @@ func seedPlusPlus(ctx context.Context, p points, k int, rng *rand.Rand) ([]float
 		if total <= 0 {
 			return nil, fmt.Errorf("%w: fewer than %d distinct points", ErrDegenerate, k)
 		}
-		u := rng.Float64() * total
-		pick := p.n - 1
-		acc := 0.0
-		for i, v := range d2 {
-			acc += v
-			if acc > u && v > 0 {
-				pick = i
-				break
+		bestPick, bestPot := -1, math.Inf(1)
+		for range trials {
+			pick := samplePoint(d2, rng.Float64()*total)
+			x := p.row(pick)
+			pot := 0.0
+			for i := range p.n {
+				d := min(d2[i], sqDist(p.row(i), x))
+				cand[i] = d
+				pot += d
+			}
+			if pot < bestPot {
+				bestPick, bestPot = pick, pot
+				best, cand = cand, best
 			}
 		}
-		for d2[pick] == 0 && pick > 0 {
-			pick--
+		if bestPick < 0 {
+			return nil, fmt.Errorf("%w: k-means++ found no candidate center (distances not finite)", ErrDegenerate)
 		}
-		centers = append(centers, p.row(pick)...)
-		cen := centers[c*dim : (c+1)*dim]
-		for i := range p.n {
-			if d := sqDist(p.row(i), cen); d < d2[i] {
-				d2[i] = d
-			}
-		}
+		centers = append(centers, p.row(bestPick)...)
+		copy(d2, best)
 	}
 	return centers, nil
+}
+
+// samplePoint returns the index where the running sum of w first exceeds u,
+// skipping zero weights (points equal to a chosen center).
+func samplePoint(w []float64, u float64) int {
+	acc := 0.0
+	last := -1
+	for i, v := range w {
+		if v <= 0 {
+			continue
+		}
+		last = i
+		acc += v
+		if acc > u {
+			return i
+		}
+	}
+	return last
 }
 
 // ChooseKOptions configure [ChooseK]. KMin and KMax bound the candidates
 // (zero: 2 and 10, capped at the number of points). SampleSize bounds the
 // points used for silhouettes, which cost O(s²) (zero: 2000); larger inputs
 // are sampled without replacement using Seed, which also seeds each k-means
-// run. Raw disables standardisation as in [KMeansOptions].
+// run. Raw disables standardisation as in [KMeansOptions]. The zero value
+// means the defaults with seed 0.
 type ChooseKOptions struct {
 	KMin       int    `json:"k_min,omitempty"`
 	KMax       int    `json:"k_max,omitempty"`
@@ -327,7 +412,8 @@ type ChooseKOptions struct {
 	Raw        bool   `json:"raw,omitempty"`
 }
 
-// KCandidate is one k's k-means inertia and mean silhouette (−1..1).
+// KCandidate is one k's k-means inertia and mean silhouette (−1..1). Plain
+// data.
 type KCandidate struct {
 	K          int     `json:"k"`
 	Inertia    float64 `json:"inertia"`
@@ -338,7 +424,7 @@ type KCandidate struct {
 // (ties: the smaller k); Elbow is the k whose (k, inertia) point lies
 // farthest below the chord from the first to the last candidate (the
 // "kneedle" rule on inertias scaled to [0, 1]). Sampled says silhouettes used
-// a sample.
+// a sample. Plain data.
 type KChoice struct {
 	Best       int          `json:"best"`
 	Elbow      int          `json:"elbow"`
@@ -460,3 +546,5 @@ func elbow(c []KCandidate) int {
 	}
 	return best
 }
+
+func newKMRand(seed uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, 0x5eed5e9)) }

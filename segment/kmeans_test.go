@@ -108,3 +108,36 @@ func sortedInts(a []int) []int {
 	}
 	return b
 }
+
+// TestKMeansHugeValues: values near 1e155 made squared distances +Inf, no
+// k-means++ candidate was picked and p.row(-1) panicked. Now the point is
+// named in an ErrOptions error (raw mode, where nothing rescales), for
+// KMeans and ChooseK; standardisation copes with magnitudes up to
+// MaxFloat64.
+func TestKMeansHugeValues(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		name    string
+		reason  string
+		data    []float64
+		raw     bool
+		wantErr error
+	}{
+		{"raw 1e155", "squared distances overflow", []float64{1e155, -1e155, 3e155, 0, 1, 2}, true, ErrOptions},
+		{"standardised outlier", "one point dominates the standard deviation: still ~√n sd away", []float64{1e200, 0, 1, 2, 3, 4}, false, nil},
+		{"standardised 1e308", "the plain sums overflow: moments on the scaled column", []float64{1.7e308, 1.7e308, -1.7e308, 0, 1, 2}, false, nil},
+		{"raw 1e150", "squares 1e300 fit: clusters", []float64{1e150, 1.1e150, 0, 1, 2, 3}, true, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := KMeans(ctx, tc.data, 1, KMeansOptions{K: 2, Seed: 1, Raw: tc.raw})
+			if !errors.Is(err, tc.wantErr) || (tc.wantErr == nil) != (err == nil) {
+				t.Errorf("KMeans (%s): err %v, want %v", tc.reason, err, tc.wantErr)
+			}
+			_, err = ChooseK(ctx, tc.data, 1, ChooseKOptions{KMax: 2, Seed: 1, Raw: tc.raw})
+			if !errors.Is(err, tc.wantErr) || (tc.wantErr == nil) != (err == nil) {
+				t.Errorf("ChooseK (%s): err %v, want %v", tc.reason, err, tc.wantErr)
+			}
+		})
+	}
+}

@@ -13,7 +13,7 @@ import (
 // ParetoNBDParams are the parameters of the Pareto/NBD model (Schmittlein,
 // Morrison and Colombo 1987): while alive a customer buys at Poisson rate
 // λ ~ Gamma(R, Alpha) and dies at exponential rate μ ~ Gamma(S, Beta). Alpha
-// and Beta are in the summaries' time unit.
+// and Beta are in the summaries' time unit. The zero value is invalid.
 type ParetoNBDParams struct {
 	R     float64 `json:"r"`
 	Alpha float64 `json:"alpha"`
@@ -162,15 +162,17 @@ func paretoCustomer(r, alpha, s, beta float64, x int, tx, T float64, grad bool) 
 func paretoNegLL(ps []Pattern, total float64) negLL {
 	return func(lp, grad []float64) float64 {
 		r, alpha, s, beta := math.Exp(lp[0]), math.Exp(lp[1]), math.Exp(lp[2]), math.Exp(lp[3])
-		var ll, g0, g1, g2, g3 float64
-		for _, p := range ps {
-			t := paretoCustomer(r, alpha, s, beta, p.Frequency, p.Recency, p.T, grad != nil)
-			ll += p.Weight * t.ll
-			g0 += p.Weight * t.dr
-			g1 += p.Weight * t.dalpha
-			g2 += p.Weight * t.ds
-			g3 += p.Weight * t.dbeta
-		}
+		sums := chunkedSum(len(ps), 5, func(lo, hi int, out []float64) {
+			for _, p := range ps[lo:hi] {
+				t := paretoCustomer(r, alpha, s, beta, p.Frequency, p.Recency, p.T, grad != nil)
+				out[0] += p.Weight * t.ll
+				out[1] += p.Weight * t.dr
+				out[2] += p.Weight * t.dalpha
+				out[3] += p.Weight * t.ds
+				out[4] += p.Weight * t.dbeta
+			}
+		})
+		ll, g0, g1, g2, g3 := sums[0], sums[1], sums[2], sums[3], sums[4]
 		if grad != nil {
 			grad[0] = -g0 * r / total
 			grad[1] = -g1 * alpha / total
@@ -211,7 +213,8 @@ func (m *ParetoNBD) ProbAlive(x int, tx, T float64) float64 {
 //
 //	(r+x)(β+T) / ((α+T)(s−1)) · [1 − ((β+T)/(β+T+t))^(s−1)] · P(alive),
 //
-// with the s → 1 limit handled. Invalid arguments or t < 0 give NaN.
+// with the s → 1 limit handled; with x = t_x = T = 0 it is the
+// unconditional E[X(t)]. Invalid arguments or t < 0 give NaN.
 func (m *ParetoNBD) ExpectedPurchases(t float64, x int, tx, T float64) float64 {
 	if !validHistory(x, tx, T) || badFloat(t) || t < 0 {
 		return math.NaN()
@@ -275,6 +278,28 @@ func (m *ParetoNBD) PurchaseProb(k int, t float64) float64 {
 			dens := p.S * math.Exp(p.S*math.Log(p.Beta)-(p.S+1)*math.Log(p.Beta+tau))
 			out += weights[j] * h * (1 + tau) * dens * nbd(tau)
 		}
+	}
+	return out
+}
+
+// ConditionalPurchaseProb returns P(Y(t) = k | x, t_x, T). A customer
+// alive at T buys on as a new Pareto/NBD customer with the posterior
+// parameters (r+x, α+T, s, β+T); one who has dropped out makes no purchase:
+// P(k) = (1−P_A)·[k=0] + P_A·P'(X(t)=k), with P' the [ParetoNBD.PurchaseProb]
+// of the updated model. Invalid arguments give NaN; k < 0 gives 0.
+func (m *ParetoNBD) ConditionalPurchaseProb(k int, t float64, x int, tx, T float64) float64 {
+	if !validHistory(x, tx, T) || badFloat(t) || t < 0 {
+		return math.NaN()
+	}
+	if k < 0 {
+		return 0
+	}
+	pa := m.ProbAlive(x, tx, T)
+	p := m.p
+	post := ParetoNBD{p: ParetoNBDParams{R: p.R + float64(x), Alpha: p.Alpha + T, S: p.S, Beta: p.Beta + T}}
+	out := pa * post.PurchaseProb(k, t)
+	if k == 0 {
+		out += 1 - pa
 	}
 	return out
 }

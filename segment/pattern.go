@@ -23,7 +23,8 @@ type Pattern struct {
 
 // SpendPattern is a repeat buyer's (x, m_x) shared by Weight customers, the
 // data of the Gamma-Gamma spend model. Monetary is a float64 because the
-// pattern feeds a numeric kernel.
+// pattern feeds a numeric kernel. The zero value has weight zero, which the
+// fit rejects.
 type SpendPattern struct {
 	Frequency int     `json:"frequency"`
 	Monetary  float64 `json:"monetary"`

@@ -91,7 +91,7 @@ func DefaultSegments() []SegmentRule {
 	}
 }
 
-// Monetary chooses the M of RFM.
+// Monetary chooses the M of RFM; "" means [MonetaryTotal].
 type Monetary string
 
 // Monetary measures.
@@ -105,19 +105,25 @@ const (
 // Q is the number of score levels (zero: 5; 2..100). Monetary zero means
 // [MonetaryTotal]. Segments nil means [DefaultSegments]; the default map is
 // written for 5 levels, so with another Q the scores are first mapped to
-// 1..5 by s5 = 1 + ⌊5(s−1)/Q⌋ for the lookup only.
+// 1..5 by s5 = 1 + ⌊5(s−1)/Q⌋ for the lookup only. The zero value is not
+// usable (AsOf missing).
 type RFMOptions struct {
 	AsOf     time.Time     `json:"as_of"`
 	From     time.Time     `json:"from,omitzero"`
 	Q        int           `json:"q,omitempty"`
 	Monetary Monetary      `json:"monetary,omitempty"`
 	Segments []SegmentRule `json:"segments,omitempty"`
+	// Skipped, when non-nil, makes bad orders skipped instead of stopping
+	// the analysis; it is reset and then receives how many were skipped
+	// and why (see [Skipped]).
+	Skipped *Skipped `json:"-"`
 }
 
 // RFM is one customer's recency, frequency and monetary value, their scores
 // 1..Q (Q best: most recent, most frequent, highest spend) and segment.
 // Recency is in days from the last order to AsOf; Frequency counts orders.
 // Rule is the index of the matching segment rule, −1 when none matched.
+// Plain data.
 type RFM struct {
 	CustomerID string          `json:"customer_id"`
 	Recency    float64         `json:"recency_days"`
@@ -131,13 +137,15 @@ type RFM struct {
 }
 
 // RFMResult holds every customer's RFM (sorted by CustomerID), the levels
-// and rules used, and the customer count per segment.
+// and rules used, and the customer count per segment. Rescaled says scores
+// were mapped to 1..5 for the default map (see [RFMOptions]). Plain data,
+// safe to read concurrently.
 type RFMResult struct {
 	Q         int            `json:"q"`
 	Segments  []SegmentRule  `json:"segments"`
 	Customers []RFM          `json:"customers"`
 	Counts    map[string]int `json:"counts"`
-	rescale   bool
+	Rescaled  bool           `json:"rescaled,omitempty"`
 }
 
 // ScoreRFM computes RFM values, quantile scores and segments from an order
@@ -148,10 +156,11 @@ type RFMResult struct {
 // (older last order for R, fewer orders for F, less money for M) among n.
 // Equal values always get equal scores, so heavily tied measures (most
 // customers order once) leave some scores unused rather than splitting
-// equals arbitrarily.
+// equals arbitrarily; with fewer customers than levels the top levels are
+// not reached either.
 //
 // Errors: [ErrOptions], [ErrNoData] when no order falls in [From, AsOf],
-// [*crmkit.RecordError] for a bad order.
+// [*crmkit.RecordError] for a bad order (unless opts.Skipped is set).
 func ScoreRFM(ctx context.Context, orders iter.Seq2[customer.Order, error], opts RFMOptions) (*RFMResult, error) {
 	if opts.AsOf.IsZero() {
 		return nil, fmt.Errorf("%w: AsOf is required", ErrOptions)
@@ -176,7 +185,7 @@ func ScoreRFM(ctx context.Context, orders iter.Seq2[customer.Order, error], opts
 		rules = DefaultSegments()
 		rescale = q != 5
 	}
-	aggs, err := aggregate(ctx, orders, opts.From, opts.AsOf, true, "AsOf")
+	aggs, err := aggregate(ctx, orders, aggConfig{from: opts.From, asOf: opts.AsOf, strictAsOf: true, asOfName: "AsOf", skip: newSkipper(opts.Skipped)})
 	if err != nil {
 		return nil, err
 	}
@@ -184,16 +193,16 @@ func ScoreRFM(ctx context.Context, orders iter.Seq2[customer.Order, error], opts
 	if n == 0 {
 		return nil, fmt.Errorf("%w: no orders", ErrNoData)
 	}
-	res := &RFMResult{Q: q, Segments: rules, Customers: make([]RFM, n), Counts: make(map[string]int), rescale: rescale}
+	res := &RFMResult{Q: q, Segments: rules, Customers: make([]RFM, n), Counts: make(map[string]int), Rescaled: rescale}
 	rec := make([]float64, n)
 	freq := make([]float64, n)
 	money := make([]float64, n)
 	for i, a := range aggs {
 		c := &res.Customers[i]
 		c.CustomerID = a.id
-		c.Recency = float64(opts.AsOf.Sub(a.last)) / float64(24*time.Hour)
+		c.Recency = float64(opts.AsOf.Sub(a.last())) / float64(24*time.Hour)
 		c.Frequency = a.orders
-		c.Monetary = a.revenue.value()
+		c.Monetary = a.revenue()
 		if mon == MonetaryMean {
 			c.Monetary = c.Monetary.DivRound(decimal.NewFromInt(int64(a.orders)), crmkit.MoneyPlaces+12).RoundBank(crmkit.MoneyPlaces)
 		}
@@ -209,22 +218,28 @@ func ScoreRFM(ctx context.Context, orders iter.Seq2[customer.Order, error], opts
 	for i := range res.Customers {
 		c := &res.Customers[i]
 		c.R, c.F, c.M = rs[i], fs[i], ms[i]
-		c.Rule = -1
-		c.Segment = Unsegmented
 		r, f, m := res.lookupScores(c.R, c.F, c.M)
-		for k, rule := range rules {
-			if rule.R.match(r) && rule.F.match(f) && rule.M.match(m) && rule.FM.match((f+m+1)/2) {
-				c.Rule, c.Segment = k, rule.Segment
-				break
-			}
-		}
+		c.Segment, c.Rule = SegmentOf(rules, r, f, m)
 		res.Counts[c.Segment]++
 	}
 	return res, nil
 }
 
+// SegmentOf applies a segment map to scores: the first rule that matches
+// wins; no match gives [Unsegmented] and rule −1. Engines that compute
+// scores themselves (for example from approximate quantiles) use it to
+// segment exactly as [ScoreRFM] does. The default map expects 1..5 scores.
+func SegmentOf(rules []SegmentRule, r, f, m int) (segment string, rule int) {
+	for k, x := range rules {
+		if x.R.match(r) && x.F.match(f) && x.M.match(m) && x.FM.match((f+m+1)/2) {
+			return x.Segment, k
+		}
+	}
+	return Unsegmented, -1
+}
+
 func (res *RFMResult) lookupScores(r, f, m int) (int, int, int) {
-	if !res.rescale {
+	if !res.Rescaled {
 		return r, f, m
 	}
 	s5 := func(s int) int { return 1 + 5*(s-1)/res.Q }
@@ -234,26 +249,32 @@ func (res *RFMResult) lookupScores(r, f, m int) (int, int, int) {
 // quantileScores returns 1 + ⌊q·(number of strictly smaller values)/n⌋.
 func quantileScores(v []float64, q int) []int {
 	n := len(v)
-	idx := make([]int, n)
-	for i := range idx {
-		idx[i] = i
+	// Sort (value, index) pairs rather than indices compared through v:
+	// with 10⁶ customers every indirect comparison is a cache miss.
+	type pair struct {
+		v float64
+		i int32
 	}
-	slices.SortFunc(idx, func(a, b int) int {
+	ps := make([]pair, n)
+	for i, x := range v {
+		ps[i] = pair{x, int32(i)}
+	}
+	slices.SortFunc(ps, func(a, b pair) int {
 		switch {
-		case v[a] < v[b]:
+		case a.v < b.v:
 			return -1
-		case v[a] > v[b]:
+		case a.v > b.v:
 			return 1
 		}
 		return 0
 	})
 	out := make([]int, n)
 	below := 0
-	for k, i := range idx {
-		if k > 0 && v[i] != v[idx[k-1]] {
+	for k, p := range ps {
+		if k > 0 && p.v != ps[k-1].v {
 			below = k
 		}
-		out[i] = 1 + int(int64(q)*int64(below)/int64(n))
+		out[p.i] = 1 + int(int64(q)*int64(below)/int64(n))
 	}
 	return out
 }
@@ -269,7 +290,7 @@ func (res *RFMResult) Explain(i int) string {
 	c := res.Customers[i]
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s: R=%d (last order %.1f days ago), F=%d (%d orders), M=%d (%s) → FM=%d", c.CustomerID, c.R, c.Recency, c.F, c.Frequency, c.M, c.Monetary.StringFixed(2), (c.F+c.M+1)/2)
-	if res.rescale {
+	if res.Rescaled {
 		r, f, m := res.lookupScores(c.R, c.F, c.M)
 		fmt.Fprintf(&b, "; on the 1..5 scale of the default map R=%d F=%d M=%d FM=%d", r, f, m, (f+m+1)/2)
 	}

@@ -100,9 +100,9 @@ func TestSimulationRecovery(t *testing.T) {
 		}
 		return -f(lp, nil) * total
 	}
-	nPareto := 20000
+	nBG, nPareto, nGG := 50000, 20000, 20000
 	if testing.Short() {
-		nPareto = 4000
+		nBG, nPareto, nGG = 10000, 3000, 5000
 	}
 	cases := []struct {
 		name  string
@@ -111,7 +111,7 @@ func TestSimulationRecovery(t *testing.T) {
 		truth []float64
 		fit   fitter
 	}{
-		{"BG/NBD", simBG, 50000, []float64{0.5, 6, 0.8, 2.5}, func(s []Summary) ([]float64, []float64, float64, error) {
+		{"BG/NBD", simBG, nBG, []float64{0.5, 6, 0.8, 2.5}, func(s []Summary) ([]float64, []float64, float64, error) {
 			m, err := FitBGNBD(s, nil)
 			if err != nil {
 				return nil, nil, 0, err
@@ -120,7 +120,7 @@ func TestSimulationRecovery(t *testing.T) {
 			p := m.Params()
 			return []float64{p.R, p.Alpha, p.A, p.B}, []float64{se.R, se.Alpha, se.A, se.B}, m.LogLik(), err
 		}},
-		{"MBG/NBD", simMBG, 50000, []float64{0.5, 6, 0.8, 2.5}, func(s []Summary) ([]float64, []float64, float64, error) {
+		{"MBG/NBD", simMBG, nBG, []float64{0.5, 6, 0.8, 2.5}, func(s []Summary) ([]float64, []float64, float64, error) {
 			m, err := FitMBGNBD(s, nil)
 			if err != nil {
 				return nil, nil, 0, err
@@ -170,7 +170,7 @@ func TestSimulationRecovery(t *testing.T) {
 		rng := rand.New(src)
 		p, q, g := 6.0, 4.0, 15.0
 		nu := distuv.Gamma{Alpha: q, Beta: g, Src: src}
-		s := make([]Summary, 20000)
+		s := make([]Summary, nGG)
 		for i := range s {
 			x := 1 + int(rng.ExpFloat64()*3)
 			z := distuv.Gamma{Alpha: p, Beta: nu.Rand(), Src: src}
@@ -192,6 +192,6 @@ func TestSimulationRecovery(t *testing.T) {
 		e := m.Params()
 		sp, _ := CompressSpend(s)
 		truth := []float64{p, q, g}
-		check(t, "Gamma-Gamma", truth, []float64{e.P, e.Q, e.Gamma}, []float64{se.P, se.Q, se.Gamma}, 2*(m.LogLik()-llAt(ggNegLL(sp, 20000), 20000, truth)))
+		check(t, "Gamma-Gamma", truth, []float64{e.P, e.Q, e.Gamma}, []float64{se.P, se.Q, se.Gamma}, 2*(m.LogLik()-llAt(ggNegLL(sp, float64(nGG)), float64(nGG), truth)))
 	})
 }

@@ -51,6 +51,16 @@ type SummaryOptions struct {
 	Grain          time.Duration `json:"grain,omitempty"`
 	CalibrationEnd time.Time     `json:"calibration_end"`
 	ObservationEnd time.Time     `json:"observation_end,omitzero"`
+	// Location is where a Grain bucket (a day) begins: buckets are counted
+	// in the location's wall-clock time, so with a UTC+8 location a day
+	// runs from local midnight to local midnight. nil means UTC. Purchase
+	// times (Recency, T) are then wall-clock differences too, so a day of
+	// a daylight-saving change still counts as one day.
+	Location *time.Location `json:"-"`
+	// Skipped, when non-nil, makes bad orders skipped instead of stopping
+	// the analysis; it is reset and then receives how many were skipped
+	// and why (see [Skipped]).
+	Skipped *Skipped `json:"-"`
 }
 
 func (o SummaryOptions) withDefaults() (SummaryOptions, error) {
@@ -99,7 +109,9 @@ type Summary struct {
 }
 
 // Bucket is one purchase bucket of an [Accumulator]: the Grain bucket's
-// index counted from the Unix epoch and the sum of its orders' amounts.
+// index counted from the Unix epoch (on the wall clock of the
+// accumulator's Location) and the sum of its orders' amounts. The
+// zero value is the bucket starting at the epoch with amount 0.
 type Bucket struct {
 	Index  int64           `json:"index"`
 	Amount decimal.Decimal `json:"amount"`
@@ -122,6 +134,10 @@ type Accumulator struct {
 	Grain      time.Duration `json:"grain,omitempty"`
 	Orders     int           `json:"orders"`
 	Buckets    []Bucket      `json:"buckets"`
+	// Location is where buckets begin (nil: UTC; see [SummaryOptions]). It
+	// is not serialised: a distributed engine sets it on every worker, and
+	// Merge refuses accumulators of different locations.
+	Location *time.Location `json:"-"`
 }
 
 func (a *Accumulator) grain() time.Duration {
@@ -131,10 +147,42 @@ func (a *Accumulator) grain() time.Duration {
 	return a.Grain
 }
 
-// bucketIndex is floor((t - Unix epoch) / grain) for a whole-second grain,
-// safe for any time in years 1..9999.
-func bucketIndex(t time.Time, grain time.Duration) int64 {
-	return floorDiv(t.Unix(), int64(grain/time.Second))
+// bucketIndex is floor((wall clock of t in loc − Unix epoch) / grain) for a
+// whole-second grain, safe for any time in years 1..9999.
+func bucketIndex(t time.Time, grain time.Duration, loc *time.Location) int64 {
+	return floorDiv(wallUnix(t, loc), int64(grain/time.Second))
+}
+
+// wallUnix is t's wall clock in loc counted in seconds as if it were UTC;
+// loc nil means UTC.
+func wallUnix(t time.Time, loc *time.Location) int64 {
+	if loc == nil {
+		return t.Unix()
+	}
+	_, off := t.In(loc).Zone()
+	return t.Unix() + int64(off)
+}
+
+// toWall is t's wall clock in loc read as a UTC time (t itself for UTC), the
+// time scale buckets are counted on.
+func toWall(t time.Time, loc *time.Location) time.Time {
+	return time.Unix(wallUnix(t, loc), int64(t.Nanosecond())).UTC()
+}
+
+// fromWall turns a wall-clock time read as UTC back into the instant in
+// loc.
+func fromWall(w time.Time, loc *time.Location) time.Time {
+	if loc == nil {
+		return w
+	}
+	return time.Date(w.Year(), w.Month(), w.Day(), w.Hour(), w.Minute(), w.Second(), w.Nanosecond(), loc)
+}
+
+func locName(loc *time.Location) string {
+	if loc == nil {
+		return "UTC"
+	}
+	return loc.String()
 }
 
 func floorDiv(n, d int64) int64 {
@@ -201,7 +249,7 @@ func (a *Accumulator) add(o customer.Order, idx int) error {
 	if a.Grain%time.Second != 0 {
 		return crmkit.Errorf("order", idx, o.ID, "", ErrOptions, "accumulator grain %v is not whole seconds", a.Grain)
 	}
-	b := bucketIndex(o.Time, a.grain())
+	b := bucketIndex(o.Time, a.grain(), a.Location)
 	a.Orders++
 	n := len(a.Buckets)
 	if n == 0 || a.Buckets[n-1].Index < b {
@@ -224,7 +272,7 @@ func (a *Accumulator) Merge(b *Accumulator) error {
 		return nil
 	}
 	if a.Orders == 0 && len(a.Buckets) == 0 {
-		a.CustomerID, a.Currency, a.Grain = b.CustomerID, b.Currency, b.Grain
+		a.CustomerID, a.Currency, a.Grain, a.Location = b.CustomerID, b.Currency, b.Grain, b.Location
 		a.Orders = b.Orders
 		a.Buckets = slices.Clone(b.Buckets)
 		return nil
@@ -234,6 +282,9 @@ func (a *Accumulator) Merge(b *Accumulator) error {
 	}
 	if a.grain() != b.grain() {
 		return crmkit.Errorf("accumulator", -1, b.CustomerID, "grain", crmkit.ErrInvalid, "grain %v vs %v", b.grain(), a.grain())
+	}
+	if locName(a.Location) != locName(b.Location) {
+		return crmkit.Errorf("accumulator", -1, b.CustomerID, "location", crmkit.ErrInvalid, "location %s vs %s", locName(b.Location), locName(a.Location))
 	}
 	if a.Currency != b.Currency {
 		return crmkit.Errorf("accumulator", -1, b.CustomerID, "currency", crmkit.ErrCurrency, "%q vs %q", b.Currency, a.Currency)
@@ -263,7 +314,8 @@ func (a *Accumulator) Merge(b *Accumulator) error {
 // when the customer's first purchase lies after opts.CalibrationEnd: such a
 // customer is not in the calibration cohort. A bucket after
 // opts.ObservationEnd is an error wrapping [crmkit.ErrFuture]. The
-// accumulator's Grain is used; opts.Grain is ignored.
+// accumulator's Grain and Location are used; opts.Grain and opts.Location
+// are ignored.
 func (a *Accumulator) Summary(opts SummaryOptions) (s Summary, ok bool, err error) {
 	o, err := opts.withDefaults()
 	if err != nil {
@@ -272,21 +324,22 @@ func (a *Accumulator) Summary(opts SummaryOptions) (s Summary, ok bool, err erro
 	if len(a.Buckets) == 0 {
 		return Summary{}, false, crmkit.Errorf("accumulator", -1, a.CustomerID, "", ErrNoData, "no orders")
 	}
-	g := a.grain()
+	g, loc := a.grain(), a.Location
+	calEnd, obsEnd := toWall(o.CalibrationEnd, loc), toWall(o.ObservationEnd, loc)
 	first := bucketStart(a.Buckets[0].Index, g)
-	if first.After(o.CalibrationEnd) {
+	if first.After(calEnd) {
 		return Summary{}, false, nil
 	}
 	last := bucketStart(a.Buckets[len(a.Buckets)-1].Index, g)
-	if last.After(o.ObservationEnd) {
-		return Summary{}, false, crmkit.Errorf("accumulator", -1, a.CustomerID, "time", crmkit.ErrFuture, "purchase on %v after ObservationEnd %v", last, o.ObservationEnd)
+	if last.After(obsEnd) {
+		return Summary{}, false, crmkit.Errorf("accumulator", -1, a.CustomerID, "time", crmkit.ErrFuture, "purchase on %v after ObservationEnd %v", fromWall(last, loc), o.ObservationEnd)
 	}
 	unit := float64(o.Unit)
-	s = Summary{CustomerID: a.CustomerID, First: first, T: float64(o.CalibrationEnd.Sub(first)) / unit}
+	s = Summary{CustomerID: a.CustomerID, First: fromWall(first, loc), T: float64(calEnd.Sub(first)) / unit}
 	sum := decimal.Zero
 	for _, b := range a.Buckets[1:] {
 		t := bucketStart(b.Index, g)
-		if t.After(o.CalibrationEnd) {
+		if t.After(calEnd) {
 			s.HoldoutFrequency++
 			continue
 		}
@@ -307,15 +360,16 @@ func (a *Accumulator) Summary(opts SummaryOptions) (s Summary, ok bool, err erro
 // sorted by CustomerID. Orders may come in any order. It stops at the first
 // bad order with a [*crmkit.RecordError] naming the order's stream index:
 // missing customer or time, negative amount, a currency different from the
-// first order's ([crmkit.ErrCurrency]) or a time after ObservationEnd
-// ([crmkit.ErrFuture]). Memory grows with the number of distinct customer
+// first good order's ([crmkit.ErrCurrency]) or a time after ObservationEnd
+// ([crmkit.ErrFuture]); with opts.Skipped set it skips such orders and
+// reports them there. Memory grows with the number of distinct customer
 // purchase buckets, not with the number of orders.
 func Summarize(ctx context.Context, orders iter.Seq2[customer.Order, error], opts SummaryOptions) ([]Summary, error) {
 	o, err := opts.withDefaults()
 	if err != nil {
 		return nil, err
 	}
-	accs, err := gather(ctx, orders, o.Grain, o.ObservationEnd, "ObservationEnd")
+	accs, err := gather(ctx, orders, o.Grain, o.Location, o.ObservationEnd, "ObservationEnd", newSkipper(opts.Skipped))
 	if err != nil {
 		return nil, err
 	}
@@ -368,39 +422,43 @@ func ValidateSummaries(s []Summary) error {
 }
 
 // gather reads an order stream into per-customer accumulators, enforcing
-// one currency and no order after asOf.
-func gather(ctx context.Context, orders iter.Seq2[customer.Order, error], grain time.Duration, asOf time.Time, asOfName string) (map[string]*Accumulator, error) {
+// one currency and no order after asOf. With skip non-nil a bad order is
+// passed over and recorded instead.
+func gather(ctx context.Context, orders iter.Seq2[customer.Order, error], grain time.Duration, loc *time.Location, asOf time.Time, asOfName string, skip *skipper) (map[string]*Accumulator, error) {
 	accs := make(map[string]*Accumulator)
-	currency, idx := "", 0
+	currency, haveCurrency, idx := "", false, -1
 	for ord, err := range orders {
-		if err != nil {
-			return nil, err
+		idx++
+		if err == nil && idx&1023 == 0 {
+			err = ctx.Err()
 		}
-		if idx&1023 == 0 {
-			if err := ctx.Err(); err != nil {
-				return nil, err
+		if err == nil {
+			err = checkOrder(ord, idx)
+		}
+		if err == nil && haveCurrency && ord.Currency != currency {
+			err = crmkit.Errorf("order", idx, ord.ID, "currency", crmkit.ErrCurrency, "%q after %q", ord.Currency, currency)
+		}
+		if err == nil && ord.Time.After(asOf) {
+			err = crmkit.Errorf("order", idx, ord.ID, "time", crmkit.ErrFuture, "%v after %s %v", ord.Time, asOfName, asOf)
+		}
+		if err == nil {
+			a := accs[ord.CustomerID]
+			if a == nil {
+				a = &Accumulator{Grain: grain, Location: loc}
+			}
+			if err = a.add(ord, idx); err == nil {
+				accs[ord.CustomerID] = a
 			}
 		}
-		if err := checkOrder(ord, idx); err != nil {
+		if err != nil {
+			if skip.take(err) {
+				continue
+			}
 			return nil, err
 		}
-		if idx == 0 {
-			currency = ord.Currency
-		} else if ord.Currency != currency {
-			return nil, crmkit.Errorf("order", idx, ord.ID, "currency", crmkit.ErrCurrency, "%q after %q", ord.Currency, currency)
+		if !haveCurrency {
+			currency, haveCurrency = ord.Currency, true
 		}
-		if ord.Time.After(asOf) {
-			return nil, crmkit.Errorf("order", idx, ord.ID, "time", crmkit.ErrFuture, "%v after %s %v", ord.Time, asOfName, asOf)
-		}
-		a := accs[ord.CustomerID]
-		if a == nil {
-			a = &Accumulator{Grain: grain}
-			accs[ord.CustomerID] = a
-		}
-		if err := a.add(ord, idx); err != nil {
-			return nil, err
-		}
-		idx++
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err

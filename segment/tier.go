@@ -17,13 +17,15 @@ import (
 )
 
 // CustomerValue is one customer's value for tiers and concentration:
-// revenue, margin, an order count — any non-negative amount.
+// revenue, margin, an order count — any non-negative amount. The zero value
+// has no ID, which the analyses reject.
 type CustomerValue struct {
 	CustomerID string          `json:"customer_id"`
 	Value      decimal.Decimal `json:"value"`
 }
 
-// Measure names what [CustomerValues] adds up per customer.
+// Measure names what [CustomerValues] adds up per customer; "" means
+// [MeasureRevenue].
 type Measure string
 
 // Measures.
@@ -36,18 +38,24 @@ const (
 // ValuesOptions configure [CustomerValues]. To is required; the window is
 // [From, To) (From zero: from the first order). Orders outside the window
 // are not part of the analysis and are passed over, but they are still
-// validated. Measure zero means [MeasureRevenue].
+// validated. Measure zero means [MeasureRevenue]. The zero value is not
+// usable (To missing).
 type ValuesOptions struct {
 	From    time.Time `json:"from,omitzero"`
 	To      time.Time `json:"to"`
 	Measure Measure   `json:"measure,omitempty"`
+	// Skipped, when non-nil, makes bad orders skipped instead of stopping
+	// the analysis; it is reset and then receives how many were skipped
+	// and why (see [Skipped]).
+	Skipped *Skipped `json:"-"`
 }
 
 // CustomerValues reads an order stream and returns each customer's value in
 // the window, sorted by CustomerID; a customer with no order in the window
 // is absent. Memory is O(customers). Bad orders (missing customer or time,
-// negative amount, NaN quantity, mixed currency) stop it with a
-// [*crmkit.RecordError].
+// negative amount, NaN quantity, mixed currency, and with [MeasureQuantity]
+// an order that makes its customer's quantity sum overflow float64) stop it
+// with a [*crmkit.RecordError], or are skipped with opts.Skipped.
 func CustomerValues(ctx context.Context, orders iter.Seq2[customer.Order, error], opts ValuesOptions) ([]CustomerValue, error) {
 	if opts.To.IsZero() {
 		return nil, fmt.Errorf("%w: To is required", ErrOptions)
@@ -59,7 +67,7 @@ func CustomerValues(ctx context.Context, orders iter.Seq2[customer.Order, error]
 	if m != MeasureRevenue && m != MeasureOrders && m != MeasureQuantity {
 		return nil, fmt.Errorf("%w: unknown measure %q", ErrOptions, m)
 	}
-	aggs, err := aggregate(ctx, orders, opts.From, opts.To, false, "To")
+	aggs, err := aggregate(ctx, orders, aggConfig{from: opts.From, asOf: opts.To, asOfName: "To", quantity: m == MeasureQuantity, skip: newSkipper(opts.Skipped)})
 	if err != nil {
 		return nil, err
 	}
@@ -68,7 +76,7 @@ func CustomerValues(ctx context.Context, orders iter.Seq2[customer.Order, error]
 		out[i].CustomerID = a.id
 		switch m {
 		case MeasureRevenue:
-			out[i].Value = a.revenue.value()
+			out[i].Value = a.revenue()
 		case MeasureOrders:
 			out[i].Value = decimal.NewFromInt(int64(a.orders))
 		case MeasureQuantity:
@@ -90,7 +98,7 @@ type TierOptions struct {
 
 // TierAssignment is one customer's tier. Rank is the 1-based position in
 // the value order; Share the customer's own share of the total value;
-// Before the cumulative share of all customers ranked above.
+// Before the cumulative share of all customers ranked above. Plain data.
 type TierAssignment struct {
 	CustomerID string          `json:"customer_id"`
 	Tier       string          `json:"tier"`
@@ -100,7 +108,7 @@ type TierAssignment struct {
 	Before     float64         `json:"before"`
 }
 
-// TierSummary sums one tier.
+// TierSummary sums one tier. Plain data.
 type TierSummary struct {
 	Tier          string          `json:"tier"`
 	Customers     int             `json:"customers"`
@@ -111,7 +119,8 @@ type TierSummary struct {
 
 // Tiers is the result of [AssignTiers]: one assignment per input customer,
 // in rank order, and one summary per tier (tiers without customers
-// included).
+// included). Plain data, safe to read concurrently; the zero value is an
+// empty result.
 type Tiers struct {
 	Total       decimal.Decimal  `json:"total"`
 	Assignments []TierAssignment `json:"assignments"`
@@ -212,15 +221,27 @@ func rankValues(values []CustomerValue) ([]int, []float64, moneySum, error) {
 		return nil, nil, total, fmt.Errorf("%w: no customers", ErrNoData)
 	}
 	vals := make([]float64, len(values))
-	seen := make(map[string]int, len(values))
+	// Input sorted by strictly increasing ID (as CustomerValues returns
+	// it) has no duplicates and ranks ties by index: no map, and no string
+	// comparisons in the sort.
+	byID := true
+	for i := 1; i < len(values) && byID; i++ {
+		byID = values[i-1].CustomerID < values[i].CustomerID
+	}
+	var seen map[string]int
+	if !byID {
+		seen = make(map[string]int, len(values))
+	}
 	var errs []error
 	for i, v := range values {
 		if v.CustomerID == "" {
 			errs = append(errs, crmkit.Errorf("customer value", i, "", "customer_id", crmkit.ErrMissing, ""))
-		} else if j, dup := seen[v.CustomerID]; dup {
-			errs = append(errs, crmkit.Errorf("customer value", i, v.CustomerID, "customer_id", crmkit.ErrDuplicate, "also at %d", j))
-		} else {
-			seen[v.CustomerID] = i
+		} else if !byID {
+			if j, dup := seen[v.CustomerID]; dup {
+				errs = append(errs, crmkit.Errorf("customer value", i, v.CustomerID, "customer_id", crmkit.ErrDuplicate, "also at %d", j))
+			} else {
+				seen[v.CustomerID] = i
+			}
 		}
 		f, err := crmkit.ToFloat(v.Value)
 		if err != nil || f < 0 || v.Value.IsNegative() {
@@ -236,28 +257,41 @@ func rankValues(values []CustomerValue) ([]int, []float64, moneySum, error) {
 	if !total.value().IsPositive() {
 		return nil, nil, total, fmt.Errorf("%w: every value is zero", ErrDegenerate)
 	}
-	order := make([]int, len(values))
-	for i := range order {
-		order[i] = i
+	// Sort (value, index) pairs: with 10⁶ customers, comparisons that
+	// fetch vals[i] and IDs through indices miss the cache every time.
+	type pair struct {
+		v float64
+		i int
 	}
-	slices.SortFunc(order, func(a, b int) int {
-		if c := cmp.Compare(vals[b], vals[a]); c != 0 {
+	ps := make([]pair, len(values))
+	for i, v := range vals {
+		ps[i] = pair{v, i}
+	}
+	slices.SortFunc(ps, func(a, b pair) int {
+		if c := cmp.Compare(b.v, a.v); c != 0 {
 			return c
 		}
-		return cmp.Compare(values[a].CustomerID, values[b].CustomerID)
+		if byID {
+			return cmp.Compare(a.i, b.i)
+		}
+		return cmp.Compare(values[a.i].CustomerID, values[b.i].CustomerID)
 	})
+	order := make([]int, len(values))
+	for k, p := range ps {
+		order[k] = p.i
+	}
 	return order, vals, total, nil
 }
 
 // LorenzPoint is a point of the Lorenz curve: the poorest Customers share of
-// customers brings the Value share of the total.
+// customers brings the Value share of the total. Plain data.
 type LorenzPoint struct {
 	Customers float64 `json:"customers"`
 	Value     float64 `json:"value"`
 }
 
 // TopShare says that the top Customers share of customers brings the Value
-// share of the total, and says it in words.
+// share of the total, and says it in words. Plain data.
 type TopShare struct {
 	Customers float64 `json:"customers"`
 	Value     float64 `json:"value"`
@@ -274,7 +308,8 @@ type ConcentrationOptions struct {
 // Concentration describes how value concentrates among customers. Gini is
 // the Gini coefficient (0: everybody brings the same; → 1: one customer
 // brings everything). Pareto is the "top 20% of customers bring X%"
-// statement as data; Top holds the other requested shares.
+// statement as data; Top holds the other requested shares. Plain data, safe
+// to read concurrently; the zero value is an empty result.
 type Concentration struct {
 	Customers int             `json:"customers"`
 	Total     decimal.Decimal `json:"total"`

@@ -5,7 +5,9 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
+	"sync"
 
 	"github.com/crmkit/crmkit"
 	"github.com/shopspring/decimal"
@@ -23,9 +25,13 @@ type PurchaseModel interface {
 	// PurchaseProb is P(X(t) = k) for a customer picked at random at
 	// acquisition.
 	PurchaseProb(k int, t float64) float64
+	// ConditionalPurchaseProb is P(Y(t) = k | x, t_x, T), purchases in
+	// (T, T+t].
+	ConditionalPurchaseProb(k int, t float64, x int, tx, T float64) float64
 }
 
-// Risk is a churn-risk tier derived from P(alive).
+// Risk is a churn-risk tier derived from P(alive); the zero value "" means
+// not assessed.
 type Risk string
 
 // Churn-risk tiers.
@@ -47,12 +53,20 @@ const (
 //
 // Churn risk: P(alive) ≥ LowRiskFrom (zero: 0.7) is [RiskLow], below
 // HighRiskBelow (zero: 0.3) is [RiskHigh], anything between is [RiskMedium].
+//
+// Workers bounds the goroutines that score customers (zero: GOMAXPROCS);
+// results do not depend on it.
 type ValueOptions struct {
 	Horizon       float64 `json:"horizon"`
 	Step          float64 `json:"step,omitempty"`
 	DiscountRate  float64 `json:"discount_rate,omitempty"`
 	LowRiskFrom   float64 `json:"low_risk_from,omitempty"`
 	HighRiskBelow float64 `json:"high_risk_below,omitempty"`
+	Workers       int     `json:"workers,omitempty"`
+	// Progress, when set, is called after each block of customers with the
+	// number scored so far; calls are serialised but may come from any
+	// goroutine.
+	Progress func(done, total int) `json:"-"`
 }
 
 func (o ValueOptions) withDefaults() (ValueOptions, error) {
@@ -96,11 +110,31 @@ func (o ValueOptions) RiskOf(pAlive float64) Risk {
 	return RiskMedium
 }
 
+// nilModel reports a nil purchase model, including a typed nil of one of
+// segment's models (a nil *BGNBD in the interface is not == nil, and its
+// methods would dereference it). A host's own model type cannot be checked
+// without reflection; its methods must cope with their receiver.
+func nilModel(pm PurchaseModel) bool {
+	switch m := pm.(type) {
+	case nil:
+		return true
+	case *BGNBD:
+		return m == nil
+	case *MBGNBD:
+		return m == nil
+	case *ParetoNBD:
+		return m == nil
+	}
+	return false
+}
+
 // LifetimeValue is one customer's forward-looking value. Purchases is the
 // expected number of purchases within the horizon (undiscounted); Spend the
 // expected value per purchase (Gamma-Gamma); CLV the discounted expected
 // value within the horizon; ValueIfAlive = CLV / ProbAlive, the value the
-// customer brings if still active (0 when ProbAlive is 0).
+// customer brings if still active (0 when ProbAlive is 0). The zero value is
+// an empty result; like every result type it is plain data, safe to read
+// concurrently.
 type LifetimeValue struct {
 	CustomerID   string          `json:"customer_id"`
 	ProbAlive    float64         `json:"prob_alive"`
@@ -114,7 +148,8 @@ type LifetimeValue struct {
 // LifetimeValues scores every summary with a purchase model and the
 // Gamma-Gamma spend model: probability alive, churn risk, expected purchases
 // and discounted lifetime value over opts.Horizon. The result is in the
-// order of s, one entry per summary. Errors: [ErrOptions], a
+// order of s, one entry per summary, scored in blocks on up to
+// opts.Workers goroutines. Errors: [ErrOptions], a
 // [*crmkit.RecordError] for an invalid summary, [ErrDegenerate] when the
 // spend model has q ≤ 1 (infinite mean spend), ctx's error.
 func LifetimeValues(ctx context.Context, pm PurchaseModel, spend *GammaGamma, s []Summary, opts ValueOptions) ([]LifetimeValue, error) {
@@ -122,24 +157,71 @@ func LifetimeValues(ctx context.Context, pm PurchaseModel, spend *GammaGamma, s 
 	if err != nil {
 		return nil, err
 	}
-	if pm == nil || spend == nil {
+	if nilModel(pm) || spend == nil {
 		return nil, fmt.Errorf("%w: a purchase model and a spend model are required", ErrOptions)
 	}
-	out := make([]LifetimeValue, len(s))
+	// Validate first, so the error reported is the first bad summary.
 	for i := range s {
-		if i&255 == 0 {
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
-		}
 		if err := checkSummary(s[i], i); err != nil {
 			return nil, err
 		}
-		lv, err := lifetimeValue(pm, spend, s[i], o)
+	}
+	out := make([]LifetimeValue, len(s))
+	const chunk = 1024
+	chunks := (len(s) + chunk - 1) / chunk
+	workers := o.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	workers = max(1, min(workers, chunks))
+	errs := make([]error, chunks)
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		next int
+		done int
+	)
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				mu.Lock()
+				c := next
+				next++
+				mu.Unlock()
+				if c >= chunks {
+					return
+				}
+				if err := ctx.Err(); err != nil {
+					errs[c] = err
+					return
+				}
+				for i := c * chunk; i < min((c+1)*chunk, len(s)); i++ {
+					lv, err := lifetimeValue(pm, spend, s[i], o)
+					if err != nil {
+						errs[c] = err
+						break
+					}
+					out[i] = lv
+				}
+				if o.Progress != nil {
+					mu.Lock()
+					done += min((c+1)*chunk, len(s)) - c*chunk
+					o.Progress(done, len(s))
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	for _, err := range errs {
 		if err != nil {
 			return nil, err
 		}
-		out[i] = lv
 	}
 	return out, nil
 }
@@ -206,7 +288,8 @@ type RetentionOptions struct {
 //     KeepCheaper says it is below AcquisitionCost: keeping this customer
 //     costs less than winning a new one.
 //
-// Rank is 1 for the customer to call first.
+// Rank is 1 for the customer to call first. Plain data; the zero value is an
+// empty entry.
 type RetentionPriority struct {
 	CustomerID  string           `json:"customer_id"`
 	Rank        int              `json:"rank"`

@@ -108,3 +108,67 @@ func TestActivityIndex(t *testing.T) {
 		t.Errorf("(-want +got):\n%s", d)
 	}
 }
+
+// TestLifetimeValuesWorkers: results do not depend on the number of
+// workers, progress reaches the total, and a cancelled context stops it.
+func TestLifetimeValuesWorkers(t *testing.T) {
+	bg, _ := NewBGNBD(BGNBDParams{R: 0.243, Alpha: 4.414, A: 0.793, B: 2.426})
+	gg, _ := NewGammaGamma(GammaGammaParams{P: 6.25, Q: 3.74, Gamma: 15.44})
+	s := cdnowSummaries(t)
+	one, err := LifetimeValues(context.Background(), bg, gg, s, ValueOptions{Horizon: 52, Workers: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := 0
+	many, err := LifetimeValues(context.Background(), bg, gg, s, ValueOptions{Horizon: 52, Workers: 4, Progress: func(done, total int) { last = done }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(one, many, cmp.Comparer(func(a, b decimal.Decimal) bool { return a.Equal(b) })); d != "" {
+		t.Errorf("(-1 worker +4):\n%s", d)
+	}
+	if last != len(s) {
+		t.Errorf("progress ended at %d of %d", last, len(s))
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := LifetimeValues(ctx, bg, gg, s, ValueOptions{Horizon: 52}); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled: %v", err)
+	}
+}
+
+// TestLifetimeValuesNilModels: a typed nil model in the interface passed
+// `pm == nil` and then panicked; every nil model is ErrOptions.
+func TestLifetimeValuesNilModels(t *testing.T) {
+	gg, _ := NewGammaGamma(GammaGammaParams{P: 6.25, Q: 3.74, Gamma: 15.44})
+	s := []Summary{{CustomerID: "a", Frequency: 2, Recency: 30, T: 38, Monetary: decimal.New(20, 0)}}
+	tests := []struct {
+		name   string
+		reason string
+		pm     PurchaseModel
+		spend  *GammaGamma
+	}{
+		{"untyped nil", "plain nil interface", nil, gg},
+		{"nil *BGNBD", "typed nil is not == nil", (*BGNBD)(nil), gg},
+		{"nil *MBGNBD", "typed nil is not == nil", (*MBGNBD)(nil), gg},
+		{"nil *ParetoNBD", "typed nil is not == nil", (*ParetoNBD)(nil), gg},
+		{"nil spend", "spend model missing", mustBG(t), nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := LifetimeValues(context.Background(), tc.pm, tc.spend, s, ValueOptions{Horizon: 52})
+			if !errors.Is(err, ErrOptions) {
+				t.Errorf("%s: err %v, want ErrOptions", tc.reason, err)
+			}
+		})
+	}
+}
+
+func mustBG(t *testing.T) *BGNBD {
+	t.Helper()
+	bg, err := NewBGNBD(BGNBDParams{R: 0.243, Alpha: 4.414, A: 0.793, B: 2.426})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bg
+}

@@ -63,7 +63,7 @@ func TestSampleRunWritesEveryResult(t *testing.T) {
 			t.Errorf("%s has %d customers, orders have %d", f, len(seen), len(customers))
 		}
 	}
-	if !strings.Contains(stdout, "rep2: weakest at proposal") && !strings.Contains(readFile(t, filepath.Join(out, "funnel.txt")), "rep2: weakest at proposal") {
+	if !strings.Contains(stdout, "rep-wang: weakest at proposal") && !strings.Contains(readFile(t, filepath.Join(out, "funnel.txt")), "rep-wang: weakest at proposal") {
 		t.Errorf("funnel report does not name the sample book's weak rep and stage (rep2, proposal)")
 	}
 }

@@ -206,7 +206,7 @@ func (j *job) forecast(ctx context.Context) error {
 				}
 			}
 		}
-		agg, err := forecast.Aggregate(ctx, pts, &forecast.AggregateOptions{Freq: forecast.Monthly, From: first, To: end})
+		agg, err := forecast.Aggregate(ctx, pts, &forecast.AggregateOptions{Freq: forecast.Monthly(), From: first, To: end})
 		if err != nil {
 			return result{}, err
 		}
@@ -267,10 +267,14 @@ func (j *job) forecast(ctx context.Context) error {
 	return err
 }
 
-// autoModel is the batch job's automatic model: ETS selected by AICc as R's
-// ets() does, falling back to a seasonal naive forecast (or a naive one for a
-// series shorter than two seasons) when ETS cannot be fitted.
+// autoModel is the batch job's automatic model: the combination of automatic
+// ETS, AutoARIMA and Theta (crmkit's recommended default for sales series),
+// then ETS alone, falling back to a seasonal naive forecast (or a naive one
+// for a series shorter than two seasons) when neither can be fitted.
 func autoModel(y []float64, period int) (forecast.Model, error) {
+	if c, err := forecast.FitCombination(y, period, nil); err == nil {
+		return c, nil
+	}
 	m, err := forecast.FitETS(y, period, "ZZZ", nil)
 	if err == nil {
 		return m, nil

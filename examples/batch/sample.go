@@ -16,7 +16,7 @@ func writeSample(c *config, dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	b := samplebook.New(samplebook.Options{Customers: 2000, AsOf: c.asOf})
+	b := samplebook.New(samplebook.Options{Customers: 2000, AsOf: c.asOf, Years: 3, Clean: true})
 	j := &job{cfg: &config{out: dir}}
 	ts := func(t time.Time) string {
 		if t.IsZero() {

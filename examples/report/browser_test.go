@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/crmkit/crmkit/examples/internal/samplebook"
 )
 
 // chromium finds Debian's headless browser. CI installs it (.ci/run); on a
@@ -67,7 +69,11 @@ func TestReportRendersInBrowser(t *testing.T) {
 	bin := chromium(t)
 	dir := t.TempDir()
 	var page bytes.Buffer
-	if err := Write(&page, "crmkit report", sampleSections(t)); err != nil {
+	sections, err := Sections(context.Background(), samplebook.New(samplebook.Options{Customers: 800, Years: 3, Clean: true}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Write(&page, "crmkit report", sections); err != nil {
 		t.Fatal(err)
 	}
 	pagePath := filepath.Join(dir, "report.html")
@@ -117,43 +123,5 @@ func TestReportRendersInBrowser(t *testing.T) {
 	if p := os.Getenv("CRMKIT_SCREENSHOT"); p != "" {
 		b, _ := os.ReadFile(shot)
 		os.WriteFile(p, b, 0o644)
-	}
-}
-
-// sampleSections builds every chart from fixed numbers, so that the browser
-// check does not depend on any analysis.
-func sampleSections(t *testing.T) []Section {
-	t.Helper()
-	must := func(s string, err error) string {
-		if err != nil {
-			t.Fatal(err)
-		}
-		return s
-	}
-	hist := []float64{120, 132, 101, 134, 90, 230, 210, 150, 160, 140, 170, 190, 130, 142, 111, 144, 100, 240, 220, 160, 170, 150, 180, 200}
-	mean := []float64{140, 152, 121, 154, 110, 250}
-	var b80, b95 Band
-	b80.Level, b95.Level = 80, 95
-	for i, m := range mean {
-		w := 10 + 4*float64(i)
-		b80.Lower, b80.Upper = append(b80.Lower, m-w), append(b80.Upper, m+w)
-		b95.Lower, b95.Upper = append(b95.Lower, m-1.5*w), append(b95.Upper, m+1.5*w)
-	}
-	var cells []GridCell
-	for r := 1; r <= 5; r++ {
-		for f := 1; f <= 5; f++ {
-			cells = append(cells, GridCell{R: r, F: f, Count: r * f * 3, Segment: "Need attention"})
-		}
-	}
-	ltv := make([]float64, 500)
-	for i := range ltv {
-		ltv[i] = float64(i*i%997) + 3
-	}
-	return []Section{
-		{"Funnel", "Deals by stage.", must(FunnelChart([]FunnelStage{{"Lead", 400, 1.2e6, 0.5}, {"Qualified", 200, 9e5, 0.6}, {"Proposal", 120, 7e5, 0.5}, {"Won", 60, 4e5, -1}}))},
-		{"Forecast", "History and forecast.", must(FanChart(hist, mean, []Band{b80, b95}))},
-		{"Concentration", "Lorenz curve.", must(LorenzChart([][2]float64{{0, 0}, {0.5, 0.1}, {0.8, 0.25}, {0.95, 0.6}, {1, 1}}, 0.62))},
-		{"RFM", "Segments.", must(SegmentGrid(cells, 5))},
-		{"Lifetime value", "Distribution.", must(Histogram("ltv", "Lifetime value", ltv, 20))},
 	}
 }

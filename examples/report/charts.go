@@ -47,7 +47,9 @@ func FunnelChart(stages []FunnelStage) (string, error) {
 		c.add(`<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" class="bar s%d"><title>%s: %d deals</title></rect>`, mid-w/2, y, math.Max(w, 1), rowH-10, i%6, s.Name, s.Count)
 		c.text(c.left-8, y+rowH/2, "end", "label", s.Name)
 		c.text(mid, y+rowH/2, "middle", "inbar", fmt.Sprintf("%d", s.Count))
-		c.text(c.w-c.right+8, y+rowH/2-4, "start", "label", short(s.Amount))
+		if i < len(stages)-1 || s.Amount != 0 {
+			c.text(c.w-c.right+8, y+rowH/2-4, "start", "label", short(s.Amount)+" open now")
+		}
 		if i < len(stages)-1 && s.Conversion >= 0 && !math.IsNaN(s.Conversion) {
 			c.text(c.w-c.right+8, y+rowH/2+12, "start", "note", fmt.Sprintf("→ %.0f%% advance", 100*s.Conversion))
 		}

@@ -23,6 +23,9 @@ import (
 
 // Schema is the host's schema. Amounts are stored as TEXT so that decimal
 // values survive exactly; times as RFC 3339 TEXT with nanoseconds in UTC.
+// Orders and interactions carry no foreign key to customers on purpose: hosts
+// import them from other systems, and crmkit's customer.Validate is what
+// reports the orphans.
 const Schema = `
 CREATE TABLE IF NOT EXISTS customers (
 	id          TEXT PRIMARY KEY,
@@ -41,7 +44,7 @@ CREATE TABLE IF NOT EXISTS customers (
 CREATE INDEX IF NOT EXISTS customers_owner ON customers(owner);
 CREATE TABLE IF NOT EXISTS orders (
 	id          TEXT PRIMARY KEY,
-	customer_id TEXT NOT NULL REFERENCES customers(id),
+	customer_id TEXT NOT NULL,
 	time        TEXT NOT NULL,
 	amount      TEXT NOT NULL,
 	currency    TEXT NOT NULL DEFAULT '',
@@ -51,7 +54,7 @@ CREATE TABLE IF NOT EXISTS orders (
 CREATE INDEX IF NOT EXISTS orders_customer_time ON orders(customer_id, time);
 CREATE TABLE IF NOT EXISTS interactions (
 	id           TEXT PRIMARY KEY,
-	customer_id  TEXT NOT NULL REFERENCES customers(id),
+	customer_id  TEXT NOT NULL,
 	rep          TEXT NOT NULL DEFAULT '',
 	time         TEXT NOT NULL,
 	channel      TEXT NOT NULL DEFAULT '',

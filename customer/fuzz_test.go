@@ -12,10 +12,10 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// custaFuzzReader turns fuzz bytes into choices; past the end it yields 0.
-type custaFuzzReader struct{ b []byte }
+// fuzzReader turns fuzz bytes into choices; past the end it yields 0.
+type fuzzReader struct{ b []byte }
 
-func (r *custaFuzzReader) next() int {
+func (r *fuzzReader) next() int {
 	if len(r.b) == 0 {
 		return 0
 	}
@@ -24,28 +24,28 @@ func (r *custaFuzzReader) next() int {
 	return v
 }
 
-func (r *custaFuzzReader) pick(opts []string) string { return opts[r.next()%len(opts)] }
+func (r *fuzzReader) pick(opts []string) string { return opts[r.next()%len(opts)] }
 
 var (
-	custaFuzzIDs    = []string{"", "A", "B", "C", "D", "E", "F"}
-	custaFuzzNames  = []string{"", "Ann Lee", "Lee, Ann", "ann  lee", "张伟", "张 伟", "北京华为科技有限公司", "Ｊｏｈｎ", "Mr", "José"}
-	custaFuzzPhones = []string{"", "+86 138 0013 8000", "13800138000", "0086-138-0013-8000", "n/a", "12", "＋８６１３８００１３８０００"}
-	custaFuzzEmails = []string{"", "a@x.io", "A@X.IO", "a.b+c@gmail.com", "ab@googlemail.com", "bad", "@x"}
-	custaFuzzCur    = []string{"", "CNY", "USD", "cny"}
+	fuzzIDs    = []string{"", "A", "B", "C", "D", "E", "F"}
+	fuzzNames  = []string{"", "Ann Lee", "Lee, Ann", "ann  lee", "张伟", "张 伟", "北京华为科技有限公司", "Ｊｏｈｎ", "Mr", "José"}
+	fuzzPhones = []string{"", "+86 138 0013 8000", "13800138000", "0086-138-0013-8000", "n/a", "12", "＋８６１３８００１３８０００"}
+	fuzzEmails = []string{"", "a@x.io", "A@X.IO", "a.b+c@gmail.com", "ab@googlemail.com", "bad", "@x"}
+	fuzzCur    = []string{"", "CNY", "USD", "cny"}
 )
 
-// custaFuzzBook builds a small book from fuzz bytes, with IDs drawn from a
+// fuzzBook builds a small book from fuzz bytes, with IDs drawn from a
 // small set so that duplicates, unknown references and rings are common;
 // s is used as one more name, phone and e-mail.
-func custaFuzzBook(data []byte, s string) ([]Customer, []Order, []Interaction) {
-	r := &custaFuzzReader{b: data}
+func fuzzBook(data []byte, s string) ([]Customer, []Order, []Interaction) {
+	r := &fuzzReader{b: data}
 	day := func() time.Time {
-		return custaAsOf.Add(time.Duration(r.next()-200) * 24 * time.Hour).Add(time.Duration(r.next()) * time.Minute)
+		return testAsOf.Add(time.Duration(r.next()-200) * 24 * time.Hour).Add(time.Duration(r.next()) * time.Minute)
 	}
 	var cs []Customer
 	for range r.next() % 9 {
-		c := Customer{ID: r.pick(custaFuzzIDs), Name: r.pick(append(custaFuzzNames, s)), ReferredBy: r.pick(custaFuzzIDs),
-			Phone: r.pick(append(custaFuzzPhones, s)), Email: r.pick(append(custaFuzzEmails, s)),
+		c := Customer{ID: r.pick(fuzzIDs), Name: r.pick(append(fuzzNames, s)), ReferredBy: r.pick(fuzzIDs),
+			Phone: r.pick(append(fuzzPhones, s)), Email: r.pick(append(fuzzEmails, s)),
 			Source: r.pick([]string{"", "web", "referral"}), Level: r.pick([]string{"", "A", "B"})}
 		if r.next()%2 == 0 {
 			c.Created = day()
@@ -66,7 +66,7 @@ func custaFuzzBook(data []byte, s string) ([]Customer, []Order, []Interaction) {
 	}
 	var os []Order
 	for range r.next() % 17 {
-		o := Order{ID: r.pick(custaFuzzIDs), CustomerID: r.pick(custaFuzzIDs), Currency: r.pick(custaFuzzCur),
+		o := Order{ID: r.pick(fuzzIDs), CustomerID: r.pick(fuzzIDs), Currency: r.pick(fuzzCur),
 			Amount: decimal.New(int64(r.next()-100)*int64(r.next()+1), int32(r.next()%12-8))}
 		if r.next()%5 != 0 {
 			o.Time = day()
@@ -83,7 +83,7 @@ func custaFuzzBook(data []byte, s string) ([]Customer, []Order, []Interaction) {
 	}
 	var xs []Interaction
 	for range r.next() % 9 {
-		x := Interaction{ID: r.pick(custaFuzzIDs), CustomerID: r.pick(custaFuzzIDs), Rep: r.pick([]string{"", "r1"})}
+		x := Interaction{ID: r.pick(fuzzIDs), CustomerID: r.pick(fuzzIDs), Rep: r.pick([]string{"", "r1"})}
 		if r.next()%5 != 0 {
 			x.Time = day()
 		}
@@ -95,7 +95,7 @@ func custaFuzzBook(data []byte, s string) ([]Customer, []Order, []Interaction) {
 	return cs, os, xs
 }
 
-var custaFuzzSeeds = [][]byte{
+var fuzzSeeds = [][]byte{
 	nil,
 	{3, 1, 1, 0, 1, 1, 0, 0, 0, 2, 2, 1, 2, 2, 1, 0, 0, 3, 3, 2, 3, 3, 2, 1, 1, 0, 5, 1, 1, 1, 200, 10, 5, 3, 1, 2},
 	{8, 1, 2, 2, 1, 1, 1, 1, 0, 1, 2, 3, 4, 2, 3, 1, 2, 3, 4, 0, 0, 0, 0, 3, 4, 5, 6, 1, 2, 3, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16},
@@ -103,8 +103,8 @@ var custaFuzzSeeds = [][]byte{
 	{16, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255},
 }
 
-func custaAddSeeds(f *testing.F) {
-	for _, s := range custaFuzzSeeds {
+func addSeeds(f *testing.F) {
+	for _, s := range fuzzSeeds {
 		f.Add(s, "")
 		f.Add(s, "北京 Ｌｔｄ +86 010-1234 5678 x@y.z")
 	}
@@ -113,15 +113,15 @@ func custaAddSeeds(f *testing.F) {
 // FuzzValidate checks that Validate never panics, that its counts add up and
 // rates lie in [0,1], and that what it accepts every analysis accepts.
 func FuzzValidate(f *testing.F) {
-	custaAddSeeds(f)
+	addSeeds(f)
 	f.Fuzz(func(t *testing.T, data []byte, s string) {
-		cs, os, xs := custaFuzzBook(data, s)
+		cs, os, xs := fuzzBook(data, s)
 		ctx := context.Background()
-		r, err := Validate(ctx, custaAsOf, crmkit.Stream(cs), crmkit.Stream(os), crmkit.Stream(xs), &ValidateOptions{MaxOffenders: 3})
+		r, err := Validate(ctx, testAsOf, crmkit.Stream(cs), crmkit.Stream(os), crmkit.Stream(xs), &ValidateOptions{MaxOffenders: 3})
 		if r == nil {
 			t.Fatalf("nil report, err %v", err)
 		}
-		custaCheckInvariants(t, r)
+		checkInvariants(t, r)
 		if r.Customers.Records != len(cs) || r.Orders.Records != len(os) || r.Interactions.Records != len(xs) {
 			t.Fatalf("records read %d/%d/%d, given %d/%d/%d", r.Customers.Records, r.Orders.Records, r.Interactions.Records, len(cs), len(os), len(xs))
 		}
@@ -134,7 +134,7 @@ func FuzzValidate(f *testing.F) {
 			if round == 10 {
 				t.Fatalf("still %d problems after %d rounds of dropping rejected records", r.Problems, round)
 			}
-			r, err = Validate(ctx, custaAsOf, crmkit.Stream(cs), crmkit.Stream(os), crmkit.Stream(xs), &ValidateOptions{MaxOffenders: 1 << 20})
+			r, err = Validate(ctx, testAsOf, crmkit.Stream(cs), crmkit.Stream(os), crmkit.Stream(xs), &ValidateOptions{MaxOffenders: 1 << 20})
 			if err == nil {
 				break
 			}
@@ -142,13 +142,13 @@ func FuzzValidate(f *testing.F) {
 			for _, o := range r.Offenders {
 				bad[o.Kind][o.Index] = true
 			}
-			cs = custaKeep(cs, bad[KindCustomer])
-			os = custaKeep(os, bad[KindOrder])
-			xs = custaKeep(xs, bad[KindInteraction])
-			r, err = Validate(ctx, custaAsOf, crmkit.Stream(cs), crmkit.Stream(os), crmkit.Stream(xs), nil)
+			cs = keepUndropped(cs, bad[KindCustomer])
+			os = keepUndropped(os, bad[KindOrder])
+			xs = keepUndropped(xs, bad[KindInteraction])
+			r, err = Validate(ctx, testAsOf, crmkit.Stream(cs), crmkit.Stream(os), crmkit.Stream(xs), nil)
 		}
 		rules := []Rule{{Name: "r", Level: "X", When: []Condition{{Metric: MetricSpend, Op: ">", Value: "0", WindowDays: 30}}}}
-		if _, err := Classify(ctx, custaAsOf, rules, crmkit.Stream(cs), crmkit.Stream(os), crmkit.Stream(xs), nil); err != nil {
+		if _, err := Classify(ctx, testAsOf, rules, crmkit.Stream(cs), crmkit.Stream(os), crmkit.Stream(xs), nil); err != nil {
 			t.Fatalf("Validate accepted the book, Classify did not: %v", err)
 		}
 		if _, err := FindDuplicates(ctx, crmkit.Stream(cs), nil); err != nil {
@@ -158,7 +158,7 @@ func FuzzValidate(f *testing.F) {
 		if err != nil {
 			t.Fatalf("Validate accepted the book, BuildReferralGraph did not: %v", err)
 		}
-		if _, err := g.Value(ctx, custaAsOf, crmkit.Stream(os), nil); err != nil {
+		if _, err := g.Value(ctx, testAsOf, crmkit.Stream(os), nil); err != nil {
 			t.Fatalf("Validate accepted the book, Value did not: %v", err)
 		}
 	})
@@ -167,10 +167,10 @@ func FuzzValidate(f *testing.F) {
 // FuzzClassify checks that Classify never panics, that counts add up and
 // that each assignment names a rule that matched.
 func FuzzClassify(f *testing.F) {
-	custaAddSeeds(f)
+	addSeeds(f)
 	f.Fuzz(func(t *testing.T, data []byte, s string) {
-		cs, os, xs := custaFuzzBook(data, s)
-		r := &custaFuzzReader{b: data}
+		cs, os, xs := fuzzBook(data, s)
+		r := &fuzzReader{b: data}
 		var rules []Rule
 		metrics := []Metric{MetricSpend, MetricOrders, MetricDaysSincePurchase, MetricDaysSinceContact, MetricAgeDays, MetricReferrals, MetricSource, MetricLevel, MetricTag, MetricAttribute}
 		ops := []string{"<", "<=", "==", "!=", ">=", ">"}
@@ -189,7 +189,7 @@ func FuzzClassify(f *testing.F) {
 		if ValidateRules(rules) != nil {
 			return
 		}
-		res, err := Classify(context.Background(), custaAsOf, rules, crmkit.Stream(cs), crmkit.Stream(os), crmkit.Stream(xs), &ClassifyOptions{SkipInvalid: true})
+		res, err := Classify(context.Background(), testAsOf, rules, crmkit.Stream(cs), crmkit.Stream(os), crmkit.Stream(xs), &ClassifyOptions{SkipInvalid: true})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -224,9 +224,9 @@ func FuzzClassify(f *testing.F) {
 // FuzzFindDuplicates checks that FindDuplicates never panics, scores lie in
 // [0,1], pairs are ordered and counted, and every pair has evidence.
 func FuzzFindDuplicates(f *testing.F) {
-	custaAddSeeds(f)
+	addSeeds(f)
 	f.Fuzz(func(t *testing.T, data []byte, s string) {
-		cs, _, _ := custaFuzzBook(data, s)
+		cs, _, _ := fuzzBook(data, s)
 		res, err := FindDuplicates(context.Background(), crmkit.Stream(cs), &DuplicateOptions{SkipInvalid: true, Clusters: true, MaxBlock: 2, Window: 1, FoldEmail: len(data)%2 == 0})
 		if err != nil {
 			t.Fatal(err)
@@ -258,9 +258,9 @@ func FuzzFindDuplicates(f *testing.F) {
 // books with rings or self-referrals (under the drop policy), and that Value
 // accounts for every order.
 func FuzzReferral(f *testing.F) {
-	custaAddSeeds(f)
+	addSeeds(f)
 	f.Fuzz(func(t *testing.T, data []byte, s string) {
-		cs, os, _ := custaFuzzBook(data, s)
+		cs, os, _ := fuzzBook(data, s)
 		g, err := BuildReferralGraph(context.Background(), crmkit.Stream(cs), &ReferralOptions{UnknownReferrer: UnknownReferrerExternal, SkipInvalid: true})
 		if err != nil {
 			var re *ReferralError
@@ -269,7 +269,7 @@ func FuzzReferral(f *testing.F) {
 			}
 			return
 		}
-		res, err := g.Value(context.Background(), custaAsOf, crmkit.Stream(os), &ReferralValueOptions{SkipInvalid: true, MaxDepth: -1, Decay: 0.7, From: custaAsOf.AddDate(0, 0, -100)})
+		res, err := g.Value(context.Background(), testAsOf, crmkit.Stream(os), &ReferralValueOptions{SkipInvalid: true, MaxDepth: -1, Decay: 0.7, From: testAsOf.AddDate(0, 0, -100)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -286,11 +286,12 @@ func FuzzReferral(f *testing.F) {
 
 // FuzzNormalizePhone checks no panic, a canonical shape and idempotence.
 func FuzzNormalizePhone(f *testing.F) {
-	for _, p := range custaFuzzPhones {
+	for _, p := range fuzzPhones {
 		f.Add(p, "86")
 	}
 	f.Add("(415) 555-2671 ext. 9", "1")
 	f.Add("0000000000000", "")
+	f.Add("ȺȺȺȺȺȺȺȺext 138 0013 8000", "86")
 	f.Fuzz(func(t *testing.T, raw, cc string) {
 		got := NormalizePhone(raw, cc)
 		if got == "" {
@@ -309,7 +310,7 @@ func FuzzNormalizePhone(f *testing.F) {
 
 // FuzzNormalizeEmail checks no panic, one @, and idempotence.
 func FuzzNormalizeEmail(f *testing.F) {
-	for _, e := range custaFuzzEmails {
+	for _, e := range fuzzEmails {
 		f.Add(e, true)
 	}
 	f.Fuzz(func(t *testing.T, raw string, fold bool) {
@@ -325,8 +326,8 @@ func FuzzNormalizeEmail(f *testing.F) {
 
 // FuzzNameSimilarity checks no panic, range [0,1] and symmetry.
 func FuzzNameSimilarity(f *testing.F) {
-	for i, a := range custaFuzzNames {
-		f.Add(a, custaFuzzNames[(i+1)%len(custaFuzzNames)])
+	for i, a := range fuzzNames {
+		f.Add(a, fuzzNames[(i+1)%len(fuzzNames)])
 	}
 	f.Fuzz(func(t *testing.T, a, b string) {
 		s := NameSimilarity(a, b)
@@ -342,7 +343,7 @@ func FuzzNameSimilarity(f *testing.F) {
 	})
 }
 
-func custaKeep[T any](items []T, drop map[int]bool) []T {
+func keepUndropped[T any](items []T, drop map[int]bool) []T {
 	var out []T
 	for i, it := range items {
 		if !drop[i] {

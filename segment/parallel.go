@@ -1,0 +1,50 @@
+package segment
+
+import (
+	"runtime"
+	"sync"
+)
+
+// sumChunk is the chunk size of [chunkedSum]; fixed so that results do not
+// depend on the number of workers.
+const sumChunk = 4096
+
+// chunkedSum evaluates f over [0, n) in fixed chunks, on up to GOMAXPROCS
+// goroutines, and adds the chunks' width-wide partial sums in chunk order:
+// the result is bit-identical whatever the parallelism.
+func chunkedSum(n, width int, f func(lo, hi int, out []float64)) []float64 {
+	chunks := (n + sumChunk - 1) / sumChunk
+	total := make([]float64, width)
+	if chunks <= 1 {
+		f(0, n, total)
+		return total
+	}
+	parts := make([]float64, chunks*width)
+	workers := min(runtime.GOMAXPROCS(0), chunks)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	next := 0
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				mu.Lock()
+				c := next
+				next++
+				mu.Unlock()
+				if c >= chunks {
+					return
+				}
+				f(c*sumChunk, min((c+1)*sumChunk, n), parts[c*width:(c+1)*width])
+			}
+		}()
+	}
+	wg.Wait()
+	for c := range chunks {
+		for j := range width {
+			total[j] += parts[c*width+j]
+		}
+	}
+	return total
+}
