@@ -189,3 +189,45 @@ func TestAutoARIMAExhaustiveMatchesR(t *testing.T) {
 		}
 	}
 }
+
+// TestAutoARIMARegressorsMatchR runs AutoARIMA with regressors against R's
+// auto.arima(y, xreg) (testdata/arima_auto_xreg_ref.R): the same model,
+// AICc within 0.01, coefficients within 1e-3 or 0.5%.
+func TestAutoARIMARegressorsMatchR(t *testing.T) {
+	b, err := os.ReadFile("testdata/arima_auto_xreg_ref.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ref map[string]struct {
+		String string             `json:"string"`
+		AICc   float64            `json:"aicc"`
+		Coef   map[string]float64 `json:"coef"`
+	}
+	if err := json.Unmarshal(b, &ref); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, c := range arimaLoadRef(t) {
+		want, ok := ref[c.Name]
+		if !ok {
+			continue
+		}
+		n++
+		m, err := AutoARIMA(arimaFloats(c.Y), c.Period, &AutoARIMAOptions{Regressors: c.Xreg})
+		if err != nil {
+			t.Fatalf("%s: %v", c.Name, err)
+		}
+		if m.String() != want.String || math.Abs(m.AICc()-want.AICc) > 0.01 {
+			t.Errorf("%s: %s AICc %.4f, R %s AICc %.4f", c.Name, m, m.AICc(), want.String, want.AICc)
+		}
+		got := m.Coef()
+		for k, v := range want.Coef {
+			if !arimaClose(v, got[k], 1e-3, 0.005) {
+				t.Errorf("%s: %s = %v, R %v", c.Name, k, got[k], v)
+			}
+		}
+	}
+	if n != len(ref) {
+		t.Fatalf("matched %d of %d reference cases", n, len(ref))
+	}
+}
