@@ -3,6 +3,7 @@ package forecast
 import (
 	"errors"
 	"fmt"
+	"math"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -133,4 +134,43 @@ func arimaAirPassengersLogT(t *testing.T) []float64 {
 	}
 	t.Fatal("log AirPassengers not in testdata/arima_ref.json")
 	return nil
+}
+
+func TestFitCombinationBadInput(t *testing.T) {
+	nan := math.NaN()
+	constant := make([]float64, 26)
+	for i := range constant {
+		constant[i] = 4
+	}
+	laced := append([]float64(nil), constant...)
+	laced[1] = nan
+	tests := []struct {
+		name    string
+		reason  string
+		y       []float64
+		wantErr error
+	}{
+		{"one value", "members need at least a few observations", []float64{5}, ErrTooShort},
+		{"missing values", "ETS and Theta do not accept NaN; the member errors are kept", laced, ErrMissing},
+		{"constant", "every member handles a constant series", constant, nil},
+		{"zeros", "all-zero series", make([]float64, 24), nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cm, err := FitCombination(tt.y, 12, nil)
+			if !errors.Is(err, tt.wantErr) {
+				t.Fatalf("%s: err = %v, want %v", tt.reason, err, tt.wantErr)
+			}
+			if err != nil {
+				return
+			}
+			fc, err := cm.Forecast(3, 80)
+			if err != nil {
+				t.Fatalf("%s: forecast: %v", tt.reason, err)
+			}
+			if diff := cmp.Diff([]float64{tt.y[0], tt.y[0], tt.y[0]}, fc.Mean, cmpopts.EquateApprox(0, 1e-9)); diff != "" {
+				t.Errorf("%s: a constant series forecasts itself (-want +got)\n%s", tt.reason, diff)
+			}
+		})
+	}
 }
