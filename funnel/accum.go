@@ -21,7 +21,7 @@ var ErrMismatch = errors.New("funnel: accumulators were built with different pip
 // same report as one pass over all the data.
 //
 // The state is aggregates (counts, exact money sums, hour histograms) plus
-// about 20 bytes per deal for the deal IDs (to catch duplicates, also across
+// about 30 bytes per deal for the deal IDs (to catch duplicates, also across
 // merged accumulators), 8 bytes per won deal (for the median) and the stale
 // deals. The zero value is not usable; use [NewAccumulator]. An Accumulator
 // is not safe for concurrent use.
@@ -116,13 +116,15 @@ type fnlGroup struct {
 	cycle                              fnlHist
 	stages                             []fnlStageAgg
 	snaps                              []fnlSnapCell // [snapshot*nStages + stage]
-	periods                            map[int32]*fnlPeriodAgg
+	periods                            fnlDense[fnlPeriodAgg]
 	lostBy                             map[uint64]*fnlCountAmt // reason<<16 | stage
-	wonByMonth                         map[int32]fnlSum
-	openByClose                        map[int32][]fnlSum // expected-close month → per stage
+	wonByMonth                         fnlDense[fnlSum]
+	openByClose                        fnlDense[[]fnlSum] // expected-close month → per stage
 	changes, skips, backward, reopened int64
 	staleN                             int64
 	staleAmt                           fnlSum
+	pushes, pulls, pushedDeals         int64
+	pushSec                            int64
 }
 
 type fnlStageAgg struct {
@@ -152,8 +154,7 @@ type fnlCountAmt struct {
 func (a *Accumulator) newGroup(pi int) *fnlGroup {
 	ns := len(a.cfg.pipes[pi].p.Stages)
 	return &fnlGroup{stages: make([]fnlStageAgg, ns), snaps: make([]fnlSnapCell, ns*len(a.cfg.snaps)),
-		periods: map[int32]*fnlPeriodAgg{}, lostBy: map[uint64]*fnlCountAmt{}, wonByMonth: map[int32]fnlSum{},
-		openByClose: map[int32][]fnlSum{}}
+		lostBy: map[uint64]*fnlCountAmt{}}
 }
 
 func (a *Accumulator) group(pi uint16, rep int32) *fnlGroup {
@@ -170,14 +171,7 @@ func (a *Accumulator) group(pi uint16, rep int32) *fnlGroup {
 	return g
 }
 
-func (g *fnlGroup) period(i int32) *fnlPeriodAgg {
-	p := g.periods[i]
-	if p == nil {
-		p = &fnlPeriodAgg{}
-		g.periods[i] = p
-	}
-	return p
-}
+func (g *fnlGroup) period(i int32) *fnlPeriodAgg { return g.periods.at(i) }
 
 func (a *Accumulator) rep(name string) int32 {
 	if i, ok := a.reps[name]; ok {
@@ -296,13 +290,17 @@ func (a *Accumulator) convDeal(d *Deal, idx int) (fnlDeal, error) {
 	return out, nil
 }
 
-// fnlChain checks the stage changes of one deal as they arrive.
+// fnlChain checks the stage changes of one deal as they arrive. It keeps
+// only what the next check needs (few pointers: it is written per change).
 type fnlChain struct {
-	n      int
-	prevTo uint16
-	prevT  int64
-	prev   StageChange
-	last   int // index of the last change, for the end check
+	n          int
+	prevFrom   uint16
+	prevTo     uint16
+	prevOwner  int32
+	prevT      int64
+	last       int    // index of the last change, for the end check
+	prevToID   string // the previous change's To as the host spelled it
+	prevOwnerS string
 }
 
 func (a *Accumulator) checkChange(d *fnlDeal, st *fnlChain, c *StageChange, idx int) (fnlChange, error) {
@@ -326,7 +324,7 @@ func (a *Accumulator) checkChange(d *fnlDeal, st *fnlChain, c *StageChange, idx 
 		return out, e("time", crmkit.ErrInvalid, "%v is after the deal closed", c.Time)
 	}
 	var from uint16
-	if st.n > 0 && c.From == st.prev.To {
+	if st.n > 0 && c.From == st.prevToID {
 		from = st.prevTo // the usual case: the chain continues
 	} else if from, ok = pp.lookup(c.From); !ok {
 		return out, e("from", crmkit.ErrUnknownRef, "stage %q not in pipeline %q", c.From, pp.p.ID)
@@ -336,7 +334,7 @@ func (a *Accumulator) checkChange(d *fnlDeal, st *fnlChain, c *StageChange, idx 
 		return out, e("to", crmkit.ErrUnknownRef, "stage %q not in pipeline %q", c.To, pp.p.ID)
 	}
 	if st.n > 0 {
-		if c.From == st.prev.From && c.To == st.prev.To && c.Time.Equal(st.prev.Time) {
+		if t == st.prevT && from == st.prevFrom && to == st.prevTo {
 			return out, e("", crmkit.ErrDuplicate, "same change as the previous record")
 		}
 		if t < st.prevT {
@@ -351,14 +349,20 @@ func (a *Accumulator) checkChange(d *fnlDeal, st *fnlChain, c *StageChange, idx 
 	}
 	out = fnlChange{t: t, from: from, to: to, owner: -1}
 	if c.Owner != "" {
-		if st.n > 0 && c.Owner == st.prev.Owner && len(a.chBuf) > 0 {
-			out.owner = a.chBuf[len(a.chBuf)-1].owner
+		if st.n > 0 && c.Owner == st.prevOwnerS {
+			out.owner = st.prevOwner
 		} else {
 			out.owner = a.rep(c.Owner)
 		}
 	}
+	if st.n == 0 || c.Owner != st.prevOwnerS {
+		st.prevOwnerS = c.Owner
+	}
+	if st.n == 0 || c.To != st.prevToID {
+		st.prevToID = c.To
+	}
 	st.n++
-	st.prevTo, st.prevT, st.prev, st.last = to, t, *c, idx
+	st.prevFrom, st.prevTo, st.prevT, st.prevOwner, st.last = from, to, t, out.owner, idx
 	return out, nil
 }
 
@@ -488,6 +492,9 @@ func (a *Accumulator) Add(h History) error {
 	records := 1 + len(h.Changes) + len(h.Amounts) + len(h.CloseDates)
 	cur := a.currency
 	d, err := a.convDeal(&h.Deal, -1)
+	if a.ids.full() {
+		return crmkit.Errorf("deal", -1, h.Deal.ID, "", crmkit.ErrInvalid, "more than %d deals in one accumulator", fnlMaxIDs)
+	}
 	if err == nil && a.ids.find(h.Deal.ID) >= 0 {
 		err = crmkit.Errorf("deal", -1, h.Deal.ID, "id", crmkit.ErrDuplicate, "deal already added")
 	}
@@ -621,12 +628,11 @@ func (a *Accumulator) addDeal(d *fnlDeal, id string, idx int32, ch []fnlChange, 
 		g.openAmt.add(d.amount)
 		if d.expClose != fnlNone {
 			m := fnlMonth(d.expClose, cfg.loc)
-			row := g.openByClose[m]
-			if row == nil {
-				row = make([]fnlSum, len(pp.p.Stages))
-				g.openByClose[m] = row
+			row := g.openByClose.at(m)
+			if *row == nil {
+				*row = make([]fnlSum, len(pp.p.Stages))
 			}
-			row[d.stage].add(d.amount)
+			(*row)[d.stage].add(d.amount)
 		}
 		if thr := pp.staleS[d.stage]; thr > 0 {
 			touch := max(last.start, d.lastAct)
@@ -641,9 +647,7 @@ func (a *Accumulator) addDeal(d *fnlDeal, id string, idx int32, ch []fnlChange, 
 		}
 	case fnlWon:
 		m := fnlMonth(d.closed, cfg.loc)
-		s := g.wonByMonth[m]
-		s.add(d.amount)
-		g.wonByMonth[m] = s
+		g.wonByMonth.at(m).add(d.amount)
 		if a.inWindow(d.closed) {
 			g.won++
 			g.wonAmt.add(d.amount)
@@ -673,6 +677,26 @@ func (a *Accumulator) addDeal(d *fnlDeal, id string, idx int32, ch []fnlChange, 
 			ca.n++
 			ca.amt.add(d.amount)
 		}
+	}
+
+	// Expected close date moves in the window.
+	pushed := false
+	for i := range cl {
+		c := &cl[i]
+		if c.from == fnlNone || !a.inWindow(c.t) {
+			continue
+		}
+		switch {
+		case c.to > c.from:
+			g.pushes++
+			g.pushSec += c.to - c.from
+			pushed = true
+		case c.to < c.from:
+			g.pulls++
+		}
+	}
+	if pushed {
+		g.pushedDeals++
 	}
 
 	// Snapshots: the stay containing each date.
@@ -798,6 +822,9 @@ func (a *Accumulator) Merge(b *Accumulator) error {
 			return crmkit.Errorf("deal", -1, id, "id", crmkit.ErrDuplicate, "deal in both accumulators")
 		}
 	}
+	if a.ids.len()+b.ids.len() > fnlMaxIDs {
+		return crmkit.Errorf("accumulator", -1, "", "", crmkit.ErrInvalid, "more than %d deals in one accumulator", fnlMaxIDs)
+	}
 	for i := int32(0); int(i) < b.ids.len(); i++ {
 		a.ids.insert(b.ids.id(i))
 	}
@@ -862,7 +889,11 @@ func (g *fnlGroup) merge(o *fnlGroup, reasonMap []int32) {
 		g.snaps[i].n += o.snaps[i].n
 		g.snaps[i].amt.addSum(o.snaps[i].amt)
 	}
-	for k, p := range o.periods {
+	for _, k := range o.periods.keys() {
+		p := o.periods.get(k)
+		if *p == (fnlPeriodAgg{}) {
+			continue
+		}
 		q := g.period(k)
 		q.created += p.created
 		q.won += p.won
@@ -885,19 +916,22 @@ func (g *fnlGroup) merge(o *fnlGroup, reasonMap []int32) {
 		c.n += ca.n
 		c.amt.addSum(ca.amt)
 	}
-	for m, s := range o.wonByMonth {
-		t := g.wonByMonth[m]
-		t.addSum(s)
-		g.wonByMonth[m] = t
+	for _, m := range o.wonByMonth.keys() {
+		if s := o.wonByMonth.get(m); *s != (fnlSum{}) {
+			g.wonByMonth.at(m).addSum(*s)
+		}
 	}
-	for m, row := range o.openByClose {
-		r := g.openByClose[m]
-		if r == nil {
-			r = make([]fnlSum, len(row))
-			g.openByClose[m] = r
+	for _, m := range o.openByClose.keys() {
+		row := *o.openByClose.get(m)
+		if row == nil {
+			continue
+		}
+		r := g.openByClose.at(m)
+		if *r == nil {
+			*r = make([]fnlSum, len(row))
 		}
 		for i := range row {
-			r[i].addSum(row[i])
+			(*r)[i].addSum(row[i])
 		}
 	}
 	g.changes += o.changes
@@ -906,6 +940,10 @@ func (g *fnlGroup) merge(o *fnlGroup, reasonMap []int32) {
 	g.reopened += o.reopened
 	g.staleN += o.staleN
 	g.staleAmt.addSum(o.staleAmt)
+	g.pushes += o.pushes
+	g.pulls += o.pulls
+	g.pushedDeals += o.pushedDeals
+	g.pushSec += o.pushSec
 }
 
 // addStale keeps a stale deal for the list. Only the StaleLimit most overdue

@@ -10,6 +10,7 @@ import (
 
 	"github.com/crmkit/crmkit"
 	"github.com/shopspring/decimal"
+	"gonum.org/v1/gonum/mathext"
 )
 
 // Report computes the report from everything added and merged so far. It
@@ -156,13 +157,11 @@ func (a *Accumulator) metrics(pi int, g *fnlGroup, level, team, rep string) Metr
 			m.TimeInStage = append(m.TimeInStage, StageTime{Stage: pp.p.Stages[si].ID, Days: fnlDurations(h)})
 		}
 	}
-	keys := make([]int32, 0, len(g.periods))
-	for k := range g.periods {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
-		p := g.periods[k]
+	for _, k := range g.periods.keys() {
+		p := g.periods.get(k)
+		if *p == (fnlPeriodAgg{}) {
+			continue
+		}
 		start, end := fnlPeriodBounds(cfg.period, k, cfg.loc)
 		if cfg.conv[2] && p.cCreated > 0 {
 			m.Conversion.Cohorts = append(m.Conversion.Cohorts, Cohort{Start: start, End: end, Created: int(p.cCreated),
@@ -194,6 +193,10 @@ func (a *Accumulator) metrics(pi int, g *fnlGroup, level, team, rep string) Metr
 		m.Velocity = fnlMoneyFloat(float64(g.open) * m.WinRate * avg / m.CycleDays.Mean)
 	}
 	m.StaleDeals, m.StaleAmount = int(g.staleN), g.staleAmt.decimal()
+	m.CloseDates = CloseDateMoves{Pushes: int(g.pushes), PulledIn: int(g.pulls), PushedDeals: int(g.pushedDeals)}
+	if g.pushes > 0 {
+		m.CloseDates.MeanPushDays = float64(g.pushSec) / float64(g.pushes) / 86400
+	}
 	m.Moves.Changes, m.Moves.Skips = int(g.changes), int(g.skips)
 	m.Moves.Backward, m.Moves.Reopened = int(g.backward), int(g.reopened)
 	for k, ca := range g.lostBy {
@@ -219,9 +222,19 @@ func (a *Accumulator) diagnose(pi int, g *fnlGroup, rep, team string, teamGroups
 	d := RepDiagnostics{Rep: rep, Team: team}
 	best, bestGap := -1, 0.0
 	mates, enough := 0, false
-	for range teamGroups {
+	// Naming "the weakest stage" scans every rep and stage of the team, so
+	// the required probability is Bonferroni-adjusted for the number m of
+	// rep-stage pairs with enough data: 1 − (1 − Confidence)/m.
+	m := 0
+	for o := range teamGroups {
 		mates++
+		for _, si := range pp.open {
+			if o.stages[si].advanced+o.stages[si].dropped >= int64(cfg.minDeals) {
+				m++
+			}
+		}
 	}
+	need := 1 - (1-cfg.conf)/float64(max(m, 1))
 	for _, si := range pp.open {
 		var ks, ns []int64
 		var K, N int64
@@ -240,13 +253,16 @@ func (a *Accumulator) diagnose(pi int, g *fnlGroup, rep, team string, teamGroups
 		rs := RepStage{Stage: pp.p.Stages[si].ID, Advanced: int(k), Decided: int(n), Rate: fnlRate(k, n), Low: lo, High: hi,
 			Shrunk: (alpha + float64(k)) / (alpha + beta + float64(n)), RestAdvanced: int(rk), RestDecided: int(rn),
 			RestRate: fnlRate(rk, rn), Dropped: int(s.dropped), DropAmount: s.dropAmt.decimal()}
+		pa, pb := alpha+float64(k), beta+float64(n-k)
+		rs.ShrunkLow = mathext.InvRegIncBeta(pa, pb, (1-cfg.conf)/2)
+		rs.ShrunkHigh = mathext.InvRegIncBeta(pa, pb, 1-(1-cfg.conf)/2)
 		if rn > 0 && n > 0 {
 			rs.ProbBelow = fnlProbBelow(alpha+float64(k), beta+float64(n-k), 1+float64(rk), 1+float64(rn-rk))
 			rs.IntervalBelow = hi < rs.RestRate
 		}
 		if n >= int64(cfg.minDeals) {
 			enough = true
-			if rn > 0 && rs.ProbBelow >= cfg.conf {
+			if rn > 0 && rs.ProbBelow >= need {
 				if gap := rs.RestRate - rs.Shrunk; best < 0 || gap > bestGap {
 					best, bestGap = len(d.Stages), gap
 				}
@@ -258,14 +274,14 @@ func (a *Accumulator) diagnose(pi int, g *fnlGroup, rep, team string, teamGroups
 	case best >= 0:
 		s := d.Stages[best]
 		d.WeakStage, d.Confidence = s.Stage, s.ProbBelow
-		d.Verdict = fmt.Sprintf("weakest at %s: %.1f%% probability of converting below the rest of the team (%.2f, shrunk %.2f, vs %.2f; %d decided deals)",
-			s.Stage, 100*math.Floor(s.ProbBelow*1000)/1000, s.Rate, s.Shrunk, s.RestRate, s.Decided)
+		d.Verdict = fmt.Sprintf("weakest at %s: %.1f%% probability of converting below the rest of the team (%.2f, shrunk %.2f, vs %.2f; %d decided deals; needed %.2f%% over %d comparisons)",
+			s.Stage, 100*math.Floor(s.ProbBelow*1000)/1000, s.Rate, s.Shrunk, s.RestRate, s.Decided, 100*need, m)
 	case mates < 2:
 		d.Verdict = "no other rep in the team to compare with"
 	case !enough:
 		d.Verdict = fmt.Sprintf("too little data: fewer than %d decided deals at every stage", cfg.minDeals)
 	default:
-		d.Verdict = fmt.Sprintf("no stage below the rest of the team with %g%% probability", 100*cfg.conf)
+		d.Verdict = fmt.Sprintf("no stage below the rest of the team with %.4g%% probability (%g%% adjusted for %d comparisons)", 100*need, 100*cfg.conf, m)
 	}
 	return d
 }
@@ -298,8 +314,14 @@ func (a *Accumulator) target(t Target) TargetResult {
 		w += g.won
 		l += g.lost
 		for mo := m0; mo < m1; mo++ {
-			won.addSum(g.wonByMonth[mo])
-			for si, s := range g.openByClose[mo] {
+			if s := g.wonByMonth.get(mo); s != nil {
+				won.addSum(*s)
+			}
+			var row []fnlSum
+			if r := g.openByClose.get(mo); r != nil {
+				row = *r
+			}
+			for si, s := range row {
 				open.addSum(s)
 				weighted = weighted.Add(fnlWeighted(s, cfg.pipes[p].prob[si]))
 			}

@@ -1,3 +1,77 @@
 // Package funnel models sales pipelines, deals and their stage history, and
-// computes the reports sales managers run on them.
+// computes the reports sales managers run on them: where every deal stands
+// (today or on any past date), how deals convert from stage to stage, how
+// fast and how much is won, which deals have gone stale, which rep loses
+// deals where, and how each rep and team stands against its targets.
+//
+// # The model
+//
+// A [Pipeline] is an ordered list of [Stage] values; each stage has a kind
+// ([StageOpen], [StageWon], [StageLost]), a default win probability and an
+// optional stale threshold. [ValidatePipelines] reports every problem at once
+// and returns non-monotone probabilities as [Warning] values, not errors.
+// A [Deal] is the host's record as it stands now; a [StageChange] records a
+// move, with the owner at that time. [AmountChange] and [CloseDateChange]
+// are optional histories. A [History] is one deal with all its changes.
+//
+// # Running a report
+//
+// [Run] reads an [Input] of record streams (iter.Seq2[T, error]) with a
+// context and [Options]; AsOf is required and nothing reads the clock.
+// Deals may come in any order; each change stream must list a deal's changes
+// together and in time order ("ORDER BY deal_id, time" in any collation).
+// A violation is a [*github.com/crmkit/crmkit.RecordError] naming the record, its stream
+// position and field, wrapping crmkit.ErrOrder, ErrUnknownRef, ErrInvalid,
+// ErrDuplicate, ErrMissing or ErrFuture; nothing is reordered or dropped.
+// With Options.SkipBad a bad record skips its whole deal and the
+// [Report] counts what was skipped and why. Mixed currencies are always an
+// error.
+//
+// # What the report holds
+//
+// For each pipeline, for the pipeline as a whole, each team (from
+// Options.Teams) and each rep, a [Metrics] value: [Snapshot] values
+// rebuilt from the history at AsOf and any past dates; [Conversion] under
+// three named definitions ([StageToStage], [ReachedStage], [CohortWinRate]),
+// where deals still open are counted as open, never as lost; win rate,
+// average and median won amount, sales cycle and time in stage
+// ([Durations]: mean, median, p75, p90); sales velocity; skipped stages,
+// backward moves and reopened deals ([Moves]); close-date pushes; lost
+// reasons by stage; per-period figures. Each pipeline also lists its
+// [StaleDeal] values with how overdue they are, and a [RepDiagnostics] per
+// rep: every stage's conversion against the rest of the rep's team with a
+// Wilson interval, an empirical-Bayes shrunk rate and the posterior
+// probability that the rep is below the team; a weak stage is named only
+// when that probability reaches Options.Confidence with at least
+// Options.MinDeals decided deals. [TargetResult] gives attainment, gap
+// and pipeline coverage against the coverage the historical win rate
+// needs. A Report marshals to JSON and renders as text tables
+// ([Report.WriteTo], [Report.String]).
+//
+// # Scale and distributed engines
+//
+// [Run] holds about 90 bytes per deal (a compact deal record and its ID)
+// while the stage changes stream past; everything else is aggregates. The
+// same work is available in mergeable form: [NewAccumulator] with the same
+// pipelines and options on each worker, [Accumulator.Add] one [History] per
+// deal, [Accumulator.Merge] the partial results in any grouping, and
+// [Accumulator.Report] equals the one-pass report.
+//
+// # Money and precision
+//
+// Amounts are decimal.Decimal in every public type. Internally they are
+// exact integers of 10^-4 currency units (crmkit.MoneyPlaces) summed in 128
+// bits, so totals are exact; an amount with more than four decimal places
+// that are not zero, or beyond ±9.2×10^14, is rejected rather than rounded.
+// Weighted amounts, averages and velocity are rounded half-even to four
+// places. Times have one-second resolution; durations are reported in days
+// and their quantiles are R's type 7 over durations rounded down to whole
+// hours. A rate whose denominator is zero is reported as 0 beside its
+// counts.
+//
+// # Concurrency
+//
+// Pipelines, options and reports are plain values, safe for concurrent
+// reads. [Run] may be called concurrently. An [Accumulator] is not safe for
+// concurrent use; give each worker its own and merge them.
 package funnel

@@ -171,3 +171,30 @@ func TestOptionsErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestCloseDateErrors(t *testing.T) {
+	tests := []struct {
+		name, reason string
+		mutate       func([]CloseDateChange) []CloseDateChange
+		wantField    string
+		wantIndex    int
+		wantErr      error
+	}{
+		{"end", "the history must end at the deal's expected close", func(c []CloseDateChange) []CloseDateChange { c[1].To = fnlDay(8, 1); return c }, "to", 1, crmkit.ErrInvalid},
+		{"chain", "each from continues the previous to", func(c []CloseDateChange) []CloseDateChange { c[1].From = fnlDay(1, 1); return c }, "from", 1, crmkit.ErrInvalid},
+		{"order", "time order within a deal", func(c []CloseDateChange) []CloseDateChange { c[1].Time = fnlDay(3, 20); return c }, "time", 1, crmkit.ErrOrder},
+		{"unknown", "a deal not in the deal stream", func(c []CloseDateChange) []CloseDateChange { c[2].DealID = "nope"; return c }, "deal_id", 2, crmkit.ErrUnknownRef},
+		{"future", "after AsOf", func(c []CloseDateChange) []CloseDateChange { c[2].Time = fnlDay(9, 1); return c }, "time", 2, crmkit.ErrFuture},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			deals, changes, _ := fnlHandData()
+			in := Input{Deals: crmkit.Stream(deals), StageChanges: crmkit.Stream(changes), CloseDateChanges: crmkit.Stream(tt.mutate(fnlHandCloseDates()))}
+			_, err := Run(context.Background(), []Pipeline{fnlTestPipeline()}, in, fnlHandOptions())
+			var re *crmkit.RecordError
+			if !errors.As(err, &re) || !errors.Is(err, tt.wantErr) || re.Kind != "close date change" || re.Field != tt.wantField || re.Index != tt.wantIndex {
+				t.Errorf("%s: err = %v, want close date change #%d field %s wrapping %v", tt.reason, err, tt.wantIndex, tt.wantField, tt.wantErr)
+			}
+		})
+	}
+}

@@ -28,6 +28,17 @@ func fnlDay(m, d int) time.Time { return time.Date(2024, time.Month(m), d, 0, 0,
 
 func fnlDec(s string) decimal.Decimal { return decimal.RequireFromString(s) }
 
+// fnlHandCloseDates: D4's expected close moved Jun 15 → Jul 31 (Apr 1, a
+// push of 46 days) → Jul 15 (May 1, pulled in); D5's went from none to
+// Jul 20 (not counted) on May 2.
+func fnlHandCloseDates() []CloseDateChange {
+	return []CloseDateChange{
+		{DealID: "D4", Time: fnlDay(4, 1), From: fnlDay(6, 15), To: fnlDay(7, 31)},
+		{DealID: "D4", Time: fnlDay(5, 1), From: fnlDay(7, 31), To: fnlDay(7, 15)},
+		{DealID: "D5", Time: fnlDay(5, 2), To: fnlDay(7, 20)},
+	}
+}
+
 func fnlHandData() ([]Deal, []StageChange, []AmountChange) {
 	deals := []Deal{
 		{ID: "D1", Pipeline: "sales", Owner: "alice", Amount: fnlDec("1000"), Currency: "EUR", Created: fnlDay(1, 1), Closed: fnlDay(2, 10), Stage: "won"},
@@ -71,6 +82,7 @@ func fnlHandReport(t *testing.T) *Report {
 	deals, changes, amounts := fnlHandData()
 	r, err := Run(context.Background(), []Pipeline{fnlTestPipeline()}, Input{
 		Deals: crmkit.Stream(deals), StageChanges: crmkit.Stream(changes), AmountChanges: crmkit.Stream(amounts),
+		CloseDateChanges: crmkit.Stream(fnlHandCloseDates()),
 	}, fnlHandOptions())
 	if err != nil {
 		t.Fatal(err)
@@ -177,6 +189,9 @@ func TestHandComputed(t *testing.T) {
 	}
 	if diff := cmp.Diff(wantStale, p.Stale, fnlApprox); diff != "" {
 		t.Errorf("stale (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(CloseDateMoves{Pushes: 1, PulledIn: 1, PushedDeals: 1, MeanPushDays: 46}, tot.CloseDates, fnlApprox); diff != "" {
+		t.Errorf("close-date moves (-want +got):\n%s", diff)
 	}
 	// Reps: alice won D1, lost D2 D7; bob won D3 D6.
 	if len(p.Reps) != 2 || p.Reps[0].Rep != "alice" || p.Reps[0].WinRate != 1.0/3 || p.Reps[1].Rep != "bob" || p.Reps[1].WinRate != 1 {

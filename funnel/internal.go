@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/big"
 	"math/bits"
+	"slices"
 	"sort"
 	"time"
 
@@ -101,13 +102,14 @@ func fnlMoneyFloat(f float64) decimal.Decimal {
 
 // fnlIndex interns host IDs (deal IDs) into dense int32 indices in first-seen
 // order. It keeps the bytes of all IDs in one arena and an open-addressing
-// table whose slots hold a 32-bit hash tag and the index, about 30 bytes per
-// ID in all and no pointers for the garbage collector to scan.
+// table whose slots hold the low 32 bits of the hash and the index, about 30
+// bytes per ID in all and no pointers for the garbage collector to scan. The
+// home slot comes from the same 32 bits, so growing never rehashes the IDs.
 type fnlIndex struct {
 	seed  maphash.Seed
 	arena []byte
 	offs  []uint32 // offs[i]..offs[i+1] is ID i
-	slots []uint64 // hash<<32 | index+1; 0 = empty
+	slots []uint64 // low 32 hash bits <<32 | index+1; 0 = empty
 	mask  uint64
 }
 
@@ -129,8 +131,8 @@ func (x *fnlIndex) eq(i int32, s string) bool {
 
 // find returns the index of s, or -1.
 func (x *fnlIndex) find(s string) int32 {
-	h := maphash.String(x.seed, s)
-	tag := h & 0xffffffff00000000
+	h := maphash.String(x.seed, s) & 0xffffffff
+	tag := h << 32
 	for j := h & x.mask; ; j = (j + 1) & x.mask {
 		v := x.slots[j]
 		if v == 0 {
@@ -142,13 +144,20 @@ func (x *fnlIndex) find(s string) int32 {
 	}
 }
 
+// fnlMaxIDs bounds the number of IDs an index holds (int32 indices).
+const fnlMaxIDs = 1<<31 - 2
+
+// full reports whether no further ID can be inserted.
+func (x *fnlIndex) full() bool { return x.len() >= fnlMaxIDs }
+
 // insert adds s and returns its index; existed is true when s was present.
+// The caller checks full first.
 func (x *fnlIndex) insert(s string) (idx int32, existed bool) {
 	if 2*(x.len()+1) > len(x.slots) {
 		x.grow()
 	}
-	h := maphash.String(x.seed, s)
-	tag := h & 0xffffffff00000000
+	h := maphash.String(x.seed, s) & 0xffffffff
+	tag := h << 32
 	for j := h & x.mask; ; j = (j + 1) & x.mask {
 		v := x.slots[j]
 		if v == 0 {
@@ -165,16 +174,19 @@ func (x *fnlIndex) insert(s string) (idx int32, existed bool) {
 }
 
 func (x *fnlIndex) grow() {
-	n := 2 * len(x.slots)
+	old := x.slots
+	n := 2 * len(old)
 	x.slots = make([]uint64, n)
 	x.mask = uint64(n - 1)
-	for i := int32(0); int(i) < x.len(); i++ {
-		h := maphash.Bytes(x.seed, x.arena[x.offs[i]:x.offs[i+1]])
-		j := h & x.mask
+	for _, v := range old {
+		if v == 0 {
+			continue
+		}
+		j := (v >> 32) & x.mask
 		for x.slots[j] != 0 {
 			j = (j + 1) & x.mask
 		}
-		x.slots[j] = h&0xffffffff00000000 | uint64(i+1)
+		x.slots[j] = v
 	}
 }
 
@@ -351,4 +363,65 @@ func fnlPeriodBounds(p Period, i int32, loc *time.Location) (time.Time, time.Tim
 		s := time.Date(yi, time.Month(int(i)-12*yi+1), 1, 0, 0, 0, 0, loc)
 		return s, s.AddDate(0, 1, 0)
 	}
+}
+
+// fnlDense maps int32 keys (period and month indices) to values, densely
+// over a contiguous key range and in a map beyond fnlDenseMax keys of span,
+// so the common case costs an index instead of a hash lookup. Pointers it
+// returns are valid until the next call of at.
+type fnlDense[T any] struct {
+	base  int32
+	vals  []T
+	extra map[int32]*T
+}
+
+const fnlDenseMax = 4096
+
+func (d *fnlDense[T]) at(k int32) *T {
+	if i := int64(k) - int64(d.base); i >= 0 && i < int64(len(d.vals)) {
+		return &d.vals[i]
+	}
+	if len(d.vals) == 0 {
+		d.base, d.vals = k, make([]T, 1)
+		return &d.vals[0]
+	}
+	lo := min(int64(d.base), int64(k))
+	hi := max(int64(d.base)+int64(len(d.vals))-1, int64(k))
+	if hi-lo+1 <= fnlDenseMax {
+		nv := make([]T, hi-lo+1)
+		copy(nv[int64(d.base)-lo:], d.vals)
+		d.vals, d.base = nv, int32(lo)
+		return &d.vals[int64(k)-lo]
+	}
+	if d.extra == nil {
+		d.extra = map[int32]*T{}
+	}
+	v := d.extra[k]
+	if v == nil {
+		v = new(T)
+		d.extra[k] = v
+	}
+	return v
+}
+
+// get returns the value at k, or nil when k was never set.
+func (d *fnlDense[T]) get(k int32) *T {
+	if i := int64(k) - int64(d.base); i >= 0 && i < int64(len(d.vals)) {
+		return &d.vals[i]
+	}
+	return d.extra[k]
+}
+
+// keys returns every key that at was called with (and, for the dense part,
+// the keys between them), sorted.
+func (d *fnlDense[T]) keys() []int32 {
+	out := make([]int32, 0, len(d.vals)+len(d.extra))
+	for i := range d.vals {
+		out = append(out, d.base+int32(i))
+	}
+	for k := range d.extra {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
 }

@@ -11,7 +11,7 @@ import (
 )
 
 // StageKind says whether a deal in a stage is still being worked (open) or
-// has been decided (won, lost).
+// has been decided (won, lost). The zero value "" is invalid.
 type StageKind string
 
 const (
@@ -51,7 +51,7 @@ type Pipeline struct {
 
 // Warning is a problem in a pipeline definition that does not stop an
 // analysis, such as win probabilities that fall from one open stage to the
-// next. The zero value is an empty warning.
+// next. The zero value is an empty warning; it is safe for concurrent reads.
 type Warning struct {
 	Pipeline string `json:"pipeline"`
 	Stage    string `json:"stage,omitempty"`
@@ -77,7 +77,7 @@ func (w Warning) String() string {
 // stage with probability below 1 and a lost stage with probability above 0
 // are returned as warnings: hosts do configure such pipelines, and the
 // reports still work (the snapshot weights amounts with whatever
-// probabilities are given).
+// probabilities are given). It is safe for concurrent use.
 func ValidatePipelines(pipelines []Pipeline) ([]Warning, error) {
 	var errs []error
 	var warns []Warning
@@ -154,7 +154,8 @@ func ValidatePipelines(pipelines []Pipeline) ([]Warning, error) {
 }
 
 // Deal is one sales opportunity as the host keeps it today (at or before the
-// analysis' AsOf). The zero value is invalid (no ID).
+// analysis' AsOf). The zero value is invalid (no ID). Like all model types it
+// is a plain value, safe for concurrent reads; crmkit never modifies it.
 //
 // Pipeline and Stage name the pipeline and its current stage. Owner is the
 // rep who owns the deal now ("" is a valid, unassigned owner). Amount is the

@@ -29,7 +29,8 @@ const (
 
 // ConversionKind names one definition of conversion. The definitions answer
 // different questions and give different numbers on the same data; every
-// conversion figure in a [Report] says which one it is.
+// conversion figure in a [Report] says which one it is. The zero value ""
+// is invalid in Options.Conversions.
 type ConversionKind string
 
 const (
@@ -62,7 +63,9 @@ type Target struct {
 }
 
 // Options control a report. A nil *Options is invalid because AsOf is
-// required; every other zero field means the documented default.
+// required; every other zero field means the documented default. Run and
+// NewAccumulator copy what they need and do not modify Options (nor its
+// maps and slices, which must not change while a call runs).
 type Options struct {
 	// AsOf is the analysis clock (required). Records dated after it are an
 	// error wrapping crmkit.ErrFuture.
@@ -107,7 +110,10 @@ type Options struct {
 	MinDeals int `json:"min_deals,omitempty"`
 }
 
-// Input holds the record streams of one analysis. Only Deals is required.
+// Input holds the record streams of one analysis. Only Deals is required;
+// a nil change stream means no changes of that kind (so the zero value has
+// no deals and is refused by [Run]). Each stream is read once, from the
+// goroutine that calls Run.
 //
 // Order: Deals may come in any order (IDs unique). Each change stream must
 // list the changes of one deal together (contiguously) and in time order
@@ -119,7 +125,7 @@ type Options struct {
 //
 // The streams are read once each, in the order Deals, AmountChanges,
 // CloseDateChanges, StageChanges. Memory grows with the number of deals
-// (about 80 bytes each) plus the amount and close-date changes, which are
+// (about 90 bytes each) plus the amount and close-date changes, which are
 // kept; stage changes are streamed.
 type Input struct {
 	Deals            iter.Seq2[Deal, error]

@@ -42,19 +42,19 @@ func (r *Report) WriteTo(w io.Writer) (int64, error) {
 	for _, p := range r.Pipelines {
 		t := &p.Total
 		fmt.Fprintf(&b, "\nPipeline %s\n", p.Pipeline)
-		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
+		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 		if n := len(t.Snapshots); n > 0 {
 			s := t.Snapshots[n-1]
-			fmt.Fprintf(tw, "stage\tkind\tdeals\tamount\tweighted\t\n")
+			fmt.Fprintf(tw, "stage\tkind\tdeals\tamount\tweighted\n")
 			for _, st := range s.Stages {
-				fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t\n", st.Stage, st.Kind, st.Count, st.Amount.StringFixed(2), st.Weighted.StringFixed(2))
+				fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", st.Stage, st.Kind, st.Count, st.Amount.StringFixed(2), st.Weighted.StringFixed(2))
 			}
-			fmt.Fprintf(tw, "total\t\t%d\t%s\t%s\t\n", s.Count, s.Amount.StringFixed(2), s.Weighted.StringFixed(2))
+			fmt.Fprintf(tw, "total\t\t%d\t%s\t%s\n", s.Count, s.Amount.StringFixed(2), s.Weighted.StringFixed(2))
 			tw.Flush()
 		}
 		if len(t.Conversion.StageToStage) > 0 {
 			b.WriteString("\n")
-			fmt.Fprintf(tw, "stage-to-stage\tentered\tadvanced\tdropped\topen\trate\tskipped\tdays p50\tp90\t\n")
+			fmt.Fprintf(tw, "stage-to-stage\tentered\tadvanced\tdropped\topen\trate\tskipped\tdays p50\tp90\n")
 			for _, c := range t.Conversion.StageToStage {
 				skipped := 0
 				for _, s := range t.Moves.Skipped {
@@ -68,7 +68,7 @@ func (r *Report) WriteTo(w io.Writer) (int64, error) {
 						tis = x.Days
 					}
 				}
-				fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%.1f%%\t%d\t%.1f\t%.1f\t\n", c.Stage, c.Entered, c.Advanced, c.Dropped, c.Open, 100*c.Rate, skipped, tis.Median, tis.P90)
+				fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%.1f%%\t%d\t%.1f\t%.1f\n", c.Stage, c.Entered, c.Advanced, c.Dropped, c.Open, 100*c.Rate, skipped, tis.Median, tis.P90)
 			}
 			tw.Flush()
 		}
@@ -78,9 +78,9 @@ func (r *Report) WriteTo(w io.Writer) (int64, error) {
 			t.OpenDeals, t.OpenAmount.StringFixed(2), t.Velocity.StringFixed(2), t.Moves.Skips, t.Moves.Backward, t.Moves.Reopened, t.StaleDeals)
 		if len(p.Reps) > 0 {
 			b.WriteString("\n")
-			fmt.Fprintf(tw, "rep\tteam\topen\twon\twin rate\twon amount\t\n")
+			fmt.Fprintf(tw, "rep\tteam\topen\twon\twin rate\twon amount\n")
 			for i, m := range p.Reps {
-				fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%.1f%%\t%s\t\n", fnlOrDash(m.Rep), fnlOrDash(m.Team), m.OpenDeals, m.Won, 100*m.WinRate, m.WonAmount.StringFixed(2))
+				fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%.1f%%\t%s\n", fnlOrDash(m.Rep), fnlOrDash(m.Team), m.OpenDeals, m.Won, 100*m.WinRate, m.WonAmount.StringFixed(2))
 				_ = i
 			}
 			tw.Flush()
@@ -91,14 +91,14 @@ func (r *Report) WriteTo(w io.Writer) (int64, error) {
 	}
 	if len(r.Targets) > 0 {
 		b.WriteString("\n")
-		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintf(tw, "target\tperiod\ttarget\twon\tattainment\tgap\tcoverage\tneeded\t\n")
+		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+		fmt.Fprintf(tw, "target\tperiod\ttarget\twon\tattainment\tgap\tcoverage\tneeded\n")
 		for _, t := range r.Targets {
 			who := "rep " + t.Target.Rep
 			if t.Target.Team != "" {
 				who = "team " + t.Target.Team
 			}
-			fmt.Fprintf(tw, "%s\t%s %s\t%s\t%s\t%.1f%%\t%s\t%.2f×\t%.2f×\t\n", who, t.Target.Period, fnlDate(t.Target.Start),
+			fmt.Fprintf(tw, "%s\t%s %s\t%s\t%s\t%.1f%%\t%s\t%.2f×\t%.2f×\n", who, t.Target.Period, fnlDate(t.Target.Start),
 				t.Target.Amount.StringFixed(2), t.Won.StringFixed(2), 100*t.Attainment, t.Gap.StringFixed(2), t.UnweightedCoverage, t.CoverageNeeded)
 		}
 		tw.Flush()

@@ -31,6 +31,9 @@ type Report struct {
 // of the report. Reasons groups the records by error kind (record kind and
 // sentinel), sorted by reason; Examples holds the first few errors verbatim.
 // The zero value means nothing was skipped.
+//
+// Like every result type it is a plain value: the zero value is empty and
+// it is safe for concurrent reads.
 type Skipped struct {
 	Records  int          `json:"records"`
 	Deals    int          `json:"deals"`
@@ -39,6 +42,9 @@ type Skipped struct {
 }
 
 // SkipReason is one row of [Skipped].
+//
+// Like every result type it is a plain value: the zero value is empty and
+// it is safe for concurrent reads.
 type SkipReason struct {
 	Reason string `json:"reason"`
 	Count  int    `json:"count"`
@@ -46,6 +52,9 @@ type SkipReason struct {
 
 // PipelineReport holds the figures of one pipeline: the pipeline as a whole
 // (Total), each team and each rep, the rep diagnostics and the stale deals.
+//
+// Like every result type it is a plain value: the zero value is empty and
+// it is safe for concurrent reads.
 type PipelineReport struct {
 	Pipeline    string           `json:"pipeline"`
 	Total       Metrics          `json:"total"`
@@ -72,6 +81,9 @@ type PipelineReport struct {
 // TimeInStage counts stage stays that ended in the window; Moves count
 // changes in the window. Snapshots, OpenDeals and Velocity are as of their
 // dates.
+//
+// Like every result type it is a plain value: the zero value is empty and
+// it is safe for concurrent reads.
 type Metrics struct {
 	Level string `json:"level"`
 	Team  string `json:"team,omitempty"`
@@ -101,12 +113,19 @@ type Metrics struct {
 	StaleDeals  int             `json:"stale_deals"`
 	StaleAmount decimal.Decimal `json:"stale_amount"`
 
+	// CloseDates counts expected-close-date changes in the window (from
+	// the optional history).
+	CloseDates CloseDateMoves `json:"close_dates"`
+
 	Moves       Moves        `json:"moves"`
 	LostReasons []LostReason `json:"lost_reasons,omitempty"`
 	Periods     []PeriodStat `json:"periods,omitempty"`
 }
 
 // Durations summarises durations in days. N is how many there were.
+//
+// Like every result type it is a plain value: the zero value is empty and
+// it is safe for concurrent reads.
 type Durations struct {
 	N      int     `json:"n"`
 	Mean   float64 `json:"mean"`
@@ -117,6 +136,9 @@ type Durations struct {
 
 // StageTime is the time deals spent in one stage (stays that ended in the
 // window; stays still running are not counted).
+//
+// Like every result type it is a plain value: the zero value is empty and
+// it is safe for concurrent reads.
 type StageTime struct {
 	Stage string    `json:"stage"`
 	Days  Durations `json:"days"`
@@ -126,6 +148,9 @@ type StageTime struct {
 // every deal created by At sits in exactly one stage (won and lost stages
 // included), with its amount as of At. Weighted is Amount × the stage's
 // probability, rounded half-even to crmkit.MoneyPlaces.
+//
+// Like every result type it is a plain value: the zero value is empty and
+// it is safe for concurrent reads.
 type Snapshot struct {
 	At       time.Time       `json:"at"`
 	Count    int             `json:"count"`
@@ -135,6 +160,9 @@ type Snapshot struct {
 }
 
 // StageAmount is one stage's row of a [Snapshot].
+//
+// Like every result type it is a plain value: the zero value is empty and
+// it is safe for concurrent reads.
 type StageAmount struct {
 	Stage    string          `json:"stage"`
 	Kind     StageKind       `json:"kind"`
@@ -145,6 +173,9 @@ type StageAmount struct {
 
 // Conversion holds the selected conversion definitions (nil when not
 // selected). See [ConversionKind] for what each measures.
+//
+// Like every result type it is a plain value: the zero value is empty and
+// it is safe for concurrent reads.
 type Conversion struct {
 	StageToStage []StageConversion   `json:"stage_to_stage,omitempty"`
 	ReachedStage []ReachedConversion `json:"reached_stage,omitempty"`
@@ -154,6 +185,9 @@ type Conversion struct {
 // StageConversion is [StageToStage] for one open stage: Entered = Advanced +
 // Dropped + Open. Rate = Advanced ÷ Entered; DecidedRate = Advanced ÷
 // (Advanced + Dropped) leaves the undecided deals out.
+//
+// Like every result type it is a plain value: the zero value is empty and
+// it is safe for concurrent reads.
 type StageConversion struct {
 	Stage       string          `json:"stage"`
 	Entered     int             `json:"entered"`
@@ -167,6 +201,9 @@ type StageConversion struct {
 
 // ReachedConversion is [ReachedStage] for one open stage: Reached = Won +
 // Lost + Open; WinShare = Won ÷ Reached.
+//
+// Like every result type it is a plain value: the zero value is empty and
+// it is safe for concurrent reads.
 type ReachedConversion struct {
 	Stage    string  `json:"stage"`
 	Reached  int     `json:"reached"`
@@ -178,6 +215,9 @@ type ReachedConversion struct {
 
 // Cohort is [CohortWinRate] for the deals created in one period:
 // WinRate = Won ÷ Created, OpenShare = Open ÷ Created.
+//
+// Like every result type it is a plain value: the zero value is empty and
+// it is safe for concurrent reads.
 type Cohort struct {
 	Start     time.Time `json:"start"`
 	End       time.Time `json:"end"`
@@ -193,6 +233,9 @@ type Cohort struct {
 // forward: moves that skipped open stages (and how many stages were skipped,
 // per stage), backward moves between open stages and reopened deals (from a
 // won or lost stage back to an open one).
+//
+// Like every result type it is a plain value: the zero value is empty and
+// it is safe for concurrent reads.
 type Moves struct {
 	Changes  int          `json:"changes"`
 	Skips    int          `json:"skips"`
@@ -201,7 +244,24 @@ type Moves struct {
 	Skipped  []StageCount `json:"skipped,omitempty"`
 }
 
+// CloseDateMoves counts changes of expected close dates: Pushes moved a
+// date later (by MeanPushDays on average), PulledIn moved one earlier, and
+// PushedDeals is the number of deals pushed at least once. Changes from no
+// date to a date are not counted.
+//
+// Like every result type it is a plain value: the zero value is empty and
+// it is safe for concurrent reads.
+type CloseDateMoves struct {
+	Pushes       int     `json:"pushes"`
+	PulledIn     int     `json:"pulled_in"`
+	PushedDeals  int     `json:"pushed_deals"`
+	MeanPushDays float64 `json:"mean_push_days"`
+}
+
 // StageCount is a count for one stage.
+//
+// Like every result type it is a plain value: the zero value is empty and
+// it is safe for concurrent reads.
 type StageCount struct {
 	Stage string `json:"stage"`
 	Count int    `json:"count"`
@@ -209,6 +269,9 @@ type StageCount struct {
 
 // LostReason counts the deals lost in the window for one reason from one
 // stage (the open stage the deal was in when it was lost).
+//
+// Like every result type it is a plain value: the zero value is empty and
+// it is safe for concurrent reads.
 type LostReason struct {
 	Reason string          `json:"reason"`
 	Stage  string          `json:"stage"`
@@ -217,6 +280,9 @@ type LostReason struct {
 }
 
 // PeriodStat holds the flow figures of one period of the window.
+//
+// Like every result type it is a plain value: the zero value is empty and
+// it is safe for concurrent reads.
 type PeriodStat struct {
 	Start     time.Time       `json:"start"`
 	End       time.Time       `json:"end"`
@@ -231,8 +297,15 @@ type PeriodStat struct {
 // of the rep's team in one pipeline. WeakStage is the stage where the rep is
 // most clearly below the rest of the team, named only when the rep has at
 // least MinDeals decided deals there and the posterior probability that the
-// rep's rate is below the rest's rate reaches the confidence level; otherwise
-// it is "" and Verdict says why.
+// rep's rate is below the rest's rate (reported as Confidence) reaches the
+// confidence level adjusted for multiple comparisons: 1 − (1 −
+// Options.Confidence)/m, m being the number of rep-stage pairs in the team
+// with at least MinDeals decided deals (Bonferroni), so that scanning many
+// reps and stages does not name chance dips. Otherwise WeakStage is "" and
+// Verdict says why.
+//
+// Like every result type it is a plain value: the zero value is empty and
+// it is safe for concurrent reads.
 type RepDiagnostics struct {
 	Rep        string     `json:"rep"`
 	Team       string     `json:"team,omitempty"`
@@ -245,11 +318,15 @@ type RepDiagnostics struct {
 // RepStage is one rep at one stage. Advanced and Decided (advanced +
 // dropped) are the rep's counts, Rate their ratio with the Wilson interval
 // [Low, High]; Shrunk is the empirical-Bayes estimate (posterior mean under
-// a Beta prior fitted to the team's reps at this stage). RestRate is the rest
+// a Beta prior fitted to the team's reps at this stage) with the equal-tailed
+// Beta-binomial posterior interval [ShrunkLow, ShrunkHigh] at the same level. RestRate is the rest
 // of the team's rate. ProbBelow is the posterior probability that the rep's
 // rate is below the rest's; IntervalBelow is true when the Wilson interval
 // lies wholly below RestRate. Dropped and DropAmount are the rep's deals lost
 // from this stage (created in the window).
+//
+// Like every result type it is a plain value: the zero value is empty and
+// it is safe for concurrent reads.
 type RepStage struct {
 	Stage         string          `json:"stage"`
 	Advanced      int             `json:"advanced"`
@@ -258,6 +335,8 @@ type RepStage struct {
 	Low           float64         `json:"low"`
 	High          float64         `json:"high"`
 	Shrunk        float64         `json:"shrunk"`
+	ShrunkLow     float64         `json:"shrunk_low"`
+	ShrunkHigh    float64         `json:"shrunk_high"`
 	RestAdvanced  int             `json:"rest_advanced"`
 	RestDecided   int             `json:"rest_decided"`
 	RestRate      float64         `json:"rest_rate"`
@@ -270,6 +349,9 @@ type RepStage struct {
 // StaleDeal is an open deal (as of AsOf) that has gone longer than its
 // stage's StaleDays without a stage change or an activity. LastTouch is the
 // later of the last stage change (or creation) and the deal's LastActivity.
+//
+// Like every result type it is a plain value: the zero value is empty and
+// it is safe for concurrent reads.
 type StaleDeal struct {
 	DealID        string          `json:"deal_id"`
 	Rep           string          `json:"rep,omitempty"`
@@ -292,6 +374,9 @@ type StaleDeal struct {
 // CoverageNeeded = 1 ÷ WinRate is the unweighted coverage that win rate
 // needs to close the gap (0 when WinRate is 0): compare it with
 // UnweightedCoverage.
+//
+// Like every result type it is a plain value: the zero value is empty and
+// it is safe for concurrent reads.
 type TargetResult struct {
 	Target             Target          `json:"target"`
 	End                time.Time       `json:"end"`

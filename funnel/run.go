@@ -14,7 +14,7 @@ import (
 //
 // Run is [NewAccumulator], one [Accumulator.Add] per deal and
 // [Accumulator.Report], done in a single streaming pass: only the compact
-// state of each deal (about 80 bytes including its ID) is held while the
+// state of each deal (about 90 bytes including its ID) is held while the
 // stage changes stream past.
 func Run(ctx context.Context, pipelines []Pipeline, in Input, opts *Options) (*Report, error) {
 	acc, err := NewAccumulator(pipelines, opts)
@@ -75,6 +75,9 @@ func (r *fnlRunner) run(in Input) error {
 		}
 		if err := r.tick(i); err != nil {
 			return err
+		}
+		if a.ids.full() {
+			return crmkit.Errorf("deal", i, d.ID, "", crmkit.ErrInvalid, "more than %d deals in one call", fnlMaxIDs)
 		}
 		cd, err := a.convDeal(&d, i)
 		if err == nil {

@@ -25,9 +25,11 @@ func fnlWilson(k, n int64, conf float64) (lo, hi float64) {
 
 // fnlBetaPrior fits a Beta(alpha, beta) prior to per-rep success counts by
 // the method of moments (the between-rep variance of the rates, less the
-// binomial noise). With no detectable spread between reps the prior is made
-// strong (concentration fnlMaxConc), so every rep is shrunk to the pooled rate;
-// the concentration is kept within [2, fnlMaxConc].
+// binomial noise). The concentration alpha+beta is kept within [2, cap]
+// with cap = min(fnlMaxConc, N/reps): with no detectable spread between reps
+// the prior weighs as much as an average rep's own data, not more, so a
+// rep's posterior still reflects the uncertainty of the pooled rate. Both
+// parameters are at least 1.
 func fnlBetaPrior(k, n []int64) (alpha, beta float64) {
 	var K, N, sumN2 float64
 	reps := 0
@@ -44,7 +46,7 @@ func fnlBetaPrior(k, n []int64) (alpha, beta float64) {
 		return 1, 1
 	}
 	mu := math.Min(math.Max(K/N, 1e-3), 1-1e-3)
-	conc := float64(fnlMaxConc)
+	conc := math.Inf(1)
 	if reps >= 2 {
 		var ss float64
 		for i := range n {
@@ -59,14 +61,18 @@ func fnlBetaPrior(k, n []int64) (alpha, beta float64) {
 			conc = mu*(1-mu)/tau2 - 1
 		}
 	}
-	conc = math.Min(math.Max(conc, 2), fnlMaxConc)
-	return mu * conc, (1 - mu) * conc
+	limit := math.Max(2, math.Min(fnlMaxConc, N/float64(reps)))
+	conc = math.Min(math.Max(conc, 2), limit)
+	// alpha, beta >= 1 keeps every posterior density bounded (no spike at 0
+	// or 1), which the integration in fnlProbBelow relies on; it only moves
+	// the prior mean of a very weak prior toward 1/2.
+	return math.Max(1, mu*conc), math.Max(1, (1-mu)*conc)
 }
 
 const fnlMaxConc = 1000
 
 // fnlProbBelow returns P(X < Y) for independent X ~ Beta(a1, b1) and
-// Y ~ Beta(a2, b2): Simpson integration of the wider variable's CDF against
+// Y ~ Beta(a2, b2), all parameters at least 1 (bounded densities): Simpson integration of the wider variable's CDF against
 // the narrower one's density over the bulk of the narrower (mean ± 12
 // standard deviations, clipped to [0, 1]), where that CDF is smooth.
 func fnlProbBelow(a1, b1, a2, b2 float64) float64 {
