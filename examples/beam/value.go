@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"sort"
 	"strings"
 	"time"
 
@@ -104,7 +105,7 @@ type Models struct {
 
 // Thresholds are the approximate quantile boundaries the scores used:
 // Q−1 boundaries per RFM measure (recency as minus days, higher is better)
-// and, for the tiers, the revenue at which each tier starts.
+// and, for the tiers, the revenue from which each tier but the last starts.
 type Thresholds struct {
 	Recency   []float64 `json:"recency"`
 	Frequency []float64 `json:"frequency"`
@@ -173,11 +174,11 @@ func CustomerValue(s beam.Scope, cfg ValueConfig) error {
 	rq := stats.ApproximateQuantiles(s, beam.ParDo(s, &measureFn{Which: "recency", AsOf: cfg.asOf()}, custs), lessFloat, opts)
 	fq := stats.ApproximateQuantiles(s, beam.ParDo(s, &measureFn{Which: "frequency"}, custs), lessFloat, opts)
 	mq := stats.ApproximateQuantiles(s, beam.ParDo(s, &measureFn{Which: "monetary"}, custs), lessFloat, opts)
-	tq := stats.ApproximateWeightedQuantiles(s, beam.ParDo(s, &weightedRevenueFn{}, custs), lessFloat, stats.Opts{K: k, NumQuantiles: tierQuantiles})
+	tq := tierBoundaries(s, custs, k, th)
 
 	scores, scoreErrs := beam.ParDo2(s, &scoreFn{Value: cfg.Value, Q: q, AsOf: cfg.asOf(), TierThresholds: th, TierNames: names}, custs,
 		beam.SideInput{Input: models}, beam.SideInput{Input: rq}, beam.SideInput{Input: fq}, beam.SideInput{Input: mq}, beam.SideInput{Input: tq})
-	thresholds := beam.ParDo(s, &thresholdsFn{TierThresholds: th}, beam.Impulse(s),
+	thresholds := beam.ParDo(s, &thresholdsFn{}, beam.Impulse(s),
 		beam.SideInput{Input: rq}, beam.SideInput{Input: fq}, beam.SideInput{Input: mq}, beam.SideInput{Input: tq})
 
 	writeJSONL(s, outPath(cfg.Output, "scores.jsonl"), scores)
@@ -186,10 +187,6 @@ func CustomerValue(s beam.Scope, cfg ValueConfig) error {
 	writeJSONL(s, outPath(cfg.Output, "errors.jsonl"), beam.Flatten(s, parseErrs, custErrs, fitErrs, scoreErrs))
 	return nil
 }
-
-// tierQuantiles is the resolution of the revenue-weighted quantiles behind
-// the tiers: boundaries at every 0.1% of revenue.
-const tierQuantiles = 1000
 
 func init() {
 	register.DoFn3x1[string, func(customer.Order), func(ErrorRecord), error](&parseOrderFn{})
@@ -200,7 +197,12 @@ func init() {
 	register.Combiner3[patternAcc, segment.Summary, patternAcc](&patternCombineFn{})
 	register.DoFn3x0[patternAcc, func(Models), func(ErrorRecord)](&fitFn{})
 	register.DoFn2x0[custRec, func(float64)](&measureFn{})
-	register.DoFn2x0[custRec, func(int, float64)](&weightedRevenueFn{})
+	register.DoFn2x0[custRec, func(float64)](&revenueFn{})
+	register.DoFn3x0[custRec, []float64, func(int, int64)](&bucketFn{})
+	register.DoFn4x0[[]byte, []float64, func(*int, *int64) bool, func([]float64)](&tierBoundsFn{})
+	register.Emitter2[int, int64]()
+	register.Emitter1[[]float64]()
+	register.Iter2[int, int64]()
 	register.DoFn9x0[context.Context, custRec, Models, []float64, []float64, []float64, []float64, func(CustomerScore), func(ErrorRecord)](&scoreFn{})
 	register.DoFn6x0[[]byte, []float64, []float64, []float64, []float64, func(Thresholds)](&thresholdsFn{})
 	register.Function2x1(lessFloat)
@@ -506,16 +508,76 @@ func recencyDays(last, asOf time.Time) float64 {
 	return float64(asOf.Sub(last)) / float64(24*time.Hour)
 }
 
-// weightedRevenueFn emits (weight, revenue) with the revenue in cents as
-// the weight, for revenue-weighted quantiles: the boundary at share p is
-// the revenue below which a share p of all revenue lies.
-type weightedRevenueFn struct{}
+// tierBoundaries computes, for each cumulative threshold t (share of
+// revenue from the top), the revenue from which a customer is in that tier
+// or a better one. Two passes: approximate quantiles of revenue give
+// tierCandidates candidate boundaries; an exact sum of revenue between
+// candidates (in 1e-4 currency units, integers, so the sum does not depend
+// on the order) then picks, for each t, the smallest candidate c with
+// revenue above c below t of the total. Every customer at or above c is in
+// the tier exactly as segment.AssignTiers puts them; only customers between
+// c and the candidate before it (about 1/tierCandidates of the customers,
+// more where Beam's quantiles are coarse) may be one tier too low.
+func tierBoundaries(s beam.Scope, custs beam.PCollection, k int, th []float64) beam.PCollection {
+	cand := stats.ApproximateQuantiles(s, beam.ParDo(s, &revenueFn{}, custs), lessFloat, stats.Opts{K: k, NumQuantiles: tierCandidates})
+	sums := stats.SumPerKey(s, beam.ParDo(s, &bucketFn{}, custs, beam.SideInput{Input: cand}))
+	return beam.ParDo(s, &tierBoundsFn{Thresholds: th}, beam.Impulse(s), beam.SideInput{Input: cand}, beam.SideInput{Input: sums})
+}
 
-func (f *weightedRevenueFn) ProcessElement(r custRec, emit func(int, float64)) {
+const tierCandidates = 1000
+
+type revenueFn struct{}
+
+func (f *revenueFn) ProcessElement(r custRec, emit func(float64)) {
 	v, _ := crmkit.ToFloat(r.Revenue)
-	if w := int(math.Round(v * 100)); w > 0 {
-		emit(w, v)
+	emit(v)
+}
+
+// bucketFn emits (number of candidates below the revenue, revenue in 1e-4
+// units).
+type bucketFn struct{}
+
+func (f *bucketFn) ProcessElement(r custRec, cand []float64, emit func(int, int64)) {
+	v, _ := crmkit.ToFloat(r.Revenue)
+	emit(sort.SearchFloat64s(cand, v), r.Revenue.Shift(crmkit.MoneyPlaces).IntPart())
+}
+
+type tierBoundsFn struct {
+	Thresholds []float64
+}
+
+func (f *tierBoundsFn) ProcessElement(_ []byte, cand []float64, sums func(*int, *int64) bool, emit func([]float64)) {
+	bucket := make([]int64, len(cand)+1)
+	var total int64
+	var j int
+	var v int64
+	for sums(&j, &v) {
+		if j >= 0 && j < len(bucket) {
+			bucket[j] += v
+		}
+		total += v
 	}
+	// above[i] = revenue strictly above cand[i] = buckets i+1...
+	above := make([]int64, len(cand))
+	var acc int64
+	for i := len(cand) - 1; i >= 0; i-- {
+		acc += bucket[i+1]
+		above[i] = acc
+	}
+	out := make([]float64, len(f.Thresholds))
+	for ti, t := range f.Thresholds {
+		out[ti] = math.Inf(1)
+		for i := range cand {
+			if float64(above[i]) < t*float64(total) {
+				out[ti] = cand[i]
+				break
+			}
+		}
+		if math.IsInf(out[ti], 1) && len(cand) > 0 {
+			out[ti] = cand[len(cand)-1]
+		}
+	}
+	emit(out)
 }
 
 type scoreFn struct {
@@ -555,7 +617,7 @@ func (f *scoreFn) ProcessElement(ctx context.Context, r custRec, m Models, rq, f
 	sc.M = boundaryScore(rfmMeasure("monetary", r, f.AsOf), mq)
 	sc.Segment = rfmSegment(sc.R, sc.F, sc.M, f.Q)
 	rev, _ := crmkit.ToFloat(r.Revenue)
-	sc.Tier = tierOf(rev, tierBounds(tq, f.TierThresholds), f.TierNames)
+	sc.Tier = tierOf(rev, tq, f.TierNames)
 	if r.Summary != nil && f.modelErr == nil {
 		lv, err := segment.LifetimeValues(ctx, f.bg, f.gg, []segment.Summary{*r.Summary}, f.Value)
 		if err != nil {
@@ -598,27 +660,6 @@ func rfmSegment(r, f, m, q int) string {
 	return segment.Unsegmented
 }
 
-// tierBounds picks, for each cumulative threshold t (share of revenue from
-// the top), the revenue-weighted quantile boundary at share 1−t: a customer
-// whose revenue reaches it has less than t of the revenue ranked above.
-func tierBounds(tq []float64, th []float64) []float64 {
-	out := make([]float64, len(th))
-	for i, t := range th {
-		k := int(math.Round((1-t)*tierQuantiles)) - 1
-		switch {
-		case len(tq) == 0:
-			out[i] = math.Inf(1)
-		case k < 0:
-			out[i] = tq[0]
-		case k >= len(tq):
-			out[i] = tq[len(tq)-1]
-		default:
-			out[i] = tq[k]
-		}
-	}
-	return out
-}
-
 // tierOf returns the first tier whose boundary v reaches; zero revenue is
 // always the last tier, as in segment.AssignTiers.
 func tierOf(v float64, bounds []float64, names []string) string {
@@ -632,10 +673,8 @@ func tierOf(v float64, bounds []float64, names []string) string {
 	return names[len(names)-1]
 }
 
-type thresholdsFn struct {
-	TierThresholds []float64
-}
+type thresholdsFn struct{}
 
 func (f *thresholdsFn) ProcessElement(_ []byte, rq, fq, mq, tq []float64, emit func(Thresholds)) {
-	emit(Thresholds{Recency: rq, Frequency: fq, Monetary: mq, Tiers: tierBounds(tq, f.TierThresholds)})
+	emit(Thresholds{Recency: rq, Frequency: fq, Monetary: mq, Tiers: tq})
 }

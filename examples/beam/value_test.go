@@ -206,6 +206,12 @@ func TestCustomerValueMatchesInProcess(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := compareScores(t, byID, rfm, tiers)
+	th := readJSONL[Thresholds](t, filepath.Join(out, "thresholds.jsonl"))
+	exactMin := map[string]string{}
+	for _, a := range tiers.Assignments {
+		exactMin[a.Tier] = a.Value.String()
+	}
+	t.Logf("tier boundaries: beam %v, exact lowest value per tier %v", th[0].Tiers, exactMin)
 	t.Logf("customers %d; differing from exact: R %.2f%% F %.2f%% M %.2f%% segment %.2f%% tier %.2f%%",
 		len(scores), 100*d.R, 100*d.F, 100*d.M, 100*d.Segment, 100*d.Tier)
 	const tol = 0.03
