@@ -48,15 +48,24 @@
 //   - Intermittent demand (slow-moving products): [Croston], as R's croston,
 //     and its bias-corrected SBA variant. It gives point forecasts only.
 //   - Exponential smoothing in the ETS state-space framework (Hyndman et al.
-//     2008): FitETS fits a given model such as "MAdM" by maximum likelihood
+//     2008): [FitETS] fits a given model such as "MAdM" by maximum likelihood
 //     with R's parameter restrictions, or, with spec "ZZZ", selects among
-//     the admissible models by AICc as R's ets() does; the fitted *ETS
-//     reports its log-likelihood, information criteria and parameters.
-//   - Theta, as R's thetaf (seasonal test and classical multiplicative
-//     decomposition), and the optimised Theta model.
-//   - ARIMA and seasonal ARIMA with regressors: FitARIMA fits a given order
-//     as R's Arima (CSS, ML or CSS-ML), AutoARIMA searches orders with unit
-//     root tests as R's auto.arima.
+//     the admissible models by AICc as R's ets() does; the fitted [ETS]
+//     reports its log-likelihood, information criteria and parameters
+//     ([ETS.ParamsByName]); [ETSOptions] fixes parameters or initial states.
+//   - [Theta], as R's thetaf (seasonal test and classical multiplicative
+//     decomposition); [ThetaOptions].Optimized gives the optimised Theta
+//     model.
+//   - ARIMA and seasonal ARIMA with regressors: [FitARIMA] fits a given
+//     [Order] with optional mean, drift and [Regressor]s as R's Arima (CSS,
+//     ML or CSS-ML; NaN values are missing and handled by the Kalman
+//     filter); [AutoARIMA] searches orders with KPSS, seasonal-strength or
+//     OCSB tests as R's auto.arima. A model fitted with regressors forecasts
+//     through [ARIMA.ForecastWith]; [ARIMA.Forecast] then returns
+//     [ErrRegressorsRequired].
+//   - Combinations: [FitCombination] averages automatic ETS, AutoARIMA and
+//     Theta, the recommended default for sales series; [Combine] averages
+//     any fitted models.
 //
 // Analytic prediction intervals are used where the model has them;
 // otherwise intervals are simulated with a seed from the model's options.
