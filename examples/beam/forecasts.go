@@ -205,7 +205,7 @@ func ForecastSeries(ctx context.Context, key string, pts []forecast.Point, cfg F
 		}
 		return cmp.Compare(a.Value, b.Value)
 	})
-	agg, err := forecast.Aggregate(ctx, crmkit.Stream(pts), &forecast.AggregateOptions{Freq: forecast.Monthly, To: cfg.End})
+	agg, err := forecast.Aggregate(ctx, crmkit.Stream(pts), &forecast.AggregateOptions{Freq: forecast.Monthly(), To: cfg.End})
 	if err != nil {
 		return res, nil, err
 	}

@@ -176,7 +176,7 @@ func CustomerValue(s beam.Scope, cfg ValueConfig) error {
 	mq := stats.ApproximateQuantiles(s, beam.ParDo(s, &measureFn{Which: "monetary"}, custs), lessFloat, opts)
 	tq := tierBoundaries(s, custs, k, th)
 
-	scores, scoreErrs := beam.ParDo2(s, &scoreFn{Value: cfg.Value, Q: q, AsOf: cfg.asOf(), TierThresholds: th, TierNames: names}, custs,
+	scores, scoreErrs := beam.ParDo2(s, &scoreFn{Value: valueParamsOf(cfg.Value), Q: q, AsOf: cfg.asOf(), TierThresholds: th, TierNames: names}, custs,
 		beam.SideInput{Input: models}, beam.SideInput{Input: rq}, beam.SideInput{Input: fq}, beam.SideInput{Input: mq}, beam.SideInput{Input: tq})
 	thresholds := beam.ParDo(s, &thresholdsFn{}, beam.Impulse(s),
 		beam.SideInput{Input: rq}, beam.SideInput{Input: fq}, beam.SideInput{Input: mq}, beam.SideInput{Input: tq})
@@ -581,7 +581,9 @@ func (f *tierBoundsFn) ProcessElement(_ []byte, cand []float64, sums func(*int, 
 }
 
 type scoreFn struct {
-	Value          segment.ValueOptions
+	// Value holds segment.ValueOptions' serialisable fields: a DoFn's
+	// exported fields must have a Beam schema, and Progress (a func) has none.
+	Value          valueParams
 	Q              int
 	AsOf           time.Time
 	TierThresholds []float64
@@ -619,7 +621,7 @@ func (f *scoreFn) ProcessElement(ctx context.Context, r custRec, m Models, rq, f
 	rev, _ := crmkit.ToFloat(r.Revenue)
 	sc.Tier = tierOf(rev, tq, f.TierNames)
 	if r.Summary != nil && f.modelErr == nil {
-		lv, err := segment.LifetimeValues(ctx, f.bg, f.gg, []segment.Summary{*r.Summary}, f.Value)
+		lv, err := segment.LifetimeValues(ctx, f.bg, f.gg, []segment.Summary{*r.Summary}, f.Value.options())
 		if err != nil {
 			errs(newErrorRecord("customer", r.ID, "", err))
 		} else {
@@ -677,4 +679,20 @@ type thresholdsFn struct{}
 
 func (f *thresholdsFn) ProcessElement(_ []byte, rq, fq, mq, tq []float64, emit func(Thresholds)) {
 	emit(Thresholds{Recency: rq, Frequency: fq, Monetary: mq, Tiers: tq})
+}
+
+// valueParams is segment.ValueOptions without its Progress callback, in a form
+// Beam can serialise into a DoFn.
+type valueParams struct {
+	Horizon, Step, DiscountRate, LowRiskFrom, HighRiskBelow float64
+}
+
+func valueParamsOf(o segment.ValueOptions) valueParams {
+	return valueParams{o.Horizon, o.Step, o.DiscountRate, o.LowRiskFrom, o.HighRiskBelow}
+}
+
+// options rebuilds the options; one customer at a time needs one worker.
+func (p valueParams) options() segment.ValueOptions {
+	return segment.ValueOptions{Horizon: p.Horizon, Step: p.Step, DiscountRate: p.DiscountRate,
+		LowRiskFrom: p.LowRiskFrom, HighRiskBelow: p.HighRiskBelow, Workers: 1}
 }
