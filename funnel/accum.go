@@ -33,6 +33,7 @@ type Accumulator struct {
 	reasons     map[string]int32
 	reasonNames []string
 	groups      map[uint64]*fnlGroup
+	groupTab    [][]*fnlGroup // [pipeline][rep], the same groups for fast lookup
 	stale       []fnlStale
 	currency    string
 
@@ -41,14 +42,12 @@ type Accumulator struct {
 	skipExamples           []string
 
 	// scratch, reused from deal to deal
-	stays   []fnlStay
-	first   []int32
-	sufMax  []int
-	lastKey uint64
-	lastG   *fnlGroup
-	chBuf   []fnlChange
-	amBuf   []fnlAmtChg
-	clBuf   []fnlCloseChg
+	stays  []fnlStay
+	first  []int32
+	sufMax []int
+	chBuf  []fnlChange
+	amBuf  []fnlAmtChg
+	clBuf  []fnlCloseChg
 }
 
 // NewAccumulator validates the pipelines and options and returns an empty
@@ -63,7 +62,7 @@ func NewAccumulator(pipelines []Pipeline, opts *Options) (*Accumulator, error) {
 
 func fnlNewAcc(cfg *fnlConfig, hint int) *Accumulator {
 	return &Accumulator{cfg: cfg, ids: fnlNewIndex(hint), reps: map[string]int32{}, reasons: map[string]int32{},
-		groups: map[uint64]*fnlGroup{}, currency: cfg.currency, skipReasons: map[string]int{}, lastKey: ^uint64(0)}
+		groups: map[uint64]*fnlGroup{}, currency: cfg.currency, skipReasons: map[string]int{}}
 }
 
 // fnlDeal is the compact state of one deal: 56 bytes.
@@ -158,16 +157,24 @@ func (a *Accumulator) newGroup(pi int) *fnlGroup {
 }
 
 func (a *Accumulator) group(pi uint16, rep int32) *fnlGroup {
-	k := uint64(pi)<<32 | uint64(uint32(rep))
-	if k == a.lastKey {
-		return a.lastG
+	if int(pi) < len(a.groupTab) && int(rep) < len(a.groupTab[pi]) {
+		if g := a.groupTab[pi][rep]; g != nil {
+			return g
+		}
 	}
+	k := uint64(pi)<<32 | uint64(uint32(rep))
 	g := a.groups[k]
 	if g == nil {
 		g = a.newGroup(int(pi))
 		a.groups[k] = g
 	}
-	a.lastKey, a.lastG = k, g
+	for len(a.groupTab) <= int(pi) {
+		a.groupTab = append(a.groupTab, nil)
+	}
+	for len(a.groupTab[pi]) <= int(rep) {
+		a.groupTab[pi] = append(a.groupTab[pi], nil)
+	}
+	a.groupTab[pi][rep] = g
 	return g
 }
 

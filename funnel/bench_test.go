@@ -131,7 +131,7 @@ func fnlBenchOptions() *Options {
 // changes stream past) and live-B/deal (heap growth measured after a GC
 // while that state is held, which also counts the aggregates).
 func BenchmarkRun(b *testing.B) {
-	for _, n := range []int{1_000, 10_000, 100_000, 1_000_000} {
+	for _, n := range []int{10, 1_000, 100_000, 1_000_000} {
 		b.Run(fmt.Sprintf("deals=%d", n), func(b *testing.B) {
 			g := fnlNewBenchGen(n)
 			pl := []Pipeline{fnlSynthPipeline()}

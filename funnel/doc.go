@@ -55,7 +55,8 @@
 // same work is available in mergeable form: [NewAccumulator] with the same
 // pipelines and options on each worker, [Accumulator.Add] one [History] per
 // deal, [Accumulator.Merge] the partial results in any grouping, and
-// [Accumulator.Report] equals the one-pass report.
+// [Accumulator.Report] equals the one-pass report. [Accumulator.MarshalBinary]
+// and [Accumulator.UnmarshalBinary] ship partial results between workers.
 //
 // # Money and precision
 //

@@ -2,6 +2,7 @@ package funnel_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"time"
@@ -225,4 +226,39 @@ func ExampleWarning_String() {
 	w := funnel.Warning{Pipeline: "sales", Stage: "demo", Message: "probability 0.1 is below 0.2 of the earlier open stage \"lead\""}
 	fmt.Println(w)
 	// Output: pipeline "sales" stage "demo": probability 0.1 is below 0.2 of the earlier open stage "lead"
+}
+
+func ExampleAccumulator_MarshalBinary() {
+	opts := &funnel.Options{AsOf: day(7, 1)}
+	worker, _ := funnel.NewAccumulator(pipelines, opts)
+	for _, h := range histories()[:2] {
+		worker.Add(h)
+	}
+	b, err := worker.MarshalBinary() // ship b to the combining worker
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	var partial funnel.Accumulator
+	if err := partial.UnmarshalBinary(b); err != nil {
+		fmt.Println(err)
+		return
+	}
+	total, _ := funnel.NewAccumulator(pipelines, opts)
+	for _, h := range histories()[2:] {
+		total.Add(h)
+	}
+	fmt.Println(total.Merge(&partial))
+	r, _ := total.Report()
+	fmt.Println(r.Pipelines[0].Total.Snapshots[0].Count)
+	// Output:
+	// <nil>
+	// 4
+}
+
+func ExampleAccumulator_UnmarshalBinary() {
+	var a funnel.Accumulator
+	err := a.UnmarshalBinary([]byte{1, 200})
+	fmt.Println(errors.Is(err, funnel.ErrCorrupt))
+	// Output: true
 }

@@ -224,3 +224,46 @@ func TestHandComputed(t *testing.T) {
 		}
 	}
 }
+
+// TestHandWindow: the same fixture with the window [Feb 1, Apr 1).
+// Created in the window: D3, D4. Closed in it: D1 (won Feb 10), D2 (lost
+// Feb 4), D3 (won Mar 2). Stays ending in it: lead D3 10, D4 5, D4 10;
+// qualified D2 15, D4 10; proposal D1 10, D3 20. Changes in it: D1 1, D2 1,
+// D3 2 (one skips qualified), D4 3 (one backward).
+func TestHandWindow(t *testing.T) {
+	deals, changes, amounts := fnlHandData()
+	opts := fnlHandOptions()
+	opts.From, opts.To = fnlDay(2, 1), fnlDay(4, 1)
+	r, err := Run(context.Background(), []Pipeline{fnlTestPipeline()}, Input{Deals: crmkit.Stream(deals), StageChanges: crmkit.Stream(changes), AmountChanges: crmkit.Stream(amounts)}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tot := r.Pipelines[0].Total
+	type got struct {
+		Created, Won, Lost int
+		WinRate            float64
+		WonAmount          decimal.Decimal
+		Cycle              Durations
+		S2S                []StageConversion
+		TIS                []StageTime
+		Moves              Moves
+	}
+	want := got{Created: 2, Won: 2, Lost: 1, WinRate: 2.0 / 3, WonAmount: fnlDec("1500"),
+		Cycle: Durations{N: 2, Mean: 35, Median: 35, P75: 37.5, P90: 39},
+		S2S: []StageConversion{
+			{Stage: "lead", Entered: 2, Advanced: 2, Rate: 1, DecidedRate: 1, DropAmount: fnlDec("0")},
+			{Stage: "qualified", Entered: 1, Open: 1, DropAmount: fnlDec("0")},
+			{Stage: "proposal", Entered: 1, Advanced: 1, Rate: 1, DecidedRate: 1, DropAmount: fnlDec("0")},
+		},
+		TIS: []StageTime{
+			{Stage: "lead", Days: Durations{N: 3, Mean: 25.0 / 3, Median: 10, P75: 10, P90: 10}},
+			{Stage: "qualified", Days: Durations{N: 2, Mean: 12.5, Median: 12.5, P75: 13.75, P90: 14.5}},
+			{Stage: "proposal", Days: Durations{N: 2, Mean: 15, Median: 15, P75: 17.5, P90: 19}},
+		},
+		Moves: Moves{Changes: 7, Skips: 1, Backward: 1, Skipped: []StageCount{{"qualified", 1}}},
+	}
+	g := got{tot.Created, tot.Won, tot.Lost, tot.WinRate, tot.WonAmount, tot.CycleDays, tot.Conversion.StageToStage, tot.TimeInStage, tot.Moves}
+	if diff := cmp.Diff(want, g, fnlApprox); diff != "" {
+		t.Errorf("window [Feb 1, Apr 1) (-want +got):\n%s", diff)
+	}
+}

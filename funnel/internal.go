@@ -387,7 +387,9 @@ func (d *fnlDense[T]) at(k int32) *T {
 	}
 	lo := min(int64(d.base), int64(k))
 	hi := max(int64(d.base)+int64(len(d.vals))-1, int64(k))
-	if hi-lo+1 <= fnlDenseMax {
+	// Grow densely only near the current range (at most doubling it), so a
+	// stray far key costs a map entry, not a large slice.
+	if span := hi - lo + 1; span <= fnlDenseMax && span <= 2*int64(len(d.vals))+64 {
 		nv := make([]T, hi-lo+1)
 		copy(nv[int64(d.base)-lo:], d.vals)
 		d.vals, d.base = nv, int32(lo)

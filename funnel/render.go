@@ -23,7 +23,14 @@ func (r *Report) WriteTo(w io.Writer) (int64, error) {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "Funnel report as of %s", r.AsOf.Format("2006-01-02 15:04"))
 	if !r.From.IsZero() || !r.To.IsZero() {
-		fmt.Fprintf(&b, ", window %s – %s", fnlDate(r.From), fnlDate(r.To))
+		from, to := "start", "as of"
+		if !r.From.IsZero() {
+			from = fnlDate(r.From)
+		}
+		if !r.To.IsZero() {
+			to = fnlDate(r.To)
+		}
+		fmt.Fprintf(&b, ", window %s – %s", from, to)
 	}
 	if r.Currency != "" {
 		fmt.Fprintf(&b, ", currency %s", r.Currency)
@@ -92,14 +99,14 @@ func (r *Report) WriteTo(w io.Writer) (int64, error) {
 	if len(r.Targets) > 0 {
 		b.WriteString("\n")
 		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
-		fmt.Fprintf(tw, "target\tperiod\ttarget\twon\tattainment\tgap\tcoverage\tneeded\n")
+		fmt.Fprintf(tw, "target\tperiod\ttarget\twon\tattainment\tgap\tcoverage\tunweighted\tneeded\n")
 		for _, t := range r.Targets {
 			who := "rep " + t.Target.Rep
 			if t.Target.Team != "" {
 				who = "team " + t.Target.Team
 			}
-			fmt.Fprintf(tw, "%s\t%s %s\t%s\t%s\t%.1f%%\t%s\t%.2f×\t%.2f×\n", who, t.Target.Period, fnlDate(t.Target.Start),
-				t.Target.Amount.StringFixed(2), t.Won.StringFixed(2), 100*t.Attainment, t.Gap.StringFixed(2), t.UnweightedCoverage, t.CoverageNeeded)
+			fmt.Fprintf(tw, "%s\t%s %s\t%s\t%s\t%.1f%%\t%s\t%.2f×\t%.2f×\t%.2f×\n", who, t.Target.Period, fnlDate(t.Target.Start),
+				t.Target.Amount.StringFixed(2), t.Won.StringFixed(2), 100*t.Attainment, t.Gap.StringFixed(2), t.Coverage, t.UnweightedCoverage, t.CoverageNeeded)
 		}
 		tw.Flush()
 	}

@@ -76,6 +76,15 @@ const fnlMaxConc = 1000
 // the narrower one's density over the bulk of the narrower (mean ± 12
 // standard deviations, clipped to [0, 1]), where that CDF is smooth.
 func fnlProbBelow(a1, b1, a2, b2 float64) float64 {
+	// Far apart (more than 12 combined standard deviations): the answer is
+	// 0 or 1 to well within the integration's own accuracy.
+	d := a2/(a2+b2) - a1/(a1+b1)
+	if s := math.Hypot(fnlBetaSD(a1, b1), fnlBetaSD(a2, b2)); math.Abs(d) > 12*s {
+		if d > 0 {
+			return 1
+		}
+		return 0
+	}
 	if fnlBetaSD(a1, b1) < fnlBetaSD(a2, b2) {
 		// P(X < Y) = 1 − P(Y < X) for continuous variables.
 		return 1 - fnlIntegrateCDF(a2, b2, a1, b1)
