@@ -130,6 +130,32 @@ func TestAccumulatorJSONRoundTrip(t *testing.T) {
 			if diff := cmp.Diff(wantM, gotM, accCodecExact); diff != "" {
 				t.Errorf("%s: merge of decoded parts differs (-merged parts +merged decoded parts):\n%s", tt.reason, diff)
 			}
+			// Adding after a decode is adding to the original: lookup
+			// caches are rebuilt from the decoded state.
+			split := len(hist) - 25
+			before, _ := NewAccumulator(pl, &tt.opts)
+			for _, h := range hist[:split] {
+				if err := before.Add(h); err != nil {
+					t.Fatal(err)
+				}
+			}
+			after := accCodecRoundTrip(t, before)
+			for _, h := range hist[split:] {
+				if err := before.Add(h); err != nil {
+					t.Fatal(err)
+				}
+				if err := after.Add(h); err != nil {
+					t.Fatal(err)
+				}
+			}
+			wantA, _ := before.Report()
+			gotA, err := after.Report()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(wantA, gotA, accCodecExact); diff != "" {
+				t.Errorf("%s: adding after decode differs (-original +decoded):\n%s", tt.reason, diff)
+			}
 			// The deal IDs survive: adding a deal again is a duplicate.
 			if err := accCodecRoundTrip(t, whole).Add(hist[1]); !errors.Is(err, crmkit.ErrDuplicate) && !tt.opts.SkipBad {
 				t.Errorf("re-adding a deal after decode: err = %v, want ErrDuplicate", err)
@@ -211,7 +237,7 @@ func TestAccumulatorCodecCoversState(t *testing.T) {
 		v    any
 		want int
 	}{
-		{Accumulator{}, 21}, {fnlGroup{}, 24}, {fnlStageAgg{}, 11}, {fnlPeriodAgg{}, 8},
+		{Accumulator{}, 20}, {fnlGroup{}, 24}, {fnlStageAgg{}, 11}, {fnlPeriodAgg{}, 8},
 		{fnlHist{}, 4}, {fnlStale{}, 7}, {fnlSnapCell{}, 2}, {fnlCountAmt{}, 2}, {fnlSum{}, 2},
 	} {
 		if n := reflect.TypeOf(c.v).NumField(); n != c.want {
