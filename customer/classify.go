@@ -455,21 +455,9 @@ func Classify(ctx context.Context, asOf time.Time, rules []Rule, customers iter.
 				}
 			}
 			records[1]++
-			var e *crmkit.RecordError
 			p, known := index[ord.CustomerID]
 			cur := strings.TrimSpace(ord.Currency)
-			switch {
-			case err != nil:
-				e = &crmkit.RecordError{Kind: KindOrder, Index: i, Err: err}
-			case !known:
-				e = crmkit.Errorf(KindOrder, i, ord.ID, "customer_id", crmkit.ErrUnknownRef, "customer %q", ord.CustomerID)
-			case ord.Time.IsZero():
-				e = crmkit.Errorf(KindOrder, i, ord.ID, "time", crmkit.ErrMissing, "")
-			case ord.Time.After(asOf):
-				e = crmkit.Errorf(KindOrder, i, ord.ID, "time", crmkit.ErrFuture, "")
-			case cur != "" && currency != "" && !strings.EqualFold(cur, currency):
-				e = crmkit.Errorf(KindOrder, i, ord.ID, "currency", crmkit.ErrCurrency, "%s, classification is in %s", cur, currency)
-			}
+			e := orderProblem(i, ord, err, known, asOf, currency, "classification")
 			if e != nil {
 				if serr := skip(e); serr != nil {
 					return nil, serr
@@ -654,4 +642,26 @@ func opHolds(op Op, cmp int) bool {
 		return cmp > 0
 	}
 	return false
+}
+
+// orderProblem returns the error of the i-th order of a stream (err is the
+// stream's own error for it), or nil: an unknown customer, a missing or
+// future time, or a currency other than the analysis' (what names the
+// analysis in the message). Classify and ReferralGraph.Value share it so
+// that both accept exactly the same orders.
+func orderProblem(i int, ord Order, err error, known bool, asOf time.Time, currency, what string) *crmkit.RecordError {
+	cur := strings.TrimSpace(ord.Currency)
+	switch {
+	case err != nil:
+		return &crmkit.RecordError{Kind: KindOrder, Index: i, Err: err}
+	case !known:
+		return crmkit.Errorf(KindOrder, i, ord.ID, "customer_id", crmkit.ErrUnknownRef, "customer %q", ord.CustomerID)
+	case ord.Time.IsZero():
+		return crmkit.Errorf(KindOrder, i, ord.ID, "time", crmkit.ErrMissing, "")
+	case ord.Time.After(asOf):
+		return crmkit.Errorf(KindOrder, i, ord.ID, "time", crmkit.ErrFuture, "")
+	case cur != "" && currency != "" && !strings.EqualFold(cur, currency):
+		return crmkit.Errorf(KindOrder, i, ord.ID, "currency", crmkit.ErrCurrency, "%s, %s is in %s", cur, what, currency)
+	}
+	return nil
 }

@@ -409,19 +409,7 @@ func (g *ReferralGraph) Value(ctx context.Context, asOf time.Time, orders iter.S
 				known = false
 			}
 			cur := strings.TrimSpace(ord.Currency)
-			var e *crmkit.RecordError
-			switch {
-			case err != nil:
-				e = &crmkit.RecordError{Kind: KindOrder, Index: i, Err: err}
-			case !known:
-				e = crmkit.Errorf(KindOrder, i, ord.ID, "customer_id", crmkit.ErrUnknownRef, "customer %q", ord.CustomerID)
-			case ord.Time.IsZero():
-				e = crmkit.Errorf(KindOrder, i, ord.ID, "time", crmkit.ErrMissing, "")
-			case ord.Time.After(asOf):
-				e = crmkit.Errorf(KindOrder, i, ord.ID, "time", crmkit.ErrFuture, "")
-			case cur != "" && currency != "" && !strings.EqualFold(cur, currency):
-				e = crmkit.Errorf(KindOrder, i, ord.ID, "currency", crmkit.ErrCurrency, "%s, referral value is in %s", cur, currency)
-			}
+			e := orderProblem(i, ord, err, known, asOf, currency, "referral value")
 			if e != nil {
 				if !o.SkipInvalid {
 					return nil, e
