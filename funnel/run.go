@@ -2,6 +2,7 @@ package funnel
 
 import (
 	"context"
+	"iter"
 
 	"github.com/crmkit/crmkit"
 )
@@ -163,135 +164,15 @@ func (r *fnlRunner) run(in Input) error {
 	}
 	// 2. Amount changes.
 	if in.AmountChanges != nil {
-		r.amounts = map[int32][]fnlAmtChg{}
-		cur, curID := int32(-1), ""
-		var ch fnlAmtChain
-		end := func() error {
-			if cur < 0 || r.deals.at(cur).flags&fnlSkip != 0 {
-				return nil
-			}
-			if err := a.checkAmountEnd(r.deals.at(cur), &ch, curID); err != nil {
-				return r.skipDeal(cur, err, 0)
-			}
-			return nil
-		}
-		i = 0
-		for c, err := range in.AmountChanges {
-			if err != nil {
-				return err
-			}
-			if err := r.tick(i); err != nil {
-				return err
-			}
-			if cur < 0 || c.DealID != curID {
-				if err := end(); err != nil {
-					return err
-				}
-				cur, curID, ch = a.ids.find(c.DealID), c.DealID, fnlAmtChain{}
-				if cur >= 0 && r.deals.at(cur).flags&fnlHasAmt != 0 && r.deals.at(cur).flags&fnlSkip == 0 {
-					err := crmkit.Errorf("amount change", i, c.DealID, "deal_id", crmkit.ErrOrder, "the deal's amount changes are not contiguous")
-					if err := r.skipDeal(cur, err, 1); err != nil {
-						return err
-					}
-					i++
-					continue
-				}
-				if cur >= 0 {
-					r.deals.at(cur).flags |= fnlHasAmt
-				}
-			}
-			if cur < 0 {
-				if err := a.skip(crmkit.Errorf("amount change", i, c.DealID, "deal_id", crmkit.ErrUnknownRef, "deal not in the deal stream"), 1); err != nil {
-					return err
-				}
-				i++
-				continue
-			}
-			if r.deals.at(cur).flags&fnlSkip != 0 {
-				a.skipRecords++
-				a.skipReasons["amount change: deal skipped"]++
-				i++
-				continue
-			}
-			v, err := a.checkAmount(r.deals.at(cur), &ch, &c, i)
-			if err != nil {
-				if err := r.skipDeal(cur, err, 1); err != nil {
-					return err
-				}
-				i++
-				continue
-			}
-			r.amounts[cur] = append(r.amounts[cur], v)
-			i++
-		}
-		if err := end(); err != nil {
+		if err := fnlReadChanges(r, &r.amounts, in.AmountChanges, "amount change", "amount changes", fnlHasAmt,
+			func(c *AmountChange) string { return c.DealID }, a.checkAmount, a.checkAmountEnd); err != nil {
 			return err
 		}
 	}
 	// 3. Close-date changes.
 	if in.CloseDateChanges != nil {
-		r.closes = map[int32][]fnlCloseChg{}
-		cur, curID := int32(-1), ""
-		var ch fnlCloseChain
-		end := func() error {
-			if cur < 0 || r.deals.at(cur).flags&fnlSkip != 0 {
-				return nil
-			}
-			if err := a.checkCloseEnd(r.deals.at(cur), &ch, curID); err != nil {
-				return r.skipDeal(cur, err, 0)
-			}
-			return nil
-		}
-		i = 0
-		for c, err := range in.CloseDateChanges {
-			if err != nil {
-				return err
-			}
-			if err := r.tick(i); err != nil {
-				return err
-			}
-			if cur < 0 || c.DealID != curID {
-				if err := end(); err != nil {
-					return err
-				}
-				cur, curID, ch = a.ids.find(c.DealID), c.DealID, fnlCloseChain{}
-				if cur >= 0 && r.deals.at(cur).flags&fnlHasClose != 0 && r.deals.at(cur).flags&fnlSkip == 0 {
-					err := crmkit.Errorf("close date change", i, c.DealID, "deal_id", crmkit.ErrOrder, "the deal's close-date changes are not contiguous")
-					if err := r.skipDeal(cur, err, 1); err != nil {
-						return err
-					}
-					i++
-					continue
-				}
-				if cur >= 0 {
-					r.deals.at(cur).flags |= fnlHasClose
-				}
-			}
-			if cur < 0 {
-				if err := a.skip(crmkit.Errorf("close date change", i, c.DealID, "deal_id", crmkit.ErrUnknownRef, "deal not in the deal stream"), 1); err != nil {
-					return err
-				}
-				i++
-				continue
-			}
-			if r.deals.at(cur).flags&fnlSkip != 0 {
-				a.skipRecords++
-				a.skipReasons["close date change: deal skipped"]++
-				i++
-				continue
-			}
-			v, err := a.checkClose(r.deals.at(cur), &ch, &c, i)
-			if err != nil {
-				if err := r.skipDeal(cur, err, 1); err != nil {
-					return err
-				}
-				i++
-				continue
-			}
-			r.closes[cur] = append(r.closes[cur], v)
-			i++
-		}
-		if err := end(); err != nil {
+		if err := fnlReadChanges(r, &r.closes, in.CloseDateChanges, "close date change", "close-date changes", fnlHasClose,
+			func(c *CloseDateChange) string { return c.DealID }, a.checkClose, a.checkCloseEnd); err != nil {
 			return err
 		}
 	}
@@ -424,3 +305,83 @@ func (t *fnlDealTable) add(d fnlDeal) {
 }
 
 func (t *fnlDealTable) at(i int32) *fnlDeal { return &t.chunks[i/fnlChunk][i%fnlChunk] }
+
+// fnlReadChanges reads one optional change stream (amount or close-date
+// changes), whose records must come grouped by deal: it checks each record
+// against its deal's chain with check and each group's end with checkEnd,
+// skips or stops on bad records as the options say, and returns the checked
+// changes by deal into *dst (which skipDeal reads and prunes as it goes:
+// a skipped deal's kept changes count as skipped records). kind names a record in errors, plural the group; flag
+// marks the deals whose group has been seen, to catch a group that comes
+// back.
+func fnlReadChanges[C, Chain, V any](r *fnlRunner, dst *map[int32][]V, changes iter.Seq2[C, error], kind, plural string, flag uint8,
+	dealID func(*C) string,
+	check func(*fnlDeal, *Chain, *C, int) (V, error),
+	checkEnd func(*fnlDeal, *Chain, string) error) error {
+	a := r.acc
+	*dst = map[int32][]V{}
+	out := *dst
+	cur, curID := int32(-1), ""
+	var ch Chain
+	end := func() error {
+		if cur < 0 || r.deals.at(cur).flags&fnlSkip != 0 {
+			return nil
+		}
+		if err := checkEnd(r.deals.at(cur), &ch, curID); err != nil {
+			return r.skipDeal(cur, err, 0)
+		}
+		return nil
+	}
+	i := 0
+	for c, err := range changes {
+		if err != nil {
+			return err
+		}
+		if err := r.tick(i); err != nil {
+			return err
+		}
+		id := dealID(&c)
+		if cur < 0 || id != curID {
+			if err := end(); err != nil {
+				return err
+			}
+			var zero Chain
+			cur, curID, ch = a.ids.find(id), id, zero
+			if cur >= 0 && r.deals.at(cur).flags&flag != 0 && r.deals.at(cur).flags&fnlSkip == 0 {
+				err := crmkit.Errorf(kind, i, id, "deal_id", crmkit.ErrOrder, "the deal's %s are not contiguous", plural)
+				if err := r.skipDeal(cur, err, 1); err != nil {
+					return err
+				}
+				i++
+				continue
+			}
+			if cur >= 0 {
+				r.deals.at(cur).flags |= flag
+			}
+		}
+		if cur < 0 {
+			if err := a.skip(crmkit.Errorf(kind, i, id, "deal_id", crmkit.ErrUnknownRef, "deal not in the deal stream"), 1); err != nil {
+				return err
+			}
+			i++
+			continue
+		}
+		if r.deals.at(cur).flags&fnlSkip != 0 {
+			a.skipRecords++
+			a.skipReasons[kind+": deal skipped"]++
+			i++
+			continue
+		}
+		v, err := check(r.deals.at(cur), &ch, &c, i)
+		if err != nil {
+			if err := r.skipDeal(cur, err, 1); err != nil {
+				return err
+			}
+			i++
+			continue
+		}
+		out[cur] = append(out[cur], v)
+		i++
+	}
+	return end()
+}
