@@ -517,13 +517,15 @@ func (v *validator) future(kind string, i int, id, field string, t time.Time) bo
 	return true
 }
 
-func (v *validator) readOrders(ctx context.Context, orders iter.Seq2[Order, error]) error {
-	if orders == nil {
+// readStream runs check on every record of one stream and counts it in kr
+// as accepted or rejected; a stream error rejects the record. check reports
+// each problem itself and says whether the record is sound.
+func readStream[T any](ctx context.Context, v *validator, records iter.Seq2[T, error], kind string, kr *KindReport, check func(i int, r *T) bool) error {
+	if records == nil {
 		return nil
 	}
-	kr := &v.report.Orders
 	i := -1
-	for o, err := range orders {
+	for r, err := range records {
 		i++
 		if i&1023 == 0 {
 			if cerr := ctx.Err(); cerr != nil {
@@ -532,11 +534,22 @@ func (v *validator) readOrders(ctx context.Context, orders iter.Seq2[Order, erro
 		}
 		kr.Records++
 		if err != nil {
-			v.streamError(KindOrder, i, err)
+			v.streamError(kind, i, err)
 			kr.Rejected++
 			continue
 		}
-		ok := v.present(KindOrder, orderPresent(&o), i, o.ID)
+		if check(i, &r) {
+			kr.Accepted++
+		} else {
+			kr.Rejected++
+		}
+	}
+	return nil
+}
+
+func (v *validator) readOrders(ctx context.Context, orders iter.Seq2[Order, error]) error {
+	return readStream(ctx, v, orders, KindOrder, &v.report.Orders, func(i int, o *Order) bool {
+		ok := v.present(KindOrder, orderPresent(o), i, o.ID)
 		ok = v.checkID(KindOrder, i, o.ID, v.orderIDs) && ok
 		ok = v.checkRef(KindOrder, i, o.ID, o.CustomerID) && ok
 		ok = v.future(KindOrder, i, o.ID, "time", o.Time) && ok
@@ -556,35 +569,13 @@ func (v *validator) readOrders(ctx context.Context, orders iter.Seq2[Order, erro
 				ok = false
 			}
 		}
-		if ok {
-			kr.Accepted++
-		} else {
-			kr.Rejected++
-		}
-	}
-	return nil
+		return ok
+	})
 }
 
 func (v *validator) readInteractions(ctx context.Context, interactions iter.Seq2[Interaction, error]) error {
-	if interactions == nil {
-		return nil
-	}
-	kr := &v.report.Interactions
-	i := -1
-	for x, err := range interactions {
-		i++
-		if i&1023 == 0 {
-			if cerr := ctx.Err(); cerr != nil {
-				return cerr
-			}
-		}
-		kr.Records++
-		if err != nil {
-			v.streamError(KindInteraction, i, err)
-			kr.Rejected++
-			continue
-		}
-		ok := v.present(KindInteraction, interactionPresent(&x), i, x.ID)
+	return readStream(ctx, v, interactions, KindInteraction, &v.report.Interactions, func(i int, x *Interaction) bool {
+		ok := v.present(KindInteraction, interactionPresent(x), i, x.ID)
 		ok = v.checkID(KindInteraction, i, x.ID, v.interIDs) && ok
 		ok = v.checkRef(KindInteraction, i, x.ID, x.CustomerID) && ok
 		ok = v.future(KindInteraction, i, x.ID, "time", x.Time) && ok
@@ -592,13 +583,8 @@ func (v *validator) readInteractions(ctx context.Context, interactions iter.Seq2
 			v.problem(crmkit.Errorf(KindInteraction, i, x.ID, "next_contact", crmkit.ErrInvalid, "next contact %s before the interaction", x.NextContact.Format(time.RFC3339)))
 			ok = false
 		}
-		if ok {
-			kr.Accepted++
-		} else {
-			kr.Rejected++
-		}
-	}
-	return nil
+		return ok
+	})
 }
 
 func (v *validator) finish() *Report {
