@@ -37,6 +37,7 @@ type Accumulator struct {
 	groups      map[uint64]*fnlGroup
 	groupTab    [][]*fnlGroup // [pipeline][rep], the same groups for fast lookup
 	stale       []fnlStale
+	staleCut    []fnlStaleCut // by pipeline, see addStale
 	currency    string
 
 	skipRecords, skipDeals int
@@ -396,12 +397,7 @@ func (a *Accumulator) checkChange(d *fnlDeal, st *fnlChain, c *StageChange, idx 
 			out.owner = a.rep(c.Owner)
 		}
 	}
-	if st.n == 0 || c.Owner != st.prevOwnerS {
-		st.prevOwnerS = c.Owner
-	}
-	if st.n == 0 || c.To != st.prevToID {
-		st.prevToID = c.To
-	}
+	st.prevOwnerS, st.prevToID = c.Owner, c.To
 	st.n++
 	st.prevFrom, st.prevTo, st.prevT, st.prevOwner, st.last = from, to, t, out.owner, idx
 	return out, nil
@@ -1012,11 +1008,24 @@ func (g *fnlGroup) merge(o *fnlGroup, reasonMap []int32) {
 // per pipeline can be reported, so the list is pruned to those whenever it
 // grows past a multiple of that; the order (most overdue, then deal ID) is
 // total, so pruning early never changes which deals are kept.
+//
+// After a prune, each pipeline whose list was full remembers its last kept
+// deal (staleCut): a later deal ranking after it can never be listed, so it
+// is dropped on arrival instead of being appended and sorted away.
 func (a *Accumulator) addStale(s fnlStale) {
+	if int(s.pipe) < len(a.staleCut) && a.staleCut[s.pipe].ok && fnlStaleLess(&a.staleCut[s.pipe].s, &s) < 0 {
+		return
+	}
 	a.stale = append(a.stale, s)
 	if lim := a.cfg.staleLimit; lim > 0 && len(a.stale) > 4*lim*len(a.cfg.pipes)+1024 {
 		a.pruneStale()
 	}
+}
+
+// fnlStaleCut is a pipeline's last kept stale deal after a prune.
+type fnlStaleCut struct {
+	s  fnlStale
+	ok bool
 }
 
 func fnlStaleLess(x, y *fnlStale) int {
@@ -1044,6 +1053,12 @@ func (a *Accumulator) pruneStale() {
 			kept = append(kept, s)
 		}
 		count++
+		if count == a.cfg.staleLimit {
+			if len(a.staleCut) < len(a.cfg.pipes) {
+				a.staleCut = make([]fnlStaleCut, len(a.cfg.pipes))
+			}
+			a.staleCut[s.pipe] = fnlStaleCut{s: s, ok: true}
+		}
 	}
 	clear(a.stale[len(kept):])
 	a.stale = kept

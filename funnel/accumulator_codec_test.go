@@ -231,15 +231,16 @@ func TestAccumulatorUnmarshalJSONErrors(t *testing.T) {
 }
 
 // TestAccumulatorCodecCoversState fails when a field is added to the
-// accumulator's state without the codec learning about it. (repCache, the
-// 21st field of Accumulator, is a lookup cache whose zero value is empty: a
-// decoded accumulator starts with it empty, so the codec carries none of it.)
+// accumulator's state without the codec learning about it. (repCache and
+// staleCut, two of Accumulator's 22 fields, are a lookup cache and a prune
+// cut-off whose zero values are empty: a decoded accumulator starts with
+// them empty, so the codec carries neither.)
 func TestAccumulatorCodecCoversState(t *testing.T) {
 	for _, c := range []struct {
 		v    any
 		want int
 	}{
-		{Accumulator{}, 21}, {fnlGroup{}, 24}, {fnlStageAgg{}, 11}, {fnlPeriodAgg{}, 8},
+		{Accumulator{}, 22}, {fnlGroup{}, 24}, {fnlStageAgg{}, 11}, {fnlPeriodAgg{}, 8},
 		{fnlHist{}, 4}, {fnlStale{}, 7}, {fnlSnapCell{}, 2}, {fnlCountAmt{}, 2}, {fnlSum{}, 2},
 	} {
 		if n := reflect.TypeOf(c.v).NumField(); n != c.want {
