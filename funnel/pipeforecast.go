@@ -595,53 +595,78 @@ func pipeForecastGroups(ctx context.Context, cfg *pipeFConfig, opts *ForecastOpt
 		all = append(all, list...)
 		i = j
 	}
-	// Simulate rep by rep; team and total draws are sums of their reps'.
-	var repAcc, teamAcc, totAcc, scratch []float64
+	// Simulate rep by rep; team and total draws are sums of their reps',
+	// added in a fixed order. Reps are finished (summarised and added to
+	// their team) while later reps are being simulated.
+	var teamAcc, totAcc, scratch []float64
 	if needMC {
-		repAcc, teamAcc, totAcc = make([]float64, H*N), make([]float64, H*N), make([]float64, H*N)
+		teamAcc, totAcc = make([]float64, H*N), make([]float64, H*N)
 		scratch = make([]float64, N)
-		var simDeals []pipeSimDeal
-		var probs []float64
-		var condSlab []uint64
-		gi := 0
-		for _, list := range byTeam {
-			clear(teamAcc)
+		var order []*pipePending // reps in simulation order
+		var team []int           // index in byTeam of order[i]
+		for t, list := range byTeam {
 			for _, rp := range list[1:] {
-				g := rp.gs[0]
-				simDeals = simDeals[:0]
-				// One slab holds every deal's conditional probabilities
-				// (at most H each), reused from rep to rep.
-				if need := len(g.deals) * H; cap(condSlab) < need {
-					condSlab = make([]uint64, need)
-				}
-				used := 0
-				for _, d := range g.deals {
-					first, last := -1, -1
-					for k, qk := range d.q {
-						if qk > 0 {
-							if first < 0 {
-								first = k
-							}
-							last = k
-						}
-					}
-					probs = probs[:0]
-					for k := first; k <= last; k++ {
-						probs = append(probs, d.p*d.q[k])
-					}
-					L := last - first + 1
-					simDeals = append(simDeals, pipeNewSimDeal(d.value, first, probs, condSlab[used:used:used+L]))
-					used += L
-				}
-				if err := pipeSimGroup(ctx, simDeals, repAcc, H, N, opts.Seed, gi, cfg.workers); err != nil {
-					return err
-				}
-				gi++
-				pipeFinish(cfg, rp, repAcc, scratch)
-				pipeAddInto(teamAcc, repAcc)
+				order = append(order, rp)
+				team = append(team, t)
 			}
-			pipeFinish(cfg, list[0], teamAcc, scratch)
-			pipeAddInto(totAcc, teamAcc)
+		}
+		const window = 3
+		bufs := make([][]float64, window)
+		for i := range bufs {
+			bufs[i] = make([]float64, H*N)
+		}
+		type slab struct {
+			deals []pipeSimDeal
+			split []pipeBinomP
+		}
+		slabs := make([]slab, window)
+		deals := func(g int) []pipeSimDeal {
+			fg := order[g].gs[0]
+			sl := &slabs[g%window] // group g−window is done: reuse its slab
+			need := 0
+			for _, d := range fg.deals {
+				need += len(d.q)
+			}
+			if cap(sl.split) < need {
+				sl.split = make([]pipeBinomP, need)
+			}
+			sim, split := sl.deals[:0], sl.split[:0]
+			var probs [120]float64
+			for _, d := range fg.deals {
+				first, last := -1, -1
+				for k, qk := range d.q {
+					if qk > 0 {
+						if first < 0 {
+							first = k
+						}
+						last = k
+					}
+				}
+				pr := probs[:0]
+				for k := first; k <= last; k++ {
+					pr = append(pr, d.p*d.q[k])
+				}
+				sd := pipeNewSimDeal(d.value, first, pr, split[len(split):])
+				split = split[:len(split)+len(sd.split)]
+				sim = append(sim, sd)
+			}
+			// Deals that close in the same periods run one after the
+			// other, so the rows they add to stay in the L1 cache.
+			slices.SortStableFunc(sim, func(a, b pipeSimDeal) int { return a.first - b.first })
+			sl.deals = sim
+			return sim
+		}
+		done := func(g int, acc []float64) {
+			pipeFinish(cfg, order[g], acc, scratch)
+			pipeAddInto(teamAcc, acc)
+			if t := team[g]; g == len(order)-1 || team[g+1] != t {
+				pipeFinish(cfg, byTeam[t][0], teamAcc, scratch)
+				pipeAddInto(totAcc, teamAcc)
+				clear(teamAcc)
+			}
+		}
+		if err := pipeSimGroups(ctx, len(order), H, N, opts.Seed, cfg.workers, window, deals, func(i int) []float64 { return bufs[i] }, done); err != nil {
+			return err
 		}
 	}
 	pipeFinish(cfg, total, totAcc, scratch)

@@ -125,28 +125,6 @@ func TestPipeLattice(t *testing.T) {
 	}
 }
 
-func TestPipeBernMaskRate(t *testing.T) {
-	// Each lane must be Bernoulli(p): over 64·4000 lanes the hit rate has
-	// SE = sqrt(p(1-p)/256000) ≤ 0.001; we allow 5 SE.
-	r := pipeNewRNG(rand.NewPCG(7, 9))
-	for _, p := range []float64{0, 1e-6, 0.1, 0.25, 0.5, 0.7, 0.999, 1} {
-		f, full := pipeFixed(p)
-		if full {
-			f = math.MaxUint64
-		}
-		hits := 0
-		const blocks = 4000
-		for range blocks {
-			hits += pipePopcount(pipeBernMask(r, f, math.MaxUint64))
-		}
-		rate := float64(hits) / (64 * blocks)
-		se := math.Sqrt(p * (1 - p) / (64 * blocks))
-		if math.Abs(rate-p) > 5*se+1e-12 {
-			t.Errorf("p=%v: lane rate %v, more than 5 SE (%v) away", p, rate, se)
-		}
-	}
-}
-
 func pipePopcount(x uint64) int {
 	n := 0
 	for ; x != 0; x &= x - 1 {

@@ -6,106 +6,58 @@ import (
 	"math/bits"
 	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 )
 
 // This file holds the seeded Monte Carlo engine behind the pipeline
 // forecast. A deal's outcome is categorical: won in horizon period k (for
-// each k it may close in) or not won within the horizon. The engine draws
-// 64 outcomes of a deal at once as bit masks (one lane per draw), so the cost
-// is a few random words per deal per 64 draws rather than one per draw, and
-// additions happen only for won lanes.
+// each k it may close in) or not won within the horizon. For each deal and
+// chunk of draws the engine draws how many draws fall in each outcome and
+// then which draws those are (pipeforecast_sample.go), so its cost is a few
+// operations per won draw rather than per draw.
 //
 // Determinism: draws are cut into chunks of pipeChunk draws; chunk c of
 // group g uses its own stream (xoshiro256** seeded from PCG(seed, mix(g,
-// c))) and touches only its own draws, so the result does not depend on how many workers run or in
-// which order chunks finish.
+// c))) and touches only its own draws, so the result does not depend on how
+// many workers run or in which order chunks finish.
 
-// pipeChunk is the number of draws one seeded stream produces. A multiple of
-// 64; part of the output's definition (changing it changes the numbers a
-// seed gives).
+// pipeChunk is the number of draws one seeded stream produces: a power of
+// two (lane indices are masked with pipeChunk−1) at most 2^16 (they are
+// uint16); part of the output's definition (changing it changes the numbers
+// a seed gives).
 const pipeChunk = 1024
 
 // pipeSimDeal is one open deal as the engine sees it.
 type pipeSimDeal struct {
 	value float64 // added to the period's total when the deal is won
 	first int     // first horizon period with mass
-	// won is the 64-bit fixed-point probability that the deal is won in
-	// the horizon; cond[j] the probability that a won deal closes in period
-	// first+j given that it did not close in first..first+j-1 (the last is
-	// always 1).
-	won  uint64
-	cond []uint64
-}
-
-// pipeFixed converts a probability in [0,1] to a 64-bit binary fraction;
-// 1 maps to MaxUint64 with the flag full set.
-func pipeFixed(p float64) (f uint64, full bool) {
-	switch {
-	case !(p > 0):
-		return 0, false
-	case p >= 1:
-		return math.MaxUint64, true
-	}
-	x := math.Ldexp(p, 64)
-	if x >= math.Ldexp(1, 64) {
-		return math.MaxUint64, false
-	}
-	return uint64(x), false
+	// won is the probability that the deal is won in the horizon; split[j]
+	// the probability that a won draw closes in period first+j given that
+	// it did not close in first..first+j-1 (len(split) periods; the last
+	// is implied).
+	won   pipeBinomP
+	split []pipeBinomP
 }
 
 // pipeNewSimDeal builds a deal from its unconditional probabilities of being
-// won in periods first, first+1, … (their sum is at most 1).
-func pipeNewSimDeal(value float64, first int, probs []float64, cond []uint64) pipeSimDeal {
+// won in periods first, first+1, … (their sum is at most 1). slab, if it
+// has the capacity, holds split.
+func pipeNewSimDeal(value float64, first int, probs []float64, slab []pipeBinomP) pipeSimDeal {
 	tot := 0.0
 	for _, pk := range probs {
 		tot += pk
 	}
-	wf, full := pipeFixed(tot)
-	if full {
-		wf = math.MaxUint64
-	}
+	sd := pipeSimDeal{value: value, first: first, won: pipeNewBinomP(tot), split: slab[:0]}
 	rem := tot
-	cond = cond[:0]
 	for j, pk := range probs {
 		c := 1.0
 		if j < len(probs)-1 && rem > 0 {
-			c = pk / rem
+			c = min(pk/rem, 1)
 		}
-		f, full := pipeFixed(c)
-		if full || j == len(probs)-1 {
-			f = math.MaxUint64 // certainty, see pipeBernMask
-		}
-		cond = append(cond, f)
+		sd.split = append(sd.split, pipeNewBinomP(c))
 		rem -= pk
 	}
-	return pipeSimDeal{value: value, first: first, won: wf, cond: cond}
-}
-
-// pipeBernMask returns a subset of lanes in which each lane is included
-// independently with probability f/2^64 (f = MaxUint64 means 1). It compares
-// a uniform 64-bit fraction per lane with f, bit by bit from the top, and
-// stops as soon as every lane is decided: about log2(lanes)+2 random words.
-func pipeBernMask(r *pipeRNG, f uint64, lanes uint64) uint64 {
-	if f == 0 || lanes == 0 {
-		return 0
-	}
-	if f == math.MaxUint64 {
-		return lanes
-	}
-	var won uint64
-	und := lanes
-	stop := bits.TrailingZeros64(f)
-	for bit := 63; bit >= stop && und != 0; bit-- {
-		w := r.Uint64()
-		// m is all ones where f has a 1 at this bit. There, a lane whose
-		// uniform has 0 is below f (won) and one with 1 stays undecided;
-		// where f has 0, a lane with 1 is above f (lost). Branch-free.
-		m := -(f >> uint(bit) & 1)
-		won |= und &^ w & m
-		und &^= w ^ m
-	}
-	// Lanes still undecided equal f on every bit that matters: u ≥ f, lost.
-	return won
+	return sd
 }
 
 // pipeSeed mixes the user seed with a group and chunk index into the second
@@ -121,77 +73,113 @@ func pipeSeed(group, chunk int) uint64 {
 // values (row-major by period) and is overwritten. Work is split into chunks
 // run by up to workers goroutines. It returns ctx.Err() if ctx ends first.
 func pipeSimGroup(ctx context.Context, deals []pipeSimDeal, acc []float64, periods, draws int, seed uint64, group, workers int) error {
-	clear(acc)
-	nChunks := (draws + pipeChunk - 1) / pipeChunk
-	if workers < 1 {
-		workers = 1
-	}
-	workers = min(workers, nChunks)
-	run := func(c int) {
-		r := pipeNewRNG(rand.NewPCG(seed, pipeSeed(group, c)))
-		lo := c * pipeChunk
-		hi := min(lo+pipeChunk, draws)
-		for i := range deals {
-			d := &deals[i]
-			for base := lo; base < hi; base += 64 {
-				lanes := uint64(math.MaxUint64)
-				if n := hi - base; n < 64 {
-					lanes = 1<<uint(n) - 1
-				}
-				lanes = pipeBernMask(r, d.won, lanes)
-				for j, f := range d.cond {
-					if lanes == 0 {
-						break
-					}
-					m := pipeBernMask(r, f, lanes)
-					lanes &^= m
-					off := (d.first+j)*draws + base
-					if off+64 <= len(acc) {
-						// A fixed-size view drops the bounds check.
-						row := (*[64]float64)(acc[off : off+64])
-						for m != 0 {
-							row[bits.TrailingZeros64(m)&63] += d.value
-							m &= m - 1
-						}
-						continue
-					}
-					row := acc[off:]
-					for m != 0 {
-						row[bits.TrailingZeros64(m)] += d.value
-						m &= m - 1
-					}
-				}
-			}
-		}
-	}
-	if workers == 1 {
-		for c := range nChunks {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			run(c)
-		}
+	return pipeSimGroups(ctx, 1, periods, draws, seed, workers, 1,
+		func(int) []pipeSimDeal { return deals },
+		func(int) []float64 { return acc },
+		func(int, []float64) {})
+}
+
+// pipeSimGroups simulates groups 0..n−1 in order, their chunks spread over
+// workers goroutines, and calls done(g, acc) for each group in order, on the
+// calling goroutine, while later groups are being simulated. deals(g) builds
+// group g's deals (called in order on one goroutine, ahead of the
+// simulation); buf(i) returns the i-th of window accumulation buffers
+// (periods × draws each), reused round robin: a buffer is handed to a new
+// group only after done returned for the group before. Group g's draws are
+// seeded with group index g. It returns ctx.Err() if ctx ends first; no
+// goroutine outlives the call.
+func pipeSimGroups(ctx context.Context, n, periods, draws int, seed uint64, workers, window int, deals func(g int) []pipeSimDeal, buf func(i int) []float64, done func(g int, acc []float64)) error {
+	if n == 0 {
 		return nil
 	}
+	nChunks := (draws + pipeChunk - 1) / pipeChunk
+	workers = max(1, min(workers, n*nChunks))
+	window = max(1, window)
+	type group struct {
+		deals []pipeSimDeal
+		acc   []float64
+		left  atomic.Int32 // chunks not yet simulated
+	}
+	type task struct {
+		g     *group
+		index int
+		chunk int
+	}
+	groups := make([]group, n)
+	tasks := make(chan task, workers)
+	finished := make(chan int, n)        // group indices, in completion order
+	free := make(chan []float64, window) // buffers done with
+	stop := make(chan struct{})          // closed when the caller returns early
+	for i := range window {
+		free <- buf(i)
+	}
 	var wg sync.WaitGroup
-	next := make(chan int)
+	// The producer prepares groups in order and queues their chunks.
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		defer close(tasks)
+		for g := range groups {
+			var acc []float64
+			select {
+			case acc = <-free:
+			case <-stop:
+				return
+			}
+			gr := &groups[g]
+			gr.deals, gr.acc = deals(g), acc
+			gr.left.Store(int32(nChunks))
+			for c := range nChunks {
+				select {
+				case tasks <- task{gr, g, c}:
+				case <-stop:
+					return
+				}
+			}
+		}
+	}()
 	for range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for c := range next {
-				run(c)
+			st := &pipeChunkState{}
+			for t := range tasks {
+				select {
+				case <-stop:
+					continue // drain without work
+				default:
+				}
+				lo := t.chunk * pipeChunk
+				hi := min(lo+pipeChunk, draws)
+				r := pipeNewRNG(rand.NewPCG(seed, pipeSeed(t.index, t.chunk)))
+				pipeRunChunk(r, st, t.g.deals, t.g.acc, periods, draws, lo, hi-lo)
+				if t.g.left.Add(-1) == 0 {
+					finished <- t.index
+				}
 			}
 		}()
 	}
 	var err error
-	for c := range nChunks {
+	ready := make([]bool, n)
+	next := 0
+	for next < n {
 		if err = ctx.Err(); err != nil {
 			break
 		}
-		next <- c
+		select {
+		case g := <-finished:
+			ready[g] = true
+			for next < n && ready[next] {
+				done(next, groups[next].acc)
+				free <- groups[next].acc
+				groups[next].deals, groups[next].acc = nil, nil
+				next++
+			}
+		case <-ctx.Done():
+			err = ctx.Err()
+		}
 	}
-	close(next)
+	close(stop)
 	wg.Wait()
 	return err
 }

@@ -1,0 +1,243 @@
+package funnel
+
+import (
+	"math"
+	"math/bits"
+	"sync"
+)
+
+// This file holds the count-and-place sampler of the Monte Carlo engine.
+// For one deal and one chunk of n draws it first draws how many of the n
+// draws fall in each outcome (lost, won in period first, first+1, …) — a
+// multinomial, drawn exactly as a chain of binomials — and then which draws
+// those are: a uniformly random ordered partition of the chunk's lanes with
+// those sizes, by a partial Fisher–Yates shuffle. The draws of one deal are
+// i.i.d. categorical, so they are exchangeable, and a multinomial count
+// vector placed on a uniformly random partition has exactly their joint
+// distribution. The largest outcome is never shuffled (it gets the lanes
+// left over), so the cost is proportional to n·(1 − largest share) random
+// indices plus one addition per won draw, instead of one comparison per
+// draw and outcome.
+
+// pipeBinomTab holds the tables pipeBinom needs for n ≤ pipeChunk:
+// lf[k] = ln k! and recip[k] = 1/k.
+type pipeBinomTab struct {
+	lf    [pipeChunk + 1]float64
+	recip [pipeChunk + 2]float64
+}
+
+// pipeBinomTable is computed once, on first use, and only read afterwards.
+var pipeBinomTable = sync.OnceValue(func() *pipeBinomTab {
+	t := &pipeBinomTab{}
+	for k := 1; k <= pipeChunk; k++ {
+		t.lf[k] = t.lf[k-1] + math.Log(float64(k))
+	}
+	for k := 1; k < len(t.recip); k++ {
+		t.recip[k] = 1 / float64(k)
+	}
+	return t
+})
+
+// pipeBinomP is a success probability prepared for pipeBinom: p ≤ 1/2 (flip
+// says the caller's probability was 1−p and the count is n − result), its
+// logarithms and odds.
+type pipeBinomP struct {
+	p, lp, lq float64 // p, ln p, ln(1−p)
+	odds, inv float64 // p/(1−p), (1−p)/p
+	flip      bool
+	zero, one bool // the caller's probability was ≤ 0 or ≥ 1
+}
+
+func pipeNewBinomP(p float64) pipeBinomP {
+	switch {
+	case !(p > 0):
+		return pipeBinomP{zero: true}
+	case p >= 1:
+		return pipeBinomP{one: true}
+	}
+	b := pipeBinomP{p: p}
+	if p > 0.5 {
+		b.p, b.flip = 1-p, true // exact for p in (1/2, 1) (Sterbenz)
+	}
+	q := 1 - b.p
+	b.lp, b.lq = math.Log(b.p), math.Log1p(-b.p)
+	b.odds, b.inv = b.p/q, q/b.p
+	return b
+}
+
+// pipeBinom draws a Binomial(n, p) count, n ≤ pipeChunk, by inversion with
+// the outcomes ordered by an alternating search outward from the mode
+// (m, m+1, m−1, m+2, …): one uniform per draw (rarely more) and about
+// 1.6·sd steps. Inversion over any fixed order of the outcomes is exact; the
+// probabilities are computed in float64 (the mode's from ln k!, relative
+// error about 1e-12, the others by the ratio recurrence). If rounding leaves
+// u above the total mass the uniform is redrawn, which is exact for the
+// computed probabilities.
+func pipeBinom(r *pipeRNG, t *pipeBinomTab, n int, b *pipeBinomP) int {
+	switch {
+	case n <= 0 || b.zero:
+		return 0
+	case b.one:
+		return n
+	}
+	m := int(float64(n+1) * b.p)
+	if m > n {
+		m = n
+	}
+	pm := math.Exp(t.lf[n] - t.lf[m] - t.lf[n-m] + float64(m)*b.lp + float64(n-m)*b.lq)
+	k := m
+	for {
+		u := float64(r.Uint64()>>11)*0x1p-53 - pm
+		if u < 0 {
+			break
+		}
+		up, dn := m, m
+		pu, pd := pm, pm
+		found := false
+		for up < n || dn > 0 {
+			if up < n {
+				pu *= float64(n-up) * t.recip[up+1] * b.odds
+				up++
+				if u -= pu; u < 0 {
+					k, found = up, true
+					break
+				}
+			}
+			if dn > 0 {
+				pd *= float64(dn) * t.recip[n-dn+1] * b.inv
+				dn--
+				if u -= pd; u < 0 {
+					k, found = dn, true
+					break
+				}
+			}
+		}
+		if found {
+			break
+		}
+	}
+	if b.flip {
+		return n - k
+	}
+	return k
+}
+
+// pipeShuffleAdd advances a partial Fisher–Yates shuffle of perm[:n] from
+// position from to position to, adding v to row[lane] for each lane it
+// places: afterwards perm[from:to] is a uniformly random ordered sample,
+// without replacement, of the values that were in perm[from:n], whatever
+// their order was. Each random word gives four 16-bit bounded indices
+// (Lemire's multiply-shift; n ≤ 2^16, and the rare low band that would make
+// some indices likelier than others is rejected, so they are exactly
+// uniform). The generator's state is kept in locals for the loop.
+func pipeShuffleAdd(r *pipeRNG, perm *[pipeChunk]uint16, n, from, to int, row *[pipeChunk]float64, v float64) {
+	s0, s1, s2, s3 := r.s0, r.s1, r.s2, r.s3
+	i := from
+	for i < to {
+		w := bits.RotateLeft64(s1*5, 7) * 9
+		t := s1 << 17
+		s2 ^= s0
+		s3 ^= s1
+		s1 ^= s2
+		s0 ^= s3
+		s2 ^= t
+		s3 = bits.RotateLeft64(s3, 45)
+		for h := 0; h < 4 && i < to; h++ {
+			s := uint32(n - i)
+			m := (w & 0xffff) * uint64(s)
+			w >>= 16
+			if uint16(m) < uint16(s) {
+				// Possibly in the low band: reject it (probability
+				// < s/2^16), drawing fresh 16-bit values.
+				r.s0, r.s1, r.s2, r.s3 = s0, s1, s2, s3
+				for thresh := uint16(-s % s); uint16(m) < thresh; {
+					m = (r.Uint64() & 0xffff) * uint64(s)
+				}
+				s0, s1, s2, s3 = r.s0, r.s1, r.s2, r.s3
+			}
+			j := (i + int(m>>16)) & (pipeChunk - 1)
+			ii := i & (pipeChunk - 1)
+			l := perm[j]
+			perm[j] = perm[ii]
+			perm[ii] = l
+			row[l&(pipeChunk-1)] += v
+			i++
+		}
+	}
+	r.s0, r.s1, r.s2, r.s3 = s0, s1, s2, s3
+}
+
+// pipeChunkState is one chunk's scratch: the lane permutation that the
+// shuffles advance (it starts as the identity at the start of each chunk,
+// so a chunk's draws depend only on its own stream), the outcome counts,
+// and the chunk's sums (periods rows of pipeChunk draws, plus one row that
+// absorbs the lost lanes' additions), copied into acc at the end.
+type pipeChunkState struct {
+	perm   [pipeChunk]uint16
+	counts []int
+	tile   [][pipeChunk]float64
+}
+
+// pipeRunChunk simulates every deal for draws lo..lo+n-1 of acc (periods
+// rows of draws values) with the count-and-place sampler.
+func pipeRunChunk(r *pipeRNG, st *pipeChunkState, deals []pipeSimDeal, acc []float64, periods, draws, lo, n int) {
+	t := pipeBinomTable()
+	perm := &st.perm
+	for i := range n {
+		perm[i] = uint16(i)
+	}
+	if len(st.tile) < periods+1 {
+		st.tile = make([][pipeChunk]float64, periods+1)
+	}
+	tile := st.tile[:periods+1]
+	clear(tile)
+	lost := &tile[periods]
+	for di := range deals {
+		d := &deals[di]
+		L := len(d.split)
+		K := pipeBinom(r, t, n, &d.won)
+		if K == 0 {
+			continue
+		}
+		if cap(st.counts) < L+1 {
+			st.counts = make([]int, L+1)
+		}
+		counts := st.counts[:L+1]
+		counts[0] = n - K
+		rem := K
+		for j := range L - 1 {
+			c := pipeBinom(r, t, rem, &d.split[j])
+			counts[1+j] = c
+			rem -= c
+		}
+		counts[L] = rem
+		big := 0
+		for j := 1; j <= L; j++ {
+			if counts[j] > counts[big] {
+				big = j
+			}
+		}
+		pos := 0
+		for c, k := range counts {
+			if c == big || k == 0 {
+				continue
+			}
+			row := lost
+			if c > 0 {
+				row = &tile[d.first+c-1]
+			}
+			pipeShuffleAdd(r, perm, n, pos, pos+k, row, d.value)
+			pos += k
+		}
+		if big > 0 {
+			row := &tile[d.first+big-1]
+			v := d.value
+			for _, l := range perm[pos:n] {
+				row[l&(pipeChunk-1)] += v
+			}
+		}
+	}
+	for k := range periods {
+		copy(acc[k*draws+lo:k*draws+lo+n], tile[k][:n])
+	}
+}
