@@ -146,7 +146,9 @@ type pipeFDeal struct {
 	amount decimal.Decimal
 	value  float64
 	p      float64   // win probability
-	q      []float64 // share of the close in each period (sums ≤ 1)
+	q      []float64 // share of the close in each period (sums ≤ 1); shared, read only
+	first  int       // q[first:last+1] holds every nonzero share
+	last   int
 }
 
 // pipeFGroup collects one rep's deals.
@@ -205,6 +207,17 @@ func ForecastPipeline(ctx context.Context, pipelines []Pipeline, histories iter.
 		}
 		return -1
 	}
+	// Placements depend only on the expected close date: deals closing on
+	// the same date share one (read-only) q slice.
+	type placed struct {
+		q           []float64
+		first, last int
+	}
+	type instant struct {
+		sec  int64
+		nsec int
+	}
+	placements := map[instant]placed{}
 	var slab []float64
 	// h is the current record, copied into one variable reused for every
 	// record: pipePrepare takes its address, which would otherwise move
@@ -282,16 +295,35 @@ func ForecastPipeline(ctx context.Context, pipelines []Pipeline, histories iter.
 		if err != nil {
 			return nil, crmkit.Errorf("deal", idx, d.ID, "amount", crmkit.ErrInvalid, "%v", err)
 		}
-		if len(slab) < H {
-			slab = make([]float64, 1024*H) // one allocation per 1024 deals
+		key := instant{d.ExpectedClose.Unix(), d.ExpectedClose.Nanosecond()}
+		// A date with a monotonic clock reading may be measured
+		// differently by place; such dates are not shared.
+		plain := d.ExpectedClose == d.ExpectedClose.Round(0)
+		pl, ok := placements[key]
+		if !ok || !plain {
+			if len(slab) < H {
+				slab = make([]float64, 1024*H) // one allocation per 1024 dates
+			}
+			q := slab[:H:H]
+			slab = slab[H:]
+			opts.Slippage.place(d.ExpectedClose, opts.AsOf, cfg.bounds, q)
+			pl = placed{q: q, first: -1, last: -1}
+			for k, qk := range q {
+				if qk > 0 {
+					if pl.first < 0 {
+						pl.first = k
+					}
+					pl.last = k
+				}
+			}
+			if plain {
+				placements[key] = pl
+			}
 		}
-		q := slab[:H:H]
-		opts.Slippage.place(d.ExpectedClose, opts.AsOf, cfg.bounds, q)
-		if pipeSum64(q) == 0 || p == 0 {
+		if pl.first < 0 || p == 0 {
 			continue
 		}
-		slab = slab[H:]
-		g.deals = append(g.deals, pipeFDeal{amount: d.Amount, value: v, p: p, q: q})
+		g.deals = append(g.deals, pipeFDeal{amount: d.Amount, value: v, p: p, q: pl.q, first: pl.first, last: pl.last})
 	}
 	if err := pipeForecastGroups(ctx, cfg, opts, groups, out); err != nil {
 		return nil, err
@@ -503,12 +535,12 @@ func pipeForecastGroups(ctx context.Context, cfg *pipeFConfig, opts *ForecastOpt
 		for _, g := range gs {
 			for _, d := range g.deals {
 				tot := 0.0
-				for k, qk := range d.q {
-					if qk > 0 {
+				for k := d.first; k <= d.last; k++ {
+					if qk := d.q[k]; qk > 0 {
 						cells[k].n++
 						cells[k].weighted += d.value * d.p * qk
+						tot += qk
 					}
-					tot += qk
 				}
 				cells[H].n++
 				cells[H].weighted += d.value * d.p * math.Min(tot, 1)
@@ -532,7 +564,8 @@ func pipeForecastGroups(ctx context.Context, cfg *pipeFConfig, opts *ForecastOpt
 		for _, g := range gs {
 			for _, d := range g.deals {
 				tot := 0.0
-				for k, qk := range d.q {
+				for k := d.first; k <= d.last; k++ {
+					qk := d.q[k]
 					if c := &cells[k]; qk > 0 && c.keep {
 						c.amounts = append(c.amounts, d.amount)
 						c.values = append(c.values, d.value)
@@ -625,7 +658,7 @@ func pipeForecastGroups(ctx context.Context, cfg *pipeFConfig, opts *ForecastOpt
 			sl := &slabs[g%window] // group g−window is done: reuse its slab
 			need := 0
 			for _, d := range fg.deals {
-				need += len(d.q)
+				need += d.last - d.first + 1
 			}
 			if cap(sl.split) < need {
 				sl.split = make([]pipeBinomP, need)
@@ -633,20 +666,11 @@ func pipeForecastGroups(ctx context.Context, cfg *pipeFConfig, opts *ForecastOpt
 			sim, split := sl.deals[:0], sl.split[:0]
 			var probs [120]float64
 			for _, d := range fg.deals {
-				first, last := -1, -1
-				for k, qk := range d.q {
-					if qk > 0 {
-						if first < 0 {
-							first = k
-						}
-						last = k
-					}
-				}
 				pr := probs[:0]
-				for k := first; k <= last; k++ {
+				for k := d.first; k <= d.last; k++ {
 					pr = append(pr, d.p*d.q[k])
 				}
-				sd := pipeNewSimDeal(d.value, first, pr, split[len(split):])
+				sd := pipeNewSimDeal(d.value, d.first, pr, split[len(split):])
 				split = split[:len(split)+len(sd.split)]
 				sim = append(sim, sd)
 			}

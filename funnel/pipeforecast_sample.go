@@ -124,44 +124,46 @@ func pipeBinom(r *pipeRNG, t *pipeBinomTab, n int, b *pipeBinomP) int {
 
 // pipeShuffleAdd advances a partial Fisher–Yates shuffle of perm[:n] from
 // position from to position to, adding v to row[lane] for each lane it
-// places: afterwards perm[from:to] is a uniformly random ordered sample,
-// without replacement, of the values that were in perm[from:n], whatever
-// their order was. Each random word gives four 16-bit bounded indices
-// (Lemire's multiply-shift; n ≤ 2^16, and the rare low band that would make
-// some indices likelier than others is rejected, so they are exactly
-// uniform). The generator's state is kept in locals for the loop.
+// places (row nil: no additions): afterwards perm[from:to] is a uniformly
+// random ordered sample, without replacement, of the values that were in
+// perm[from:n], whatever their order was. Each random word gives four
+// 16-bit bounded indices (Lemire's multiply-shift; n ≤ 2^16, and the rare
+// low band that would make some indices likelier than others is rejected,
+// so they are exactly uniform). The generator's state is kept in locals for
+// the loop.
 func pipeShuffleAdd(r *pipeRNG, perm *[pipeChunk]uint16, n, from, to int, row *[pipeChunk]float64, v float64) {
 	s0, s1, s2, s3 := r.s0, r.s1, r.s2, r.s3
-	i := from
-	for i < to {
-		w := bits.RotateLeft64(s1*5, 7) * 9
-		t := s1 << 17
-		s2 ^= s0
-		s3 ^= s1
-		s1 ^= s2
-		s0 ^= s3
-		s2 ^= t
-		s3 = bits.RotateLeft64(s3, 45)
-		for h := 0; h < 4 && i < to; h++ {
-			s := uint32(n - i)
-			m := (w & 0xffff) * uint64(s)
-			w >>= 16
-			if uint16(m) < uint16(s) {
-				// Possibly in the low band: reject it (probability
-				// < s/2^16), drawing fresh 16-bit values.
-				r.s0, r.s1, r.s2, r.s3 = s0, s1, s2, s3
-				for thresh := uint16(-s % s); uint16(m) < thresh; {
-					m = (r.Uint64() & 0xffff) * uint64(s)
-				}
-				s0, s1, s2, s3 = r.s0, r.s1, r.s2, r.s3
+	var w uint64
+	for i := from; i < to; i++ {
+		if (i-from)&3 == 0 {
+			w = bits.RotateLeft64(s1*5, 7) * 9
+			t := s1 << 17
+			s2 ^= s0
+			s3 ^= s1
+			s1 ^= s2
+			s0 ^= s3
+			s2 ^= t
+			s3 = bits.RotateLeft64(s3, 45)
+		}
+		s := uint64(n - i)
+		m := (w & 0xffff) * s
+		w >>= 16
+		if m&0xffff < s {
+			// Possibly in the low band: reject it (probability < s/2^16),
+			// drawing fresh 16-bit values.
+			r.s0, r.s1, r.s2, r.s3 = s0, s1, s2, s3
+			for thresh := (1 << 16) % s; m&0xffff < thresh; {
+				m = (r.Uint64() & 0xffff) * s
 			}
-			j := (i + int(m>>16)) & (pipeChunk - 1)
-			ii := i & (pipeChunk - 1)
-			l := perm[j]
-			perm[j] = perm[ii]
-			perm[ii] = l
+			s0, s1, s2, s3 = r.s0, r.s1, r.s2, r.s3
+		}
+		j := (i + int(m>>16)) & (pipeChunk - 1)
+		ii := i & (pipeChunk - 1)
+		l := perm[j]
+		perm[j] = perm[ii]
+		perm[ii] = l
+		if row != nil {
 			row[l&(pipeChunk-1)] += v
-			i++
 		}
 	}
 	r.s0, r.s1, r.s2, r.s3 = s0, s1, s2, s3
@@ -170,8 +172,8 @@ func pipeShuffleAdd(r *pipeRNG, perm *[pipeChunk]uint16, n, from, to int, row *[
 // pipeChunkState is one chunk's scratch: the lane permutation that the
 // shuffles advance (it starts as the identity at the start of each chunk,
 // so a chunk's draws depend only on its own stream), the outcome counts,
-// and the chunk's sums (periods rows of pipeChunk draws, plus one row that
-// absorbs the lost lanes' additions), copied into acc at the end.
+// and the chunk's sums (periods rows of pipeChunk draws), copied into acc at
+// the end.
 type pipeChunkState struct {
 	perm   [pipeChunk]uint16
 	counts []int
@@ -186,12 +188,11 @@ func pipeRunChunk(r *pipeRNG, st *pipeChunkState, deals []pipeSimDeal, acc []flo
 	for i := range n {
 		perm[i] = uint16(i)
 	}
-	if len(st.tile) < periods+1 {
-		st.tile = make([][pipeChunk]float64, periods+1)
+	if len(st.tile) < periods {
+		st.tile = make([][pipeChunk]float64, periods)
 	}
-	tile := st.tile[:periods+1]
+	tile := st.tile[:periods]
 	clear(tile)
-	lost := &tile[periods]
 	for di := range deals {
 		d := &deals[di]
 		L := len(d.split)
@@ -222,7 +223,7 @@ func pipeRunChunk(r *pipeRNG, st *pipeChunkState, deals []pipeSimDeal, acc []flo
 			if c == big || k == 0 {
 				continue
 			}
-			row := lost
+			var row *[pipeChunk]float64 // lost: nothing to add
 			if c > 0 {
 				row = &tile[d.first+c-1]
 			}
