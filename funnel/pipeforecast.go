@@ -649,8 +649,8 @@ func pipeForecastGroups(ctx context.Context, cfg *pipeFConfig, opts *ForecastOpt
 			bufs[i] = make([]float64, H*N)
 		}
 		type slab struct {
-			deals []pipeSimDeal
-			split []pipeBinomP
+			deals, sorted []pipeSimDeal
+			split         []pipeBinomP
 		}
 		slabs := make([]slab, window)
 		deals := func(g int) []pipeSimDeal {
@@ -675,10 +675,26 @@ func pipeForecastGroups(ctx context.Context, cfg *pipeFConfig, opts *ForecastOpt
 				sim = append(sim, sd)
 			}
 			// Deals that close in the same periods run one after the
-			// other, so the rows they add to stay in the L1 cache.
-			slices.SortStableFunc(sim, func(a, b pipeSimDeal) int { return a.first - b.first })
-			sl.deals = sim
-			return sim
+			// other, so the rows they add to stay in the L1 cache: a
+			// stable counting sort by first period.
+			if cap(sl.sorted) < len(sim) {
+				sl.sorted = make([]pipeSimDeal, len(sim))
+			}
+			sorted := sl.sorted[:len(sim)]
+			var start [121]int
+			for i := range sim {
+				start[sim[i].first+1]++
+			}
+			for k := 1; k <= H; k++ {
+				start[k] += start[k-1]
+			}
+			for i := range sim {
+				f := sim[i].first
+				sorted[start[f]] = sim[i]
+				start[f]++
+			}
+			sl.deals, sl.sorted = sim, sorted
+			return sorted
 		}
 		done := func(g int, acc []float64) {
 			pipeFinish(cfg, order[g], acc, scratch)

@@ -44,6 +44,7 @@ var pipeBinomTable = sync.OnceValue(func() *pipeBinomTab {
 type pipeBinomP struct {
 	p, lp, lq float64 // p, ln p, ln(1−p)
 	odds, inv float64 // p/(1−p), (1−p)/p
+	pmChunk   float64 // the mode's probability for n = pipeChunk
 	flip      bool
 	zero, one bool // the caller's probability was ≤ 0 or ≥ 1
 }
@@ -62,7 +63,14 @@ func pipeNewBinomP(p float64) pipeBinomP {
 	q := 1 - b.p
 	b.lp, b.lq = math.Log(b.p), math.Log1p(-b.p)
 	b.odds, b.inv = b.p/q, q/b.p
+	b.pmChunk = b.modeProb(pipeBinomTable(), pipeChunk)
 	return b
+}
+
+// modeProb returns the mode and its probability for n trials.
+func (b *pipeBinomP) modeProb(t *pipeBinomTab, n int) float64 {
+	m := min(int(float64(n+1)*b.p), n)
+	return math.Exp(t.lf[n] - t.lf[m] - t.lf[n-m] + float64(m)*b.lp + float64(n-m)*b.lq)
 }
 
 // pipeBinom draws a Binomial(n, p) count, n ≤ pipeChunk, by inversion with
@@ -80,11 +88,11 @@ func pipeBinom(r *pipeRNG, t *pipeBinomTab, n int, b *pipeBinomP) int {
 	case b.one:
 		return n
 	}
-	m := int(float64(n+1) * b.p)
-	if m > n {
-		m = n
+	m := min(int(float64(n+1)*b.p), n)
+	pm := b.pmChunk
+	if n != pipeChunk {
+		pm = b.modeProb(t, n)
 	}
-	pm := math.Exp(t.lf[n] - t.lf[m] - t.lf[n-m] + float64(m)*b.lp + float64(n-m)*b.lq)
 	k := m
 	for {
 		u := float64(r.Uint64()>>11)*0x1p-53 - pm
@@ -133,40 +141,54 @@ func pipeBinom(r *pipeRNG, t *pipeBinomTab, n int, b *pipeBinomP) int {
 // the loop.
 func pipeShuffleAdd(r *pipeRNG, perm *[pipeChunk]uint16, n, from, to int, row *[pipeChunk]float64, v float64) {
 	s0, s1, s2, s3 := r.s0, r.s1, r.s2, r.s3
-	var w uint64
-	for i := from; i < to; i++ {
-		if (i-from)&3 == 0 {
-			w = bits.RotateLeft64(s1*5, 7) * 9
-			t := s1 << 17
-			s2 ^= s0
-			s3 ^= s1
-			s1 ^= s2
-			s0 ^= s3
-			s2 ^= t
-			s3 = bits.RotateLeft64(s3, 45)
-		}
-		s := uint64(n - i)
-		m := (w & 0xffff) * s
-		w >>= 16
-		if m&0xffff < s {
-			// Possibly in the low band: reject it (probability < s/2^16),
-			// drawing fresh 16-bit values.
-			r.s0, r.s1, r.s2, r.s3 = s0, s1, s2, s3
-			for thresh := (1 << 16) % s; m&0xffff < thresh; {
-				m = (r.Uint64() & 0xffff) * s
+	for i := from; i < to; {
+		w := bits.RotateLeft64(s1*5, 7) * 9
+		t := s1 << 17
+		s2 ^= s0
+		s3 ^= s1
+		s1 ^= s2
+		s0 ^= s3
+		s2 ^= t
+		s3 = bits.RotateLeft64(s3, 45)
+		for end := min(i+4, to); i < end; i++ {
+			s := uint64(n - i)
+			m := (w & 0xffff) * s
+			w >>= 16
+			if m&0xffff < s {
+				// Possibly in the low band: reject it (probability
+				// < s/2^16), drawing fresh 16-bit values.
+				r.s0, r.s1, r.s2, r.s3 = s0, s1, s2, s3
+				for thresh := (1 << 16) % s; m&0xffff < thresh; {
+					m = (r.Uint64() & 0xffff) * s
+				}
+				s0, s1, s2, s3 = r.s0, r.s1, r.s2, r.s3
 			}
-			s0, s1, s2, s3 = r.s0, r.s1, r.s2, r.s3
-		}
-		j := (i + int(m>>16)) & (pipeChunk - 1)
-		ii := i & (pipeChunk - 1)
-		l := perm[j]
-		perm[j] = perm[ii]
-		perm[ii] = l
-		if row != nil {
-			row[l&(pipeChunk-1)] += v
+			j := (i + int(m>>16)) & (pipeChunk - 1)
+			ii := i & (pipeChunk - 1)
+			l := perm[j]
+			perm[j] = perm[ii]
+			perm[ii] = l
+			if row != nil {
+				row[l&(pipeChunk-1)] += v
+			}
 		}
 	}
 	r.s0, r.s1, r.s2, r.s3 = s0, s1, s2, s3
+}
+
+// pipeAddLanes adds v to row[l] for every lane l in lanes.
+func pipeAddLanes(row *[pipeChunk]float64, lanes []uint16, v float64) {
+	for len(lanes) >= 4 {
+		a, b, c, d := lanes[0], lanes[1], lanes[2], lanes[3]
+		row[a&(pipeChunk-1)] += v
+		row[b&(pipeChunk-1)] += v
+		row[c&(pipeChunk-1)] += v
+		row[d&(pipeChunk-1)] += v
+		lanes = lanes[4:]
+	}
+	for _, l := range lanes {
+		row[l&(pipeChunk-1)] += v
+	}
 }
 
 // pipeChunkState is one chunk's scratch: the lane permutation that the
@@ -231,11 +253,7 @@ func pipeRunChunk(r *pipeRNG, st *pipeChunkState, deals []pipeSimDeal, acc []flo
 			pos += k
 		}
 		if big > 0 {
-			row := &tile[d.first+big-1]
-			v := d.value
-			for _, l := range perm[pos:n] {
-				row[l&(pipeChunk-1)] += v
-			}
+			pipeAddLanes(&tile[d.first+big-1], perm[pos:n], d.value)
 		}
 	}
 	for k := range periods {
