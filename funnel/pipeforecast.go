@@ -462,6 +462,8 @@ func pipeForecastConfig(pipelines []Pipeline, opts *ForecastOptions) (*pipeFConf
 type pipeCell struct {
 	n        int     // open deals with a chance in the cell
 	weighted float64 // Σ amount × probability
+	sum      float64 // Σ amount
+	least    float64 // smallest positive amount (+Inf if none)
 	keep     bool    // deal lists below are filled
 	amounts  []decimal.Decimal
 	values   []float64
@@ -532,18 +534,27 @@ func pipeForecastGroups(ctx context.Context, cfg *pipeFConfig, opts *ForecastOpt
 	// exact distribution; every cell gets its count and weighted amount.
 	cellsOf := func(gs []*pipeFGroup) []pipeCell {
 		cells := make([]pipeCell, H+1)
+		for k := range cells {
+			cells[k].least = math.Inf(1)
+		}
+		count := func(c *pipeCell, v, w float64) {
+			c.n++
+			c.weighted += w
+			c.sum += v
+			if v > 0 {
+				c.least = min(c.least, v)
+			}
+		}
 		for _, g := range gs {
 			for _, d := range g.deals {
 				tot := 0.0
 				for k := d.first; k <= d.last; k++ {
 					if qk := d.q[k]; qk > 0 {
-						cells[k].n++
-						cells[k].weighted += d.value * d.p * qk
+						count(&cells[k], d.value, d.value*d.p*qk)
 						tot += qk
 					}
 				}
-				cells[H].n++
-				cells[H].weighted += d.value * d.p * math.Min(tot, 1)
+				count(&cells[H], d.value, d.value*d.p*math.Min(tot, 1))
 			}
 		}
 		keep := false
@@ -551,6 +562,13 @@ func pipeForecastGroups(ctx context.Context, cfg *pipeFConfig, opts *ForecastOpt
 			c := &cells[k]
 			n := int64(c.n)
 			c.keep = opts.Method != MethodMonteCarlo && (n <= pipeEnumerateMax || n*n <= cfg.budget && n <= 1_000_000)
+			if c.keep && n > pipeEnumerateMax && c.least < math.Inf(1) {
+				// pipeExact's first test, done here so that lists it
+				// would reject at once are never built.
+				if c.sum/c.least > float64(min(1_000_000, cfg.budget/n))*(1+1e-9)+1 {
+					c.keep = false
+				}
+			}
 			if c.keep {
 				c.amounts = make([]decimal.Decimal, 0, c.n)
 				c.values = make([]float64, 0, c.n)
