@@ -141,7 +141,11 @@ func pipeBinom(r *pipeRNG, t *pipeBinomTab, n int, b *pipeBinomP) int {
 // the loop.
 func pipeShuffleAdd(r *pipeRNG, perm *[pipeChunk]uint16, n, from, to int, row *[pipeChunk]float64, v float64) {
 	s0, s1, s2, s3 := r.s0, r.s1, r.s2, r.s3
-	for i := from; i < to; {
+	i := from
+	// Four lanes per random word. m&0xffff < s flags a value that may lie
+	// in the rejected low band; such groups (probability < 4·s/2^16) take
+	// the careful path below.
+	for ; i+4 <= to; i += 4 {
 		w := bits.RotateLeft64(s1*5, 7) * 9
 		t := s1 << 17
 		s2 ^= s0
@@ -150,30 +154,80 @@ func pipeShuffleAdd(r *pipeRNG, perm *[pipeChunk]uint16, n, from, to int, row *[
 		s0 ^= s3
 		s2 ^= t
 		s3 = bits.RotateLeft64(s3, 45)
-		for end := min(i+4, to); i < end; i++ {
-			s := uint64(n - i)
-			m := (w & 0xffff) * s
-			w >>= 16
-			if m&0xffff < s {
-				// Possibly in the low band: reject it (probability
-				// < s/2^16), drawing fresh 16-bit values.
-				r.s0, r.s1, r.s2, r.s3 = s0, s1, s2, s3
-				for thresh := (1 << 16) % s; m&0xffff < thresh; {
-					m = (r.Uint64() & 0xffff) * s
-				}
-				s0, s1, s2, s3 = r.s0, r.s1, r.s2, r.s3
-			}
-			j := (i + int(m>>16)) & (pipeChunk - 1)
-			ii := i & (pipeChunk - 1)
-			l := perm[j]
-			perm[j] = perm[ii]
-			perm[ii] = l
+		s := uint64(n - i)
+		m0 := (w & 0xffff) * s
+		m1 := (w >> 16 & 0xffff) * (s - 1)
+		m2 := (w >> 32 & 0xffff) * (s - 2)
+		m3 := (w >> 48) * (s - 3)
+		if m0&0xffff < s || m1&0xffff < s-1 || m2&0xffff < s-2 || m3&0xffff < s-3 {
+			r.s0, r.s1, r.s2, r.s3 = s0, s1, s2, s3
+			pipeShuffleSlow(r, perm, n, i, i+4, w)
+			s0, s1, s2, s3 = r.s0, r.s1, r.s2, r.s3
 			if row != nil {
-				row[l&(pipeChunk-1)] += v
+				pipeAddLanes(row, perm[i:i+4], v)
 			}
+			continue
+		}
+		ii := i & (pipeChunk - 1)
+		j := (i + int(m0>>16)) & (pipeChunk - 1)
+		l0 := perm[j]
+		perm[j] = perm[ii]
+		perm[ii] = l0
+		j = (i + 1 + int(m1>>16)) & (pipeChunk - 1)
+		l1 := perm[j]
+		perm[j] = perm[(ii+1)&(pipeChunk-1)]
+		perm[(ii+1)&(pipeChunk-1)] = l1
+		j = (i + 2 + int(m2>>16)) & (pipeChunk - 1)
+		l2 := perm[j]
+		perm[j] = perm[(ii+2)&(pipeChunk-1)]
+		perm[(ii+2)&(pipeChunk-1)] = l2
+		j = (i + 3 + int(m3>>16)) & (pipeChunk - 1)
+		l3 := perm[j]
+		perm[j] = perm[(ii+3)&(pipeChunk-1)]
+		perm[(ii+3)&(pipeChunk-1)] = l3
+		if row != nil {
+			row[l0&(pipeChunk-1)] += v
+			row[l1&(pipeChunk-1)] += v
+			row[l2&(pipeChunk-1)] += v
+			row[l3&(pipeChunk-1)] += v
 		}
 	}
-	r.s0, r.s1, r.s2, r.s3 = s0, s1, s2, s3
+	if i < to {
+		w := bits.RotateLeft64(s1*5, 7) * 9
+		t := s1 << 17
+		s2 ^= s0
+		s3 ^= s1
+		s1 ^= s2
+		s0 ^= s3
+		s2 ^= t
+		s3 = bits.RotateLeft64(s3, 45)
+		r.s0, r.s1, r.s2, r.s3 = s0, s1, s2, s3
+		pipeShuffleSlow(r, perm, n, i, to, w)
+		if row != nil {
+			pipeAddLanes(row, perm[i:to], v)
+		}
+	} else {
+		r.s0, r.s1, r.s2, r.s3 = s0, s1, s2, s3
+	}
+}
+
+// pipeShuffleSlow does the shuffle steps from..to−1 (at most four) with the
+// 16-bit values of w, drawing fresh values from r for those in the low band
+// that Lemire's method rejects.
+func pipeShuffleSlow(r *pipeRNG, perm *[pipeChunk]uint16, n, from, to int, w uint64) {
+	for i := from; i < to; i++ {
+		s := uint64(n - i)
+		m := (w & 0xffff) * s
+		w >>= 16
+		if m&0xffff < s {
+			for thresh := (1 << 16) % s; m&0xffff < thresh; {
+				m = (r.Uint64() & 0xffff) * s
+			}
+		}
+		ii := i & (pipeChunk - 1)
+		j := (i + int(m>>16)) & (pipeChunk - 1)
+		perm[ii], perm[j] = perm[j], perm[ii]
+	}
 }
 
 // pipeAddLanes adds v to row[l] for every lane l in lanes.
