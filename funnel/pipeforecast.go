@@ -199,131 +199,46 @@ func ForecastPipeline(ctx context.Context, pipelines []Pipeline, histories iter.
 		}
 		return g
 	}
-	periodOf := func(t time.Time) int {
-		for k := range H {
-			if !t.Before(cfg.bounds[k]) && t.Before(cfg.bounds[k+1]) {
-				return k
-			}
+	rd := &pipeReader{pp: pp, model: model, opts: opts, cfg: cfg}
+	// merge applies one record's contribution, in stream order, with the
+	// checks that depend on the records before it (the currency).
+	merge := func(r *pipeRecord) error {
+		if r.err != nil && !r.errLate {
+			return r.err
 		}
-		return -1
-	}
-	// Placements depend only on the expected close date: deals closing on
-	// the same date share one (read-only) q slice.
-	type placed struct {
-		q           []float64
-		first, last int
-	}
-	type instant struct {
-		sec  int64
-		nsec int
-	}
-	placements := map[instant]placed{}
-	var slab []float64
-	// h is the current record, copied into one variable reused for every
-	// record: pipePrepare takes its address, which would otherwise move
-	// every record to the heap. Nothing below keeps h or c past its
-	// iteration.
-	var h History
-	idx := -1
-	for rec, err := range histories {
-		h = rec
-		idx++
-		if err != nil {
-			return nil, err
-		}
-		if idx&1023 == 0 {
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
-		}
-		d := &h.Deal
-		if d.Closed.After(opts.AsOf) {
-			return nil, crmkit.Errorf("deal", idx, d.ID, "closed", crmkit.ErrFuture, "%s", d.Closed.Format(time.RFC3339))
-		}
-		c, _, err := pipePrepare(pp, &h, idx, opts.Teams, opts.AsOf)
-		if err != nil {
-			return nil, err
-		}
-		if d.Currency != "" {
+		if r.currency != "" {
 			if out.Currency == "" {
-				out.Currency = d.Currency
-			} else if d.Currency != out.Currency {
-				return nil, crmkit.Errorf("deal", idx, d.ID, "currency", crmkit.ErrCurrency, "%s, but the forecast is in %s", d.Currency, out.Currency)
+				out.Currency = r.currency
+			} else if r.currency != out.Currency {
+				return crmkit.Errorf("deal", r.idx, r.id, "currency", crmkit.ErrCurrency, "%s, but the forecast is in %s", r.currency, out.Currency)
 			}
 		}
-		g := group(d.Owner)
-		if !c.open {
-			kind, _ := pp.kind(d.Pipeline, d.Stage)
-			cat, err := opts.Categories.Categorize(d, kind, 0)
-			if err != nil {
-				return nil, pipeIndexErr(err, idx)
-			}
-			if k := periodOf(d.Closed); k >= 0 {
-				if c.won {
-					g.closed[k] = g.closed[k].Add(d.Amount)
-				}
-				g.cats[k].add(cat, d.Amount)
-			}
-			continue
+		g := group(r.owner)
+		if r.err != nil {
+			return r.err
 		}
-		out.OpenDeals++
-		st := DealState{Deal: *d, Team: c.team, AsOf: opts.AsOf, StageEntered: c.enter, Reached: c.reached}
-		p, err := model.WinProbability(st)
-		if p, err = pipeCheckProb(p, err, &st, idx); err != nil {
-			return nil, err
+		if r.open {
+			out.OpenDeals++
 		}
-		cat, err := opts.Categories.Categorize(d, StageOpen, p)
-		if err != nil {
-			return nil, pipeIndexErr(err, idx)
-		}
-		if d.ExpectedClose.IsZero() {
+		switch {
+		case r.unplaced:
 			out.Unplaced++
-			out.UnplacedAmount = out.UnplacedAmount.Add(d.Amount)
-			continue
+			out.UnplacedAmount = out.UnplacedAmount.Add(r.amount)
+			return nil
+		case r.k < 0:
+		case !r.open && r.won:
+			g.closed[r.k] = g.closed[r.k].Add(r.amount)
+			g.cats[r.k].add(r.cat, r.amount)
+		default:
+			g.cats[r.k].add(r.cat, r.amount)
 		}
-		at := d.ExpectedClose
-		if at.Before(opts.AsOf) {
-			at = opts.AsOf
+		if r.deal {
+			g.deals = append(g.deals, r.fd)
 		}
-		if k := periodOf(at); k >= 0 {
-			g.cats[k].add(cat, d.Amount)
-		}
-		if cat == CategoryOmitted {
-			continue
-		}
-		v, err := crmkit.ToFloat(d.Amount)
-		if err != nil {
-			return nil, crmkit.Errorf("deal", idx, d.ID, "amount", crmkit.ErrInvalid, "%v", err)
-		}
-		key := instant{d.ExpectedClose.Unix(), d.ExpectedClose.Nanosecond()}
-		// A date with a monotonic clock reading may be measured
-		// differently by place; such dates are not shared.
-		plain := d.ExpectedClose == d.ExpectedClose.Round(0)
-		pl, ok := placements[key]
-		if !ok || !plain {
-			if len(slab) < H {
-				slab = make([]float64, 1024*H) // one allocation per 1024 dates
-			}
-			q := slab[:H:H]
-			slab = slab[H:]
-			opts.Slippage.place(d.ExpectedClose, opts.AsOf, cfg.bounds, q)
-			pl = placed{q: q, first: -1, last: -1}
-			for k, qk := range q {
-				if qk > 0 {
-					if pl.first < 0 {
-						pl.first = k
-					}
-					pl.last = k
-				}
-			}
-			if plain {
-				placements[key] = pl
-			}
-		}
-		if pl.first < 0 || p == 0 {
-			continue
-		}
-		g.deals = append(g.deals, pipeFDeal{amount: d.Amount, value: v, p: p, q: pl.q, first: pl.first, last: pl.last})
+		return nil
+	}
+	if err := rd.read(ctx, histories, merge); err != nil {
+		return nil, err
 	}
 	if err := pipeForecastGroups(ctx, cfg, opts, groups, out); err != nil {
 		return nil, err
