@@ -187,6 +187,11 @@ func pipeSimGroups(ctx context.Context, n, periods, draws int, seed uint64, work
 // pipeSummarizeDraws summarises Monte Carlo draws (reordered in place) with
 // the same quantile definition as pipeSummarizeAtoms: the smallest draw x
 // whose empirical CDF reaches α, i.e. the ⌈αN⌉-th smallest.
+//
+// The order statistics are found exactly without sorting: a histogram over
+// [min, max] (the bucket of a value is a non-decreasing function of it, so
+// buckets are ordered like their values) says which bucket holds each
+// wanted rank; only those buckets' draws are kept and selected among.
 func pipeSummarizeDraws(x []float64, target float64, hasTarget bool) pipeSummary {
 	var s pipeSummary
 	n := len(x)
@@ -195,27 +200,97 @@ func pipeSummarizeDraws(x []float64, target float64, hasTarget bool) pipeSummary
 	}
 	sum := 0.0
 	reach := 0
+	lo, hi := x[0], x[0]
 	for _, v := range x {
 		sum += v
 		if hasTarget && v >= target {
 			reach++
 		}
+		lo = min(lo, v)
+		hi = max(hi, v)
 	}
 	s.mean = sum / float64(n)
 	s.pReach = math.NaN()
 	if hasTarget {
 		s.pReach = float64(reach) / float64(n)
 	}
-	lo := 0
+	var ranks [len(pipeQuantileLevels)]int
 	for i, a := range pipeQuantileLevels {
 		k := int(math.Ceil(a*float64(n)-1e-9)) - 1
-		k = max(0, min(k, n-1))
-		// Levels rise, so each selection can start where the last ended.
+		ranks[i] = max(0, min(k, n-1))
+	}
+	if !(hi > lo) || math.IsInf(hi-lo, 0) {
+		if lo == hi {
+			for i := range s.q {
+				s.q[i] = lo
+			}
+			return s
+		}
+		pipeSelectRanks(x, ranks[:], &s) // NaN or an infinite range
+		return s
+	}
+	const buckets = 2048
+	scale := buckets / (hi - lo)
+	bucket := func(v float64) int { return min(int((v-lo)*scale), buckets-1) }
+	var count [buckets]int32
+	for _, v := range x {
+		count[bucket(v)]++
+	}
+	// For each rank: its bucket and how many draws lie in lower buckets.
+	var want [len(ranks)]int
+	var below [len(ranks)]int
+	cum, b := 0, 0
+	for i, k := range ranks {
+		for cum+int(count[b]) <= k {
+			cum += int(count[b])
+			b++
+		}
+		want[i], below[i] = b, cum
+	}
+	// Keep the draws of the wanted buckets, in bucket order by construction
+	// of the ranks below (draws of a lower bucket are smaller).
+	keep := func(bv int) bool {
+		for _, w := range want {
+			if bv == w {
+				return true
+			}
+		}
+		return false
+	}
+	m := 0
+	for _, v := range x {
+		if keep(bucket(v)) {
+			x[m] = v
+			m++
+		}
+	}
+	kept := x[:m]
+	// The rank of each wanted draw among the kept ones: its rank within
+	// its bucket plus the kept draws of lower wanted buckets.
+	var local [len(ranks)]int
+	for i := range ranks {
+		off := 0
+		for j, w := range want {
+			if w < want[i] && (j == 0 || want[j-1] != w) {
+				off += int(count[w])
+			}
+		}
+		local[i] = ranks[i] - below[i] + off
+	}
+	pipeSelectRanks(kept, local[:], &s)
+	return s
+}
+
+// pipeSelectRanks sets s.q[i] to the ranks[i]-th smallest of x (ranks
+// non-decreasing), reordering x.
+func pipeSelectRanks(x []float64, ranks []int, s *pipeSummary) {
+	lo := 0
+	for i, k := range ranks {
+		// Ranks rise, so each selection can start where the last ended.
 		pipeSelect(x[lo:], k-lo)
 		s.q[i] = x[k]
 		lo = k
 	}
-	return s
 }
 
 // pipeSelect reorders x so that x[k] is the value a full sort would put

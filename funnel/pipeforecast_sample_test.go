@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -294,6 +295,51 @@ func TestPipeSimGroupsDeterministic(t *testing.T) {
 	for _, c := range []struct{ workers, window int }{{2, 1}, {2, 3}, {5, 2}} {
 		if d := cmp.Diff(want, run(c.workers, c.window)); d != "" {
 			t.Errorf("workers %d window %d differ from 1/1:\n%s", c.workers, c.window, d)
+		}
+	}
+}
+
+func TestPipeSummarizeDrawsMatchesSort(t *testing.T) {
+	// The histogram selection must return exactly the order statistics a
+	// full sort gives, on shapes that stress it: ties, a point mass at 0,
+	// one huge outlier (all other draws in bucket 0), tiny and odd sizes.
+	r := rand.New(rand.NewPCG(4, 4))
+	shapes := []struct {
+		name string
+		gen  func(i int) float64
+	}{
+		{"uniform", func(int) float64 { return r.Float64() * 1e6 }},
+		{"ties", func(int) float64 { return float64(r.IntN(5)) * 1000 }},
+		{"mass at zero", func(int) float64 {
+			if r.IntN(10) < 7 {
+				return 0
+			}
+			return 1000 + r.Float64()*5e4
+		}},
+		{"outlier", func(i int) float64 {
+			if i == 0 {
+				return 1e12
+			}
+			return r.Float64()
+		}},
+		{"constant", func(int) float64 { return 42.5 }},
+		{"negative", func(int) float64 { return r.NormFloat64() * 100 }},
+	}
+	for _, sh := range shapes {
+		for _, n := range []int{1, 2, 7, 10, 999, 10000} {
+			x := make([]float64, n)
+			for i := range x {
+				x[i] = sh.gen(i)
+			}
+			sorted := slices.Clone(x)
+			slices.Sort(sorted)
+			got := pipeSummarizeDraws(slices.Clone(x), 0, false)
+			for i, a := range pipeQuantileLevels {
+				k := max(0, min(int(math.Ceil(a*float64(n)-1e-9))-1, n-1))
+				if got.q[i] != sorted[k] {
+					t.Errorf("%s n=%d α=%v: got %v, want %v (rank %d)", sh.name, n, a, got.q[i], sorted[k], k)
+				}
+			}
 		}
 	}
 }
