@@ -19,11 +19,12 @@ import (
 // indices plus one addition per won draw, instead of one comparison per
 // draw and outcome.
 
-// pipeBinomTab holds the tables pipeBinom needs for n ≤ pipeChunk:
-// lf[k] = ln k! and recip[k] = 1/k.
+// pipeBinomTab holds the sampler's tables for n ≤ pipeChunk: lf[k] = ln k!,
+// recip[k] = 1/k and Lemire's thresholds.
 type pipeBinomTab struct {
-	lf    [pipeChunk + 1]float64
-	recip [pipeChunk + 2]float64
+	lf     [pipeChunk + 1]float64
+	recip  [pipeChunk + 2]float64
+	lemire [pipeChunk + 1]uint16 // 2^16 mod s: Lemire's rejection threshold
 }
 
 // pipeBinomTable is computed once, on first use, and only read afterwards.
@@ -34,6 +35,9 @@ var pipeBinomTable = sync.OnceValue(func() *pipeBinomTab {
 	}
 	for k := 1; k < len(t.recip); k++ {
 		t.recip[k] = 1 / float64(k)
+	}
+	for s := 1; s < len(t.lemire); s++ {
+		t.lemire[s] = uint16((1 << 16) % s)
 	}
 	return t
 })
@@ -139,7 +143,7 @@ func pipeBinom(r *pipeRNG, t *pipeBinomTab, n int, b *pipeBinomP) int {
 // low band that would make some indices likelier than others is rejected,
 // so they are exactly uniform). The generator's state is kept in locals for
 // the loop.
-func pipeShuffleAdd(r *pipeRNG, perm *[pipeChunk]uint16, n, from, to int, row *[pipeChunk]float64, v float64) {
+func pipeShuffleAdd(r *pipeRNG, tab *pipeBinomTab, perm *[pipeChunk]uint16, n, from, to int, row *[pipeChunk]float64, v float64) {
 	s0, s1, s2, s3 := r.s0, r.s1, r.s2, r.s3
 	i := from
 	// Four lanes per random word. m&0xffff < s flags a value that may lie
@@ -161,7 +165,7 @@ func pipeShuffleAdd(r *pipeRNG, perm *[pipeChunk]uint16, n, from, to int, row *[
 		m3 := (w >> 48) * (s - 3)
 		if m0&0xffff < s || m1&0xffff < s-1 || m2&0xffff < s-2 || m3&0xffff < s-3 {
 			r.s0, r.s1, r.s2, r.s3 = s0, s1, s2, s3
-			pipeShuffleSlow(r, perm, n, i, i+4, w)
+			pipeShuffleSlow(r, tab, perm, n, i, i+4, w)
 			s0, s1, s2, s3 = r.s0, r.s1, r.s2, r.s3
 			if row != nil {
 				pipeAddLanes(row, perm[i:i+4], v)
@@ -193,6 +197,7 @@ func pipeShuffleAdd(r *pipeRNG, perm *[pipeChunk]uint16, n, from, to int, row *[
 		}
 	}
 	if i < to {
+		// The last one to three lanes, inline (most calls have them).
 		w := bits.RotateLeft64(s1*5, 7) * 9
 		t := s1 << 17
 		s2 ^= s0
@@ -202,27 +207,47 @@ func pipeShuffleAdd(r *pipeRNG, perm *[pipeChunk]uint16, n, from, to int, row *[
 		s2 ^= t
 		s3 = bits.RotateLeft64(s3, 45)
 		r.s0, r.s1, r.s2, r.s3 = s0, s1, s2, s3
-		pipeShuffleSlow(r, perm, n, i, to, w)
-		if row != nil {
-			pipeAddLanes(row, perm[i:to], v)
+		for ; i < to; i++ {
+			s := uint64(n - i)
+			m := (w & 0xffff) * s
+			w >>= 16
+			if m&0xffff < uint64(tab.lemire[s]) {
+				m = pipeRedraw16(r, s, uint64(tab.lemire[s]))
+			}
+			ii := i & (pipeChunk - 1)
+			j := (i + int(m>>16)) & (pipeChunk - 1)
+			l := perm[j]
+			perm[j] = perm[ii]
+			perm[ii] = l
+			if row != nil {
+				row[l&(pipeChunk-1)] += v
+			}
 		}
-	} else {
-		r.s0, r.s1, r.s2, r.s3 = s0, s1, s2, s3
+		return
+	}
+	r.s0, r.s1, r.s2, r.s3 = s0, s1, s2, s3
+}
+
+// pipeRedraw16 draws 16-bit values until one is outside Lemire's rejected
+// low band (below thresh = 2^16 mod s) and returns its product with s.
+func pipeRedraw16(r *pipeRNG, s, thresh uint64) uint64 {
+	for {
+		if m := (r.Uint64() & 0xffff) * s; m&0xffff >= thresh {
+			return m
+		}
 	}
 }
 
 // pipeShuffleSlow does the shuffle steps from..to−1 (at most four) with the
 // 16-bit values of w, drawing fresh values from r for those in the low band
 // that Lemire's method rejects.
-func pipeShuffleSlow(r *pipeRNG, perm *[pipeChunk]uint16, n, from, to int, w uint64) {
+func pipeShuffleSlow(r *pipeRNG, tab *pipeBinomTab, perm *[pipeChunk]uint16, n, from, to int, w uint64) {
 	for i := from; i < to; i++ {
 		s := uint64(n - i)
 		m := (w & 0xffff) * s
 		w >>= 16
-		if m&0xffff < s {
-			for thresh := (1 << 16) % s; m&0xffff < thresh; {
-				m = (r.Uint64() & 0xffff) * s
-			}
+		if m&0xffff < uint64(tab.lemire[s]) {
+			m = pipeRedraw16(r, s, uint64(tab.lemire[s]))
 		}
 		ii := i & (pipeChunk - 1)
 		j := (i + int(m>>16)) & (pipeChunk - 1)
@@ -303,7 +328,7 @@ func pipeRunChunk(r *pipeRNG, st *pipeChunkState, deals []pipeSimDeal, acc []flo
 			if c > 0 {
 				row = &tile[d.first+c-1]
 			}
-			pipeShuffleAdd(r, perm, n, pos, pos+k, row, d.value)
+			pipeShuffleAdd(r, t, perm, n, pos, pos+k, row, d.value)
 			pos += k
 		}
 		if big > 0 {

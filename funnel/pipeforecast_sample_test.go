@@ -138,7 +138,7 @@ func TestPipeShuffleUniform(t *testing.T) {
 	}
 	obs := make([]int, n*n)
 	for range draws {
-		pipeShuffleAdd(r, &perm, n, 0, 2, nil, 0)
+		pipeShuffleAdd(r, pipeBinomTable(), &perm, n, 0, 2, nil, 0)
 		a, b := perm[0], perm[1]
 		if a == b || a >= n || b >= n {
 			t.Fatalf("bad sample (%d, %d)", a, b)
