@@ -174,7 +174,8 @@ type pipeFGroup struct {
 // otherwise simulated with Options.Draws seeded draws; with the default 10
 // 000 draws a simulated quantile is within about ±0.01 in probability of the
 // exact one and the mean within 2–3 standard errors (SE = sd/100). Memory:
-// the open deals plus 3 × Periods × Draws float64.
+// the open deals plus 5 × Periods × Draws float64 (3 × when Periods × Draws
+// exceeds 2 000 000).
 func ForecastPipeline(ctx context.Context, pipelines []Pipeline, histories iter.Seq2[History, error], opts *ForecastOptions) (*PipelineForecast, error) {
 	cfg, err := pipeForecastConfig(pipelines, opts)
 	if err != nil {
@@ -576,7 +577,13 @@ func pipeForecastGroups(ctx context.Context, cfg *pipeFConfig, opts *ForecastOpt
 				team = append(team, t)
 			}
 		}
-		const window = 3
+		// Reps in flight: while one is summarised, the next ones are
+		// simulated. Above 2 million period-draws one buffer is kept, as
+		// before, to bound memory (the window does not change results).
+		window := 3
+		if H*N > 2_000_000 {
+			window = 1
+		}
 		bufs := make([][]float64, window)
 		for i := range bufs {
 			bufs[i] = make([]float64, H*N)
