@@ -17,7 +17,7 @@ import (
 // operations per won draw rather than per draw.
 //
 // Determinism: draws are cut into chunks of pipeChunk draws; chunk c of
-// group g uses its own stream (xoshiro256** seeded from PCG(seed, mix(g,
+// group g uses its own stream (wyrand seeded from PCG(seed, mix(g,
 // c))) and touches only its own draws, so the result does not depend on how
 // many workers run or in which order chunks finish.
 
@@ -335,30 +335,26 @@ func pipeSelect(x []float64, k int) {
 	}
 }
 
-// pipeRNG is xoshiro256** (Blackman and Vigna), the inner generator of a
-// chunk: about three times cheaper per word than PCG's 128-bit multiply,
-// which matters at a billion Bernoulli draws. Each chunk's state is seeded
-// from that chunk's PCG stream, so the seed in the options still fixes
-// every number.
-type pipeRNG struct{ s0, s1, s2, s3 uint64 }
+// pipeRNG is wyrand (Wang Yi's generator, the one Go's runtime used for
+// fastrand64): a Weyl sequence on one 64-bit word mixed by a 64×64→128-bit
+// multiply. It passes BigCrush and PractRand, needs a single register (which
+// the shuffle loop is short of) and costs one multiply per word. Each
+// chunk's state is seeded from that chunk's PCG stream, so the seed in the
+// options still fixes every number.
+type pipeRNG struct{ s uint64 }
+
+const (
+	pipeWyInc = 0xa0761d6478bd642f
+	pipeWyMix = 0xe7037ed1a0b428db
+)
 
 func pipeNewRNG(src *rand.PCG) *pipeRNG {
-	r := &pipeRNG{src.Uint64(), src.Uint64(), src.Uint64(), src.Uint64()}
-	if r.s0|r.s1|r.s2|r.s3 == 0 {
-		r.s0 = 1 // the all-zero state is the generator's one fixed point
-	}
-	return r
+	return &pipeRNG{src.Uint64()}
 }
 
 // Uint64 returns the next 64 random bits.
 func (r *pipeRNG) Uint64() uint64 {
-	out := bits.RotateLeft64(r.s1*5, 7) * 9
-	t := r.s1 << 17
-	r.s2 ^= r.s0
-	r.s3 ^= r.s1
-	r.s1 ^= r.s2
-	r.s0 ^= r.s3
-	r.s2 ^= t
-	r.s3 = bits.RotateLeft64(r.s3, 45)
-	return out
+	r.s += pipeWyInc
+	hi, lo := bits.Mul64(r.s, r.s^pipeWyMix)
+	return hi ^ lo
 }

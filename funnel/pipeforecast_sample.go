@@ -144,29 +144,24 @@ func pipeBinom(r *pipeRNG, t *pipeBinomTab, n int, b *pipeBinomP) int {
 // so they are exactly uniform). The generator's state is kept in locals for
 // the loop.
 func pipeShuffleAdd(r *pipeRNG, tab *pipeBinomTab, perm *[pipeChunk]uint16, n, from, to int, row *[pipeChunk]float64, v float64) {
-	s0, s1, s2, s3 := r.s0, r.s1, r.s2, r.s3
+	st := r.s
 	i := from
 	// Four lanes per random word. m&0xffff < s flags a value that may lie
 	// in the rejected low band; such groups (probability < 4·s/2^16) take
 	// the careful path below.
 	for ; i+4 <= to; i += 4 {
-		w := bits.RotateLeft64(s1*5, 7) * 9
-		t := s1 << 17
-		s2 ^= s0
-		s3 ^= s1
-		s1 ^= s2
-		s0 ^= s3
-		s2 ^= t
-		s3 = bits.RotateLeft64(s3, 45)
+		st += pipeWyInc
+		hi, lo := bits.Mul64(st, st^pipeWyMix)
+		w := hi ^ lo
 		s := uint64(n - i)
 		m0 := (w & 0xffff) * s
 		m1 := (w >> 16 & 0xffff) * (s - 1)
 		m2 := (w >> 32 & 0xffff) * (s - 2)
 		m3 := (w >> 48) * (s - 3)
 		if m0&0xffff < s || m1&0xffff < s-1 || m2&0xffff < s-2 || m3&0xffff < s-3 {
-			r.s0, r.s1, r.s2, r.s3 = s0, s1, s2, s3
+			r.s = st
 			pipeShuffleSlow(r, tab, perm, n, i, i+4, w)
-			s0, s1, s2, s3 = r.s0, r.s1, r.s2, r.s3
+			st = r.s
 			if row != nil {
 				pipeAddLanes(row, perm[i:i+4], v)
 			}
@@ -198,15 +193,10 @@ func pipeShuffleAdd(r *pipeRNG, tab *pipeBinomTab, perm *[pipeChunk]uint16, n, f
 	}
 	if i < to {
 		// The last one to three lanes, inline (most calls have them).
-		w := bits.RotateLeft64(s1*5, 7) * 9
-		t := s1 << 17
-		s2 ^= s0
-		s3 ^= s1
-		s1 ^= s2
-		s0 ^= s3
-		s2 ^= t
-		s3 = bits.RotateLeft64(s3, 45)
-		r.s0, r.s1, r.s2, r.s3 = s0, s1, s2, s3
+		st += pipeWyInc
+		hi, lo := bits.Mul64(st, st^pipeWyMix)
+		w := hi ^ lo
+		r.s = st
 		for ; i < to; i++ {
 			s := uint64(n - i)
 			m := (w & 0xffff) * s
@@ -225,7 +215,7 @@ func pipeShuffleAdd(r *pipeRNG, tab *pipeBinomTab, perm *[pipeChunk]uint16, n, f
 		}
 		return
 	}
-	r.s0, r.s1, r.s2, r.s3 = s0, s1, s2, s3
+	r.s = st
 }
 
 // pipeRedraw16 draws 16-bit values until one is outside Lemire's rejected
