@@ -145,10 +145,8 @@ type PeriodForecast struct {
 type pipeFDeal struct {
 	amount decimal.Decimal
 	value  float64
-	p      float64   // win probability
-	q      []float64 // share of the close in each period (sums ≤ 1); shared, read only
-	first  int       // q[first:last+1] holds every nonzero share
-	last   int
+	p      float64     // win probability
+	pl     *pipePlaced // its share of the close in each period; shared, read only
 }
 
 // pipeFGroup collects one rep's deals.
@@ -464,8 +462,8 @@ func pipeForecastGroups(ctx context.Context, cfg *pipeFConfig, opts *ForecastOpt
 		for _, g := range gs {
 			for _, d := range g.deals {
 				tot := 0.0
-				for k := d.first; k <= d.last; k++ {
-					if qk := d.q[k]; qk > 0 {
+				for k := d.pl.first; k <= d.pl.last; k++ {
+					if qk := d.pl.q[k]; qk > 0 {
 						count(&cells[k], d.value, d.value*d.p*qk)
 						tot += qk
 					}
@@ -498,8 +496,8 @@ func pipeForecastGroups(ctx context.Context, cfg *pipeFConfig, opts *ForecastOpt
 		for _, g := range gs {
 			for _, d := range g.deals {
 				tot := 0.0
-				for k := d.first; k <= d.last; k++ {
-					qk := d.q[k]
+				for k := d.pl.first; k <= d.pl.last; k++ {
+					qk := d.pl.q[k]
 					if c := &cells[k]; qk > 0 && c.keep {
 						c.amounts = append(c.amounts, d.amount)
 						c.values = append(c.values, d.value)
@@ -598,7 +596,7 @@ func pipeForecastGroups(ctx context.Context, cfg *pipeFConfig, opts *ForecastOpt
 			sl := &slabs[g%window] // group g−window is done: reuse its slab
 			need := 0
 			for _, d := range fg.deals {
-				need += d.last - d.first + 1
+				need += d.pl.last - d.pl.first + 1
 			}
 			if cap(sl.split) < need {
 				sl.split = make([]pipeBinomP, need)
@@ -607,10 +605,10 @@ func pipeForecastGroups(ctx context.Context, cfg *pipeFConfig, opts *ForecastOpt
 			var probs [120]float64
 			for _, d := range fg.deals {
 				pr := probs[:0]
-				for k := d.first; k <= d.last; k++ {
-					pr = append(pr, d.p*d.q[k])
+				for k := d.pl.first; k <= d.pl.last; k++ {
+					pr = append(pr, d.p*d.pl.q[k])
 				}
-				sd := pipeNewSimDeal(d.value, d.first, pr, split[len(split):])
+				sd := pipeNewSimDeal(d.value, d.pl.first, pr, split[len(split):])
 				split = split[:len(split)+len(sd.split)]
 				sim = append(sim, sd)
 			}

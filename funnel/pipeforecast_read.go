@@ -49,8 +49,9 @@ type pipeReader struct {
 // expected close date, so deals closing on the same date share one
 // (read-only) q slice.
 type pipeReadState struct {
-	placements map[pipeInstant]pipePlaced
+	placements map[pipeInstant]*pipePlaced
 	slab       []float64
+	placed     []pipePlaced
 }
 
 type pipeInstant struct {
@@ -58,6 +59,8 @@ type pipeInstant struct {
 	nsec int
 }
 
+// pipePlaced is where a deal's close falls: q[k] is the share of it in
+// period k, q[first:last+1] holds every nonzero share (first < 0: none).
 type pipePlaced struct {
 	q           []float64
 	first, last int
@@ -130,11 +133,11 @@ func (rd *pipeReader) record(st *pipeReadState, h *History, idx int, r *pipeReco
 		return
 	}
 	r.deal = true
-	r.fd = pipeFDeal{amount: d.Amount, value: v, p: p, q: pl.q, first: pl.first, last: pl.last}
+	r.fd = pipeFDeal{amount: d.Amount, value: v, p: p, pl: pl}
 }
 
 // place returns the placement of a deal expected to close at expected.
-func (st *pipeReadState) place(rd *pipeReader, expected time.Time) pipePlaced {
+func (st *pipeReadState) place(rd *pipeReader, expected time.Time) *pipePlaced {
 	H := rd.cfg.periods
 	key := pipeInstant{expected.Unix(), expected.Nanosecond()}
 	// A date with a monotonic clock reading may be measured differently
@@ -149,7 +152,12 @@ func (st *pipeReadState) place(rd *pipeReader, expected time.Time) pipePlaced {
 	q := st.slab[:H:H]
 	st.slab = st.slab[H:]
 	rd.opts.Slippage.place(expected, rd.opts.AsOf, rd.cfg.bounds, q)
-	pl := pipePlaced{q: q, first: -1, last: -1}
+	if len(st.placed) == 0 {
+		st.placed = make([]pipePlaced, 256)
+	}
+	pl := &st.placed[0]
+	st.placed = st.placed[1:]
+	*pl = pipePlaced{q: q, first: -1, last: -1}
 	for k, qk := range q {
 		if qk > 0 {
 			if pl.first < 0 {
@@ -192,7 +200,7 @@ func (rd *pipeReader) read(ctx context.Context, histories iter.Seq2[History, err
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			st := &pipeReadState{placements: map[pipeInstant]pipePlaced{}}
+			st := &pipeReadState{placements: map[pipeInstant]*pipePlaced{}}
 			for b := range work {
 				for i := range b.recs {
 					rd.record(st, &b.recs[i], b.idx+i, &b.outs[i])
