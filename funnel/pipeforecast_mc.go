@@ -203,11 +203,17 @@ func pipeSummarizeDraws(x []float64, target float64, hasTarget bool) pipeSummary
 	lo, hi := x[0], x[0]
 	for _, v := range x {
 		sum += v
-		if hasTarget && v >= target {
+		if v >= target {
 			reach++
 		}
-		lo = min(lo, v)
-		hi = max(hi, v)
+		// (Plain comparisons: draws are never NaN, and the builtins'
+		// NaN and signed-zero handling costs here.)
+		if v < lo {
+			lo = v
+		}
+		if v > hi {
+			hi = v
+		}
 	}
 	s.mean = sum / float64(n)
 	s.pReach = math.NaN()
@@ -219,8 +225,8 @@ func pipeSummarizeDraws(x []float64, target float64, hasTarget bool) pipeSummary
 		k := int(math.Ceil(a*float64(n)-1e-9)) - 1
 		ranks[i] = max(0, min(k, n-1))
 	}
-	if !(hi > lo) || math.IsInf(hi-lo, 0) {
-		if lo == hi {
+	if math.IsNaN(sum) || !(hi > lo) || math.IsInf(hi-lo, 0) {
+		if lo == hi && !math.IsNaN(sum) {
 			for i := range s.q {
 				s.q[i] = lo
 			}
@@ -249,17 +255,13 @@ func pipeSummarizeDraws(x []float64, target float64, hasTarget bool) pipeSummary
 	}
 	// Keep the draws of the wanted buckets, in bucket order by construction
 	// of the ranks below (draws of a lower bucket are smaller).
-	keep := func(bv int) bool {
-		for _, w := range want {
-			if bv == w {
-				return true
-			}
-		}
-		return false
+	var wanted [buckets]bool
+	for _, w := range want {
+		wanted[w] = true
 	}
 	m := 0
 	for _, v := range x {
-		if keep(bucket(v)) {
+		if wanted[bucket(v)] {
 			x[m] = v
 			m++
 		}

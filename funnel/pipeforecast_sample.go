@@ -263,11 +263,11 @@ func pipeAddLanes(row *[pipeChunk]float64, lanes []uint16, v float64) {
 // pipeChunkState is one chunk's scratch: the lane permutation that the
 // shuffles advance (it starts as the identity at the start of each chunk,
 // so a chunk's draws depend only on its own stream), the outcome counts,
-// and the chunk's sums (periods rows of pipeChunk draws), copied into acc at
-// the end.
+// and the rows the chunk's sums go to (a scratch tile for a partial chunk).
 type pipeChunkState struct {
 	perm   [pipeChunk]uint16
 	counts []int
+	rows   []*[pipeChunk]float64
 	tile   [][pipeChunk]float64
 }
 
@@ -279,11 +279,28 @@ func pipeRunChunk(r *pipeRNG, st *pipeChunkState, deals []pipeSimDeal, acc []flo
 	for i := range n {
 		perm[i] = uint16(i)
 	}
-	if len(st.tile) < periods {
-		st.tile = make([][pipeChunk]float64, periods)
+	// Rows of the chunk's sums: acc's own rows when the chunk is full (each
+	// is pipeChunk values), else a scratch tile copied out at the end.
+	if cap(st.rows) < periods {
+		st.rows = make([]*[pipeChunk]float64, periods)
 	}
-	tile := st.tile[:periods]
-	clear(tile)
+	rows := st.rows[:periods]
+	full := n == pipeChunk
+	if full {
+		for k := range rows {
+			row := (*[pipeChunk]float64)(acc[k*draws+lo : k*draws+lo+pipeChunk])
+			clear(row[:])
+			rows[k] = row
+		}
+	} else {
+		if len(st.tile) < periods {
+			st.tile = make([][pipeChunk]float64, periods)
+		}
+		clear(st.tile[:periods])
+		for k := range rows {
+			rows[k] = &st.tile[k]
+		}
+	}
 	for di := range deals {
 		d := &deals[di]
 		L := len(d.split)
@@ -316,16 +333,18 @@ func pipeRunChunk(r *pipeRNG, st *pipeChunkState, deals []pipeSimDeal, acc []flo
 			}
 			var row *[pipeChunk]float64 // lost: nothing to add
 			if c > 0 {
-				row = &tile[d.first+c-1]
+				row = rows[d.first+c-1]
 			}
 			pipeShuffleAdd(r, t, perm, n, pos, pos+k, row, d.value)
 			pos += k
 		}
 		if big > 0 {
-			pipeAddLanes(&tile[d.first+big-1], perm[pos:n], d.value)
+			pipeAddLanes(rows[d.first+big-1], perm[pos:n], d.value)
 		}
 	}
-	for k := range periods {
-		copy(acc[k*draws+lo:k*draws+lo+n], tile[k][:n])
+	if !full {
+		for k := range periods {
+			copy(acc[k*draws+lo:k*draws+lo+n], st.tile[k][:n])
+		}
 	}
 }
