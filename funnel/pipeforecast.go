@@ -533,32 +533,51 @@ func pipeForecastGroups(ctx context.Context, cfg *pipeFConfig, opts *ForecastOpt
 		}
 		return pd, nil
 	}
-	var all []*pipePending
-	var byTeam [][]*pipePending // per team: team pending, then its reps
 	total, err := build("total", "", "", reps)
 	if err != nil {
 		return err
 	}
-	for i := 0; i < len(reps); {
-		j := i
-		for j < len(reps) && reps[j].team == reps[i].team {
-			j++
+	// Teams: reps[teamStart[t]:teamStart[t+1]] (reps are sorted by team).
+	var teamStart []int
+	teamOf := make([]int, len(reps))
+	for i := range reps {
+		if i == 0 || reps[i].team != reps[i-1].team {
+			teamStart = append(teamStart, i)
 		}
-		tp, err := build("team", reps[i].team, "", reps[i:j])
-		if err != nil {
-			return err
+		teamOf[i] = len(teamStart) - 1
+	}
+	teamStart = append(teamStart, len(reps))
+	repPend := make([]*pipePending, len(reps))
+	teamPend := make([]*pipePending, len(teamStart)-1)
+	buildRep := func(i int) (err error) {
+		if repPend[i] == nil {
+			g := reps[i]
+			repPend[i], err = build("rep", g.team, g.rep, []*pipeFGroup{g})
 		}
-		list := []*pipePending{tp}
-		for _, g := range reps[i:j] {
-			rp, err := build("rep", g.team, g.rep, []*pipeFGroup{g})
-			if err != nil {
+		return err
+	}
+	buildTeam := func(t int) (err error) {
+		if teamPend[t] == nil {
+			lo, hi := teamStart[t], teamStart[t+1]
+			teamPend[t], err = build("team", reps[lo].team, "", reps[lo:hi])
+		}
+		return err
+	}
+	// When the total needs simulating, so do its reps: their cells are then
+	// built while the simulation runs (in done below); otherwise (or for
+	// MethodExact, which must report a group it cannot do) all first.
+	lazy := needMC && opts.Method != MethodExact
+	if !lazy {
+		for t := range teamPend {
+			if err := buildTeam(t); err != nil {
 				return err
 			}
-			list = append(list, rp)
+			for i := teamStart[t]; i < teamStart[t+1]; i++ {
+				if err := buildRep(i); err != nil {
+					return err
+				}
+			}
 		}
-		byTeam = append(byTeam, list)
-		all = append(all, list...)
-		i = j
 	}
 	// Simulate rep by rep; team and total draws are sums of their reps',
 	// added in a fixed order. Reps are finished (summarised and added to
@@ -567,14 +586,6 @@ func pipeForecastGroups(ctx context.Context, cfg *pipeFConfig, opts *ForecastOpt
 	if needMC {
 		teamAcc, totAcc = make([]float64, H*N), make([]float64, H*N)
 		scratch = make([]float64, N)
-		var order []*pipePending // reps in simulation order
-		var team []int           // index in byTeam of order[i]
-		for t, list := range byTeam {
-			for _, rp := range list[1:] {
-				order = append(order, rp)
-				team = append(team, t)
-			}
-		}
 		// Reps in flight: while one is summarised, the next ones are
 		// simulated. Above 2 million period-draws one buffer is kept, as
 		// before, to bound memory (the window does not change results).
@@ -592,7 +603,7 @@ func pipeForecastGroups(ctx context.Context, cfg *pipeFConfig, opts *ForecastOpt
 		}
 		slabs := make([]slab, window)
 		deals := func(g int) []pipeSimDeal {
-			fg := order[g].gs[0]
+			fg := reps[g]
 			sl := &slabs[g%window] // group g−window is done: reuse its slab
 			need := 0
 			for _, d := range fg.deals {
@@ -634,29 +645,42 @@ func pipeForecastGroups(ctx context.Context, cfg *pipeFConfig, opts *ForecastOpt
 			sl.deals, sl.sorted = sim, sorted
 			return sorted
 		}
+		var lazyErr error // (building can fail only for MethodExact, never lazy)
 		done := func(g int, acc []float64) {
-			pipeFinish(cfg, order[g], acc, scratch)
+			if err := buildRep(g); err != nil && lazyErr == nil {
+				lazyErr = err
+			}
+			pipeFinish(cfg, repPend[g], acc, scratch)
 			pipeAddInto(teamAcc, acc)
-			if t := team[g]; g == len(order)-1 || team[g+1] != t {
-				pipeFinish(cfg, byTeam[t][0], teamAcc, scratch)
+			if t := teamOf[g]; g == teamStart[t+1]-1 {
+				if err := buildTeam(t); err != nil && lazyErr == nil {
+					lazyErr = err
+				}
+				pipeFinish(cfg, teamPend[t], teamAcc, scratch)
 				pipeAddInto(totAcc, teamAcc)
 				clear(teamAcc)
 			}
 		}
-		if err := pipeSimGroups(ctx, len(order), H, N, opts.Seed, cfg.workers, window, deals, func(i int) []float64 { return bufs[i] }, done); err != nil {
+		if err := pipeSimGroups(ctx, len(reps), H, N, opts.Seed, cfg.workers, window, deals, func(i int) []float64 { return bufs[i] }, done); err != nil {
 			return err
+		}
+		if lazyErr != nil {
+			return lazyErr
 		}
 	}
 	pipeFinish(cfg, total, totAcc, scratch)
-	for _, pd := range all {
-		if !needMC {
-			pipeFinish(cfg, pd, nil, nil)
-		}
-		switch pd.gf.Level {
-		case "team":
-			out.Teams = append(out.Teams, *pd.gf)
-		case "rep":
-			out.Reps = append(out.Reps, *pd.gf)
+	for t := range teamPend {
+		list := append([]*pipePending{teamPend[t]}, repPend[teamStart[t]:teamStart[t+1]]...)
+		for _, pd := range list {
+			if !needMC {
+				pipeFinish(cfg, pd, nil, nil)
+			}
+			switch pd.gf.Level {
+			case "team":
+				out.Teams = append(out.Teams, *pd.gf)
+			case "rep":
+				out.Reps = append(out.Reps, *pd.gf)
+			}
 		}
 	}
 	out.Total = *total.gf
