@@ -155,6 +155,7 @@ type pipeFGroup struct {
 	deals     []pipeFDeal
 	closed    []decimal.Decimal // per period
 	cats      []CategoryAmounts // per period
+	sums      []pipeCatSums     // per period, while reading
 }
 
 // ForecastPipeline forecasts the won amount per future period for the
@@ -193,7 +194,7 @@ func ForecastPipeline(ctx context.Context, pipelines []Pipeline, histories iter.
 	group := func(rep string) *pipeFGroup {
 		g := groups[rep]
 		if g == nil {
-			g = &pipeFGroup{team: opts.Teams[rep], rep: rep, closed: make([]decimal.Decimal, H), cats: make([]CategoryAmounts, H)}
+			g = &pipeFGroup{team: opts.Teams[rep], rep: rep, closed: make([]decimal.Decimal, H), cats: make([]CategoryAmounts, H), sums: make([]pipeCatSums, H)}
 			groups[rep] = g
 		}
 		return g
@@ -225,11 +226,14 @@ func ForecastPipeline(ctx context.Context, pipelines []Pipeline, histories iter.
 			out.UnplacedAmount = out.UnplacedAmount.Add(r.amount)
 			return nil
 		case r.k < 0:
-		case !r.open && r.won:
-			g.closed[r.k] = g.closed[r.k].Add(r.amount)
-			g.cats[r.k].add(r.cat, r.amount)
 		default:
-			g.cats[r.k].add(r.cat, r.amount)
+			s := &g.sums[r.k]
+			if !r.open && r.won {
+				s[5].add(r.amount)
+			}
+			if c := pipeCatIndex(r.cat); c >= 0 {
+				s[c].add(r.amount)
+			}
 		}
 		if r.deal {
 			g.deals = append(g.deals, r.fd)
@@ -238,6 +242,12 @@ func ForecastPipeline(ctx context.Context, pipelines []Pipeline, histories iter.
 	}
 	if err := rd.read(ctx, histories, merge); err != nil {
 		return nil, err
+	}
+	for _, g := range groups {
+		for k := range g.sums {
+			g.cats[k], g.closed[k] = g.sums[k].amounts()
+		}
+		g.sums = nil
 	}
 	if err := pipeForecastGroups(ctx, cfg, opts, groups, out); err != nil {
 		return nil, err

@@ -268,3 +268,61 @@ func (rd *pipeReader) read(ctx context.Context, histories iter.Seq2[History, err
 	}
 	return readErr
 }
+
+// pipeDecSum sums amounts exactly: in an int64 of coefficients while the
+// amounts share one exponent and are small (15 digits), in a decimal
+// otherwise. Its value equals chained decimal.Add from zero, with the same
+// exponent, without a big.Int allocation per addition.
+type pipeDecSum struct {
+	i   int64 // Σ coefficients at exponent e
+	e   int32
+	set bool
+	d   decimal.Decimal // the rest
+}
+
+func (s *pipeDecSum) add(a decimal.Decimal) {
+	if a.NumDigits() <= 15 {
+		c, e := a.CoefficientInt64(), a.Exponent()
+		switch {
+		case !s.set:
+			s.i, s.e, s.set = c, e, true
+			return
+		case e == s.e && s.i < 1<<62 && s.i > -(1<<62):
+			s.i += c // |c| < 1e15: no overflow
+			return
+		}
+	}
+	s.d = s.d.Add(a)
+}
+
+func (s *pipeDecSum) value() decimal.Decimal {
+	if !s.set {
+		return s.d
+	}
+	return s.d.Add(decimal.New(s.i, s.e))
+}
+
+// pipeCatSums are one group's sums in one period: by forecast category
+// (pipeCatIndex) and, last, the amount won.
+type pipeCatSums [6]pipeDecSum
+
+func pipeCatIndex(c Category) int {
+	switch c {
+	case CategoryPipeline:
+		return 0
+	case CategoryBestCase:
+		return 1
+	case CategoryCommit:
+		return 2
+	case CategoryClosed:
+		return 3
+	case CategoryOmitted:
+		return 4
+	}
+	return -1
+}
+
+// amounts returns the category amounts (before rollup) and the amount won.
+func (s *pipeCatSums) amounts() (CategoryAmounts, decimal.Decimal) {
+	return CategoryAmounts{Pipeline: s[0].value(), BestCase: s[1].value(), Commit: s[2].value(), Closed: s[3].value(), Omitted: s[4].value()}, s[5].value()
+}

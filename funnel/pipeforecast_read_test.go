@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/crmkit/crmkit"
+	"github.com/shopspring/decimal"
 )
 
 // pipeStreamWithError yields hist and, at index at (if in range), an error
@@ -77,5 +78,42 @@ func TestForecastReadCancel(t *testing.T) {
 	_, err := ForecastPipeline(ctx, []Pipeline{pipeGenPipeline}, crmkit.Stream(pipeOpenDeals(2, 3000, 3, true)), &ForecastOptions{AsOf: pipeFAsOf})
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled context: error %v, want context.Canceled", err)
+	}
+}
+
+func TestPipeDecSum(t *testing.T) {
+	// The fast sum must equal chained decimal.Add from zero, value and
+	// exponent (so amounts print the same), on mixed exponents, values too
+	// large for the int64 path and sums that would overflow it.
+	d := decimal.RequireFromString
+	big := d("123456789012345678901234.5")
+	tests := []struct {
+		name, reason string
+		in           []decimal.Decimal
+	}{
+		{"empty", "no amounts: zero", nil},
+		{"cents", "one exponent, the fast path", []decimal.Decimal{d("1.50"), d("2.25"), d("0.01")}},
+		{"mixed", "exponents differ: decimal fallback for the odd ones", []decimal.Decimal{d("1.5"), d("2.25"), d("7"), d("0.001")}},
+		{"huge", "a coefficient beyond 15 digits", []decimal.Decimal{d("1.00"), big, d("2.00")}},
+		{"many", "a sum that would pass 2^62 in coefficients", func() []decimal.Decimal {
+			var out []decimal.Decimal
+			for range 10000 {
+				out = append(out, d("999999999999.999"))
+			}
+			return out
+		}()},
+		{"integers", "exponent 0", []decimal.Decimal{decimal.NewFromInt(3), decimal.NewFromInt(4)}},
+	}
+	for _, tt := range tests {
+		var s pipeDecSum
+		want := decimal.Decimal{}
+		for _, a := range tt.in {
+			s.add(a)
+			want = want.Add(a)
+		}
+		got := s.value()
+		if !got.Equal(want) || got.Exponent() != want.Exponent() {
+			t.Errorf("%s: %s: got %s (exp %d), want %s (exp %d)", tt.name, tt.reason, got, got.Exponent(), want, want.Exponent())
+		}
 	}
 }
