@@ -69,7 +69,9 @@ type ForecastOptions struct {
 	// Seed seeds the simulation (PCG); the same input and seed give the
 	// same result, whatever Workers is.
 	Seed uint64 `json:"seed,omitempty"`
-	// Workers bounds the goroutines of the simulation; default 2.
+	// Workers bounds the goroutines that work out records and simulate
+	// draws (one more merges records, one more feeds the simulation);
+	// default 2.
 	Workers int `json:"workers,omitempty"`
 	// Method: see [ForecastMethod].
 	Method ForecastMethod `json:"method,omitempty"`
