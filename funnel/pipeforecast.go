@@ -267,14 +267,6 @@ func pipeIndexErr(err error, idx int) error {
 	return err
 }
 
-func pipeSum64(x []float64) float64 {
-	s := 0.0
-	for _, v := range x {
-		s += v
-	}
-	return s
-}
-
 type pipeFConfig struct {
 	period  Period
 	periods int

@@ -125,14 +125,6 @@ func TestPipeLattice(t *testing.T) {
 	}
 }
 
-func pipePopcount(x uint64) int {
-	n := 0
-	for ; x != 0; x &= x - 1 {
-		n++
-	}
-	return n
-}
-
 // pipeTestCase builds n deals with random probabilities and amounts on a
 // lattice of 1000, each won in period 0 only.
 func pipeTestCase(seed uint64, n int) (a, p []float64, units []int64) {
