@@ -71,7 +71,11 @@ type ForecastOptions struct {
 	Seed uint64 `json:"seed,omitempty"`
 	// Workers bounds the goroutines that work out records and simulate
 	// draws (one more merges records, one more feeds the simulation);
-	// default 2.
+	// default 2. With more than one, records are read ahead in batches
+	// (at most 256 × (2·Workers+2)) and worked out concurrently, so the
+	// stream must not reuse a yielded record's slices or maps for later
+	// records ([crmkit.Stream] does not); Workers 1 reads strictly one
+	// record at a time. Results do not depend on Workers.
 	Workers int `json:"workers,omitempty"`
 	// Method: see [ForecastMethod].
 	Method ForecastMethod `json:"method,omitempty"`

@@ -188,6 +188,31 @@ type pipeBatch struct {
 // or ctx's (checked every 1024 records).
 func (rd *pipeReader) read(ctx context.Context, histories iter.Seq2[History, error], merge func(*pipeRecord) error) error {
 	workers := rd.cfg.workers
+	if workers == 1 {
+		// One record at a time, nothing read ahead: for streams that reuse
+		// a record's slices or maps once it has been yielded.
+		st := &pipeReadState{placements: map[pipeInstant]*pipePlaced{}}
+		var h History // reused: pipePrepare takes its address
+		var r pipeRecord
+		idx := -1
+		for rec, err := range histories {
+			idx++
+			if err != nil {
+				return err
+			}
+			if idx&1023 == 0 {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+			}
+			h = rec
+			rd.record(st, &h, idx, &r)
+			if err := merge(&r); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 	nBuf := 2*workers + 2
 	free := make(chan *pipeBatch, nBuf)
 	for range nBuf {

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/crmkit/crmkit"
+	"github.com/google/go-cmp/cmp"
 	"github.com/shopspring/decimal"
 )
 
@@ -115,5 +116,34 @@ func TestPipeDecSum(t *testing.T) {
 		if !got.Equal(want) || got.Exponent() != want.Exponent() {
 			t.Errorf("%s: %s: got %s (exp %d), want %s (exp %d)", tt.name, tt.reason, got, got.Exponent(), want, want.Exponent())
 		}
+	}
+}
+
+func TestForecastWorkersOneReadsNoAhead(t *testing.T) {
+	// A stream that reuses one buffer for every record's stage changes (as
+	// a database cursor might) is read correctly with Workers 1: each
+	// record is worked out before the next is pulled.
+	hist := pipeOpenDeals(12, 3000, 6, true)
+	reusing := func(yield func(History, error) bool) {
+		buf := make([]StageChange, 0, 8)
+		for _, h := range hist {
+			buf = append(buf[:0], h.Changes...)
+			h.Changes = buf
+			if !yield(h, nil) {
+				return
+			}
+		}
+	}
+	opts := &ForecastOptions{AsOf: pipeFAsOf, Teams: pipeTeams, Workers: 1, Draws: 2000, Seed: 3}
+	want, err := ForecastPipeline(context.Background(), []Pipeline{pipeGenPipeline}, crmkit.Stream(hist), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := ForecastPipeline(context.Background(), []Pipeline{pipeGenPipeline}, reusing, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("reusing stream with Workers 1 (-slice +reusing):\n%s", d)
 	}
 }
