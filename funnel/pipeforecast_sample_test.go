@@ -2,6 +2,7 @@ package funnel
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -341,5 +342,34 @@ func TestPipeSummarizeDrawsMatchesSort(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+func TestPipeSimGroupsCancelMidway(t *testing.T) {
+	// Cancelling while groups are simulated stops the pipeline with the
+	// context's error; no group is handed back twice or out of order.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	deals := []pipeSimDeal{pipeNewSimDeal(1, 0, []float64{0.5}, nil)}
+	const n, periods, draws = 50, 1, 4 * pipeChunk
+	bufs := [][]float64{make([]float64, draws), make([]float64, draws)}
+	next := 0
+	err := pipeSimGroups(ctx, n, periods, draws, 1, 2, 2,
+		func(int) []pipeSimDeal { return deals },
+		func(i int) []float64 { return bufs[i] },
+		func(g int, _ []float64) {
+			if g != next {
+				t.Errorf("group %d handed back, want %d", g, next)
+			}
+			next++
+			if g == 2 {
+				cancel()
+			}
+		})
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("error %v, want context.Canceled", err)
+	}
+	if next >= n {
+		t.Errorf("all %d groups finished despite the cancel after group 2", n)
 	}
 }
