@@ -71,7 +71,7 @@ func pipeNewBinomP(p float64) pipeBinomP {
 	return b
 }
 
-// modeProb returns the mode and its probability for n trials.
+// modeProb returns the probability of the mode, ⌊(n+1)p⌋, for n trials.
 func (b *pipeBinomP) modeProb(t *pipeBinomTab, n int) float64 {
 	m := min(int(float64(n+1)*b.p), n)
 	return math.Exp(t.lf[n] - t.lf[m] - t.lf[n-m] + float64(m)*b.lp + float64(n-m)*b.lq)
