@@ -83,11 +83,11 @@ func pipeSimGroup(ctx context.Context, deals []pipeSimDeal, acc []float64, perio
 // workers goroutines, and calls done(g, acc) for each group in order, on the
 // calling goroutine, while later groups are being simulated. deals(g) builds
 // group g's deals (called in order on one goroutine, ahead of the
-// simulation); buf(i) returns the i-th of window accumulation buffers
-// (periods × draws each), reused round robin: a buffer is handed to a new
-// group only after done returned for the group before. Group g's draws are
-// seeded with group index g. It returns ctx.Err() if ctx ends first; no
-// goroutine outlives the call.
+// simulation, and only once done(g−window) has returned, so state kept per
+// g mod window can be reused); buf(i) returns the i-th of window
+// accumulation buffers (periods × draws each), which circulate among the
+// groups in flight. Group g's draws are seeded with group index g. It
+// returns ctx.Err() if ctx ends first; no goroutine outlives the call.
 func pipeSimGroups(ctx context.Context, n, periods, draws int, seed uint64, workers, window int, deals func(g int) []pipeSimDeal, buf func(i int) []float64, done func(g int, acc []float64)) error {
 	if n == 0 {
 		return nil
