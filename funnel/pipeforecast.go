@@ -607,29 +607,28 @@ func pipeForecastGroups(ctx context.Context, cfg *pipeFConfig, opts *ForecastOpt
 		}
 		type slab struct {
 			deals, sorted []pipeSimDeal
-			split         []pipeBinomP
 		}
 		slabs := make([]slab, window)
+		// The split of a won draw over periods depends only on the
+		// placement, which deals closing on the same date share: prepared
+		// once per placement (on the one goroutine that calls deals).
+		splits := map[*pipePlaced][]pipeBinomP{}
 		deals := func(g int) []pipeSimDeal {
 			fg := reps[g]
 			sl := &slabs[g%window] // group g−window is done: reuse its slab
-			need := 0
+			sim := sl.deals[:0]
 			for _, d := range fg.deals {
-				need += d.pl.last - d.pl.first + 1
-			}
-			if cap(sl.split) < need {
-				sl.split = make([]pipeBinomP, need)
-			}
-			sim, split := sl.deals[:0], sl.split[:0]
-			var probs [120]float64
-			for _, d := range fg.deals {
-				pr := probs[:0]
-				for k := d.pl.first; k <= d.pl.last; k++ {
-					pr = append(pr, d.p*d.pl.q[k])
+				pl := d.pl
+				split, ok := splits[pl]
+				if !ok {
+					split = pipeSplit(pl.q[pl.first : pl.last+1])
+					splits[pl] = split
 				}
-				sd := pipeNewSimDeal(d.value, d.pl.first, pr, split[len(split):])
-				split = split[:len(split)+len(sd.split)]
-				sim = append(sim, sd)
+				won := 0.0
+				for k := pl.first; k <= pl.last; k++ {
+					won += d.p * pl.q[k]
+				}
+				sim = append(sim, pipeSimDeal{value: d.value, first: pl.first, won: pipeNewBinomP(won), split: split})
 			}
 			// Deals that close in the same periods run one after the
 			// other, so the rows they add to stay in the L1 cache: a

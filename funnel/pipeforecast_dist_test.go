@@ -141,7 +141,7 @@ func pipeTestCase(seed uint64, n int) (a, p []float64, units []int64) {
 func pipeSimOnePeriod(t testing.TB, a, p []float64, draws int, seed uint64, workers int) []float64 {
 	deals := make([]pipeSimDeal, len(a))
 	for i := range a {
-		deals[i] = pipeNewSimDeal(a[i], 0, []float64{p[i]}, nil)
+		deals[i] = pipeNewSimDeal(a[i], 0, []float64{p[i]})
 	}
 	acc := make([]float64, draws)
 	if err := pipeSimGroup(context.Background(), deals, acc, 1, draws, seed, 0, workers); err != nil {
@@ -231,7 +231,7 @@ func TestPipeSimDeterministic(t *testing.T) {
 func TestPipeSimPeriods(t *testing.T) {
 	// A deal won with p=0.8 spread over periods 1..3 as 0.2/0.5/0.3 must land
 	// 0.16/0.40/0.24 of its draws in each period, never two at once.
-	d := pipeNewSimDeal(1, 1, []float64{0.16, 0.40, 0.24}, nil)
+	d := pipeNewSimDeal(1, 1, []float64{0.16, 0.40, 0.24})
 	const draws = 40000
 	acc := make([]float64, 5*draws)
 	if err := pipeSimGroup(context.Background(), []pipeSimDeal{d}, acc, 5, draws, 1, 0, 2); err != nil {
@@ -259,7 +259,7 @@ func TestPipeSimPeriods(t *testing.T) {
 func TestPipeSimCancel(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	d := pipeNewSimDeal(1, 0, []float64{0.5}, nil)
+	d := pipeNewSimDeal(1, 0, []float64{0.5})
 	acc := make([]float64, 4096)
 	if err := pipeSimGroup(ctx, []pipeSimDeal{d}, acc, 1, 4096, 1, 0, 2); err == nil {
 		t.Error("cancelled context must stop the simulation with its error")
@@ -289,7 +289,7 @@ func BenchmarkPipeSim100k(b *testing.B) {
 				if mode == "noslip" {
 					probs = []float64{p}
 				}
-				deals[i] = pipeNewSimDeal(float64(1000+r.IntN(50000)), i*10/len(deals), probs, nil)
+				deals[i] = pipeNewSimDeal(float64(1000+r.IntN(50000)), i*10/len(deals), probs)
 			}
 			const draws, periods = 10000, 12
 			acc := make([]float64, draws*periods)

@@ -40,24 +40,33 @@ type pipeSimDeal struct {
 }
 
 // pipeNewSimDeal builds a deal from its unconditional probabilities of being
-// won in periods first, first+1, … (their sum is at most 1). slab, if it
-// has the capacity, holds split.
-func pipeNewSimDeal(value float64, first int, probs []float64, slab []pipeBinomP) pipeSimDeal {
-	tot := 0.0
+// won in periods first, first+1, … (their sum is at most 1).
+func pipeNewSimDeal(value float64, first int, probs []float64) pipeSimDeal {
+	won := 0.0
 	for _, pk := range probs {
-		tot += pk
+		won += pk
 	}
-	sd := pipeSimDeal{value: value, first: first, won: pipeNewBinomP(tot), split: slab[:0]}
-	rem := tot
-	for j, pk := range probs {
+	return pipeSimDeal{value: value, first: first, won: pipeNewBinomP(won), split: pipeSplit(probs)}
+}
+
+// pipeSplit prepares the sequential split of a won draw over periods with
+// relative weights w (any positive scale): split[j] = w[j] / Σ_{t≥j} w[t],
+// the last 1.
+func pipeSplit(w []float64) []pipeBinomP {
+	rem := 0.0
+	for _, x := range w {
+		rem += x
+	}
+	split := make([]pipeBinomP, len(w))
+	for j, x := range w {
 		c := 1.0
-		if j < len(probs)-1 && rem > 0 {
-			c = min(pk/rem, 1)
+		if j < len(w)-1 && rem > 0 {
+			c = min(x/rem, 1)
 		}
-		sd.split = append(sd.split, pipeNewBinomP(c))
-		rem -= pk
+		split[j] = pipeNewBinomP(c)
+		rem -= x
 	}
-	return sd
+	return split
 }
 
 // pipeSeed mixes the user seed with a group and chunk index into the second

@@ -185,7 +185,7 @@ func TestPipeRunChunkJoint(t *testing.T) {
 	sim := make([]pipeSimDeal, len(deals))
 	cat := make([][]float64, len(deals)) // lost, period 0, period 1
 	for i, d := range deals {
-		sim[i] = pipeNewSimDeal(d.value, 0, d.probs, nil)
+		sim[i] = pipeNewSimDeal(d.value, 0, d.probs)
 		cat[i] = []float64{1 - d.probs[0] - d.probs[1], d.probs[0], d.probs[1]}
 	}
 	const lanes, periods, chunks = 3, 2, 30000
@@ -239,9 +239,9 @@ func TestPipeSimEdges(t *testing.T) {
 	for _, draws := range []int{1, 3, pipeChunk - 1, pipeChunk + 1} {
 		t.Run(fmt.Sprint(draws), func(t *testing.T) {
 			deals := []pipeSimDeal{
-				pipeNewSimDeal(1, 0, []float64{1}, nil),          // always won in period 0
-				pipeNewSimDeal(10, 1, []float64{0}, nil),         // never won
-				pipeNewSimDeal(100, 1, []float64{0.5, 0.5}, nil), // always won, period 1 or 2
+				pipeNewSimDeal(1, 0, []float64{1}),          // always won in period 0
+				pipeNewSimDeal(10, 1, []float64{0}),         // never won
+				pipeNewSimDeal(100, 1, []float64{0.5, 0.5}), // always won, period 1 or 2
 			}
 			acc := make([]float64, 3*draws)
 			if err := pipeSimGroup(context.Background(), deals, acc, 3, draws, 7, 0, 2); err != nil {
@@ -268,7 +268,7 @@ func TestPipeSimGroupsDeterministic(t *testing.T) {
 	for g := range groups {
 		for range 1 + r.IntN(40) {
 			p := r.Float64()
-			groups[g] = append(groups[g], pipeNewSimDeal(float64(1+r.IntN(100)), r.IntN(3), []float64{p * 0.3, p * 0.7}, nil))
+			groups[g] = append(groups[g], pipeNewSimDeal(float64(1+r.IntN(100)), r.IntN(3), []float64{p * 0.3, p * 0.7}))
 		}
 	}
 	const periods, draws = 4, 2500
@@ -350,7 +350,7 @@ func TestPipeSimGroupsCancelMidway(t *testing.T) {
 	// context's error; no group is handed back twice or out of order.
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	deals := []pipeSimDeal{pipeNewSimDeal(1, 0, []float64{0.5}, nil)}
+	deals := []pipeSimDeal{pipeNewSimDeal(1, 0, []float64{0.5})}
 	const n, periods, draws = 50, 1, 4 * pipeChunk
 	bufs := [][]float64{make([]float64, draws), make([]float64, draws)}
 	next := 0
