@@ -69,7 +69,13 @@ type ForecastOptions struct {
 	// Seed seeds the simulation (PCG); the same input and seed give the
 	// same result, whatever Workers is.
 	Seed uint64 `json:"seed,omitempty"`
-	// Workers bounds the goroutines of the simulation; default 2.
+	// Workers bounds the goroutines that work out records and simulate
+	// draws (one more merges records, one more feeds the simulation);
+	// default 2. With more than one, records are read ahead in batches
+	// (at most 256 × (2·Workers+2)) and worked out concurrently, so the
+	// stream must not reuse a yielded record's slices or maps for later
+	// records ([crmkit.Stream] does not); Workers 1 reads strictly one
+	// record at a time. Results do not depend on Workers.
 	Workers int `json:"workers,omitempty"`
 	// Method: see [ForecastMethod].
 	Method ForecastMethod `json:"method,omitempty"`
@@ -145,8 +151,8 @@ type PeriodForecast struct {
 type pipeFDeal struct {
 	amount decimal.Decimal
 	value  float64
-	p      float64   // win probability
-	q      []float64 // share of the close in each period (sums ≤ 1)
+	p      float64     // win probability
+	pl     *pipePlaced // its share of the close in each period; shared, read only
 }
 
 // pipeFGroup collects one rep's deals.
@@ -155,6 +161,7 @@ type pipeFGroup struct {
 	deals     []pipeFDeal
 	closed    []decimal.Decimal // per period
 	cats      []CategoryAmounts // per period
+	sums      []pipeCatSums     // per period, while reading
 }
 
 // ForecastPipeline forecasts the won amount per future period for the
@@ -172,7 +179,8 @@ type pipeFGroup struct {
 // otherwise simulated with Options.Draws seeded draws; with the default 10
 // 000 draws a simulated quantile is within about ±0.01 in probability of the
 // exact one and the mean within 2–3 standard errors (SE = sd/100). Memory:
-// the open deals plus 3 × Periods × Draws float64.
+// the open deals plus 5 × Periods × Draws float64 (3 × when Periods × Draws
+// exceeds 2 000 000).
 func ForecastPipeline(ctx context.Context, pipelines []Pipeline, histories iter.Seq2[History, error], opts *ForecastOptions) (*PipelineForecast, error) {
 	cfg, err := pipeForecastConfig(pipelines, opts)
 	if err != nil {
@@ -192,106 +200,60 @@ func ForecastPipeline(ctx context.Context, pipelines []Pipeline, histories iter.
 	group := func(rep string) *pipeFGroup {
 		g := groups[rep]
 		if g == nil {
-			g = &pipeFGroup{team: opts.Teams[rep], rep: rep, closed: make([]decimal.Decimal, H), cats: make([]CategoryAmounts, H)}
+			g = &pipeFGroup{team: opts.Teams[rep], rep: rep, closed: make([]decimal.Decimal, H), cats: make([]CategoryAmounts, H), sums: make([]pipeCatSums, H)}
 			groups[rep] = g
 		}
 		return g
 	}
-	periodOf := func(t time.Time) int {
-		for k := range H {
-			if !t.Before(cfg.bounds[k]) && t.Before(cfg.bounds[k+1]) {
-				return k
-			}
+	rd := &pipeReader{pp: pp, model: model, opts: opts, cfg: cfg}
+	// merge applies one record's contribution, in stream order, with the
+	// checks that depend on the records before it (the currency).
+	merge := func(r *pipeRecord) error {
+		if r.err != nil && !r.errLate {
+			return r.err
 		}
-		return -1
-	}
-	var slab []float64
-	// h is the current record, copied into one variable reused for every
-	// record: pipePrepare takes its address, which would otherwise move
-	// every record to the heap. Nothing below keeps h or c past its
-	// iteration.
-	var h History
-	idx := -1
-	for rec, err := range histories {
-		h = rec
-		idx++
-		if err != nil {
-			return nil, err
-		}
-		if idx&1023 == 0 {
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
-		}
-		d := &h.Deal
-		if d.Closed.After(opts.AsOf) {
-			return nil, crmkit.Errorf("deal", idx, d.ID, "closed", crmkit.ErrFuture, "%s", d.Closed.Format(time.RFC3339))
-		}
-		c, _, err := pipePrepare(pp, &h, idx, opts.Teams, opts.AsOf)
-		if err != nil {
-			return nil, err
-		}
-		if d.Currency != "" {
+		if r.currency != "" {
 			if out.Currency == "" {
-				out.Currency = d.Currency
-			} else if d.Currency != out.Currency {
-				return nil, crmkit.Errorf("deal", idx, d.ID, "currency", crmkit.ErrCurrency, "%s, but the forecast is in %s", d.Currency, out.Currency)
+				out.Currency = r.currency
+			} else if r.currency != out.Currency {
+				return crmkit.Errorf("deal", r.idx, r.id, "currency", crmkit.ErrCurrency, "%s, but the forecast is in %s", r.currency, out.Currency)
 			}
 		}
-		g := group(d.Owner)
-		if !c.open {
-			kind, _ := pp.kind(d.Pipeline, d.Stage)
-			cat, err := opts.Categories.Categorize(d, kind, 0)
-			if err != nil {
-				return nil, pipeIndexErr(err, idx)
-			}
-			if k := periodOf(d.Closed); k >= 0 {
-				if c.won {
-					g.closed[k] = g.closed[k].Add(d.Amount)
-				}
-				g.cats[k].add(cat, d.Amount)
-			}
-			continue
+		g := group(r.owner)
+		if r.err != nil {
+			return r.err
 		}
-		out.OpenDeals++
-		st := DealState{Deal: *d, Team: c.team, AsOf: opts.AsOf, StageEntered: c.enter, Reached: c.reached}
-		p, err := model.WinProbability(st)
-		if p, err = pipeCheckProb(p, err, &st, idx); err != nil {
-			return nil, err
+		if r.open {
+			out.OpenDeals++
 		}
-		cat, err := opts.Categories.Categorize(d, StageOpen, p)
-		if err != nil {
-			return nil, pipeIndexErr(err, idx)
-		}
-		if d.ExpectedClose.IsZero() {
+		switch {
+		case r.unplaced:
 			out.Unplaced++
-			out.UnplacedAmount = out.UnplacedAmount.Add(d.Amount)
-			continue
+			out.UnplacedAmount = out.UnplacedAmount.Add(r.amount)
+			return nil
+		case r.k < 0:
+		default:
+			s := &g.sums[r.k]
+			if !r.open && r.won {
+				s[5].add(r.amount)
+			}
+			if c := pipeCatIndex(r.cat); c >= 0 {
+				s[c].add(r.amount)
+			}
 		}
-		at := d.ExpectedClose
-		if at.Before(opts.AsOf) {
-			at = opts.AsOf
+		if r.deal {
+			g.deals = append(g.deals, r.fd)
 		}
-		if k := periodOf(at); k >= 0 {
-			g.cats[k].add(cat, d.Amount)
+		return nil
+	}
+	if err := rd.read(ctx, histories, merge); err != nil {
+		return nil, err
+	}
+	for _, g := range groups {
+		for k := range g.sums {
+			g.cats[k], g.closed[k] = g.sums[k].amounts()
 		}
-		if cat == CategoryOmitted {
-			continue
-		}
-		v, err := crmkit.ToFloat(d.Amount)
-		if err != nil {
-			return nil, crmkit.Errorf("deal", idx, d.ID, "amount", crmkit.ErrInvalid, "%v", err)
-		}
-		if len(slab) < H {
-			slab = make([]float64, 1024*H) // one allocation per 1024 deals
-		}
-		q := slab[:H:H]
-		opts.Slippage.place(d.ExpectedClose, opts.AsOf, cfg.bounds, q)
-		if pipeSum64(q) == 0 || p == 0 {
-			continue
-		}
-		slab = slab[H:]
-		g.deals = append(g.deals, pipeFDeal{amount: d.Amount, value: v, p: p, q: q})
+		g.sums = nil
 	}
 	if err := pipeForecastGroups(ctx, cfg, opts, groups, out); err != nil {
 		return nil, err
@@ -307,14 +269,6 @@ func pipeIndexErr(err error, idx int) error {
 		return &cp
 	}
 	return err
-}
-
-func pipeSum64(x []float64) float64 {
-	s := 0.0
-	for _, v := range x {
-		s += v
-	}
-	return s
 }
 
 type pipeFConfig struct {
@@ -430,6 +384,8 @@ func pipeForecastConfig(pipelines []Pipeline, opts *ForecastOptions) (*pipeFConf
 type pipeCell struct {
 	n        int     // open deals with a chance in the cell
 	weighted float64 // Σ amount × probability
+	sum      float64 // Σ amount
+	least    float64 // smallest positive amount (+Inf if none)
 	keep     bool    // deal lists below are filled
 	amounts  []decimal.Decimal
 	values   []float64
@@ -500,18 +456,27 @@ func pipeForecastGroups(ctx context.Context, cfg *pipeFConfig, opts *ForecastOpt
 	// exact distribution; every cell gets its count and weighted amount.
 	cellsOf := func(gs []*pipeFGroup) []pipeCell {
 		cells := make([]pipeCell, H+1)
+		for k := range cells {
+			cells[k].least = math.Inf(1)
+		}
+		count := func(c *pipeCell, v, w float64) {
+			c.n++
+			c.weighted += w
+			c.sum += v
+			if v > 0 {
+				c.least = min(c.least, v)
+			}
+		}
 		for _, g := range gs {
 			for _, d := range g.deals {
 				tot := 0.0
-				for k, qk := range d.q {
-					if qk > 0 {
-						cells[k].n++
-						cells[k].weighted += d.value * d.p * qk
+				for k := d.pl.first; k <= d.pl.last; k++ {
+					if qk := d.pl.q[k]; qk > 0 {
+						count(&cells[k], d.value, d.value*d.p*qk)
+						tot += qk
 					}
-					tot += qk
 				}
-				cells[H].n++
-				cells[H].weighted += d.value * d.p * math.Min(tot, 1)
+				count(&cells[H], d.value, d.value*d.p*math.Min(tot, 1))
 			}
 		}
 		keep := false
@@ -519,6 +484,13 @@ func pipeForecastGroups(ctx context.Context, cfg *pipeFConfig, opts *ForecastOpt
 			c := &cells[k]
 			n := int64(c.n)
 			c.keep = opts.Method != MethodMonteCarlo && (n <= pipeEnumerateMax || n*n <= cfg.budget && n <= 1_000_000)
+			if c.keep && n > pipeEnumerateMax && c.least < math.Inf(1) {
+				// pipeExact's first test, done here so that lists it
+				// would reject at once are never built.
+				if c.sum/c.least > float64(min(1_000_000, cfg.budget/n))*(1+1e-9)+1 {
+					c.keep = false
+				}
+			}
 			if c.keep {
 				c.amounts = make([]decimal.Decimal, 0, c.n)
 				c.values = make([]float64, 0, c.n)
@@ -532,7 +504,8 @@ func pipeForecastGroups(ctx context.Context, cfg *pipeFConfig, opts *ForecastOpt
 		for _, g := range gs {
 			for _, d := range g.deals {
 				tot := 0.0
-				for k, qk := range d.q {
+				for k := d.pl.first; k <= d.pl.last; k++ {
+					qk := d.pl.q[k]
 					if c := &cells[k]; qk > 0 && c.keep {
 						c.amounts = append(c.amounts, d.amount)
 						c.values = append(c.values, d.value)
@@ -568,92 +541,153 @@ func pipeForecastGroups(ctx context.Context, cfg *pipeFConfig, opts *ForecastOpt
 		}
 		return pd, nil
 	}
-	var all []*pipePending
-	var byTeam [][]*pipePending // per team: team pending, then its reps
 	total, err := build("total", "", "", reps)
 	if err != nil {
 		return err
 	}
-	for i := 0; i < len(reps); {
-		j := i
-		for j < len(reps) && reps[j].team == reps[i].team {
-			j++
+	// Teams: reps[teamStart[t]:teamStart[t+1]] (reps are sorted by team).
+	var teamStart []int
+	teamOf := make([]int, len(reps))
+	for i := range reps {
+		if i == 0 || reps[i].team != reps[i-1].team {
+			teamStart = append(teamStart, i)
 		}
-		tp, err := build("team", reps[i].team, "", reps[i:j])
-		if err != nil {
-			return err
+		teamOf[i] = len(teamStart) - 1
+	}
+	teamStart = append(teamStart, len(reps))
+	repPend := make([]*pipePending, len(reps))
+	teamPend := make([]*pipePending, len(teamStart)-1)
+	buildRep := func(i int) (err error) {
+		if repPend[i] == nil {
+			g := reps[i]
+			repPend[i], err = build("rep", g.team, g.rep, []*pipeFGroup{g})
 		}
-		list := []*pipePending{tp}
-		for _, g := range reps[i:j] {
-			rp, err := build("rep", g.team, g.rep, []*pipeFGroup{g})
-			if err != nil {
+		return err
+	}
+	buildTeam := func(t int) (err error) {
+		if teamPend[t] == nil {
+			lo, hi := teamStart[t], teamStart[t+1]
+			teamPend[t], err = build("team", reps[lo].team, "", reps[lo:hi])
+		}
+		return err
+	}
+	// When the total needs simulating, so do its reps: their cells are then
+	// built while the simulation runs (in done below); otherwise (or for
+	// MethodExact, which must report a group it cannot do) all first.
+	lazy := needMC && opts.Method != MethodExact
+	if !lazy {
+		for t := range teamPend {
+			if err := buildTeam(t); err != nil {
 				return err
 			}
-			list = append(list, rp)
-		}
-		byTeam = append(byTeam, list)
-		all = append(all, list...)
-		i = j
-	}
-	// Simulate rep by rep; team and total draws are sums of their reps'.
-	var repAcc, teamAcc, totAcc, scratch []float64
-	if needMC {
-		repAcc, teamAcc, totAcc = make([]float64, H*N), make([]float64, H*N), make([]float64, H*N)
-		scratch = make([]float64, N)
-		var simDeals []pipeSimDeal
-		var probs []float64
-		var condSlab []uint64
-		gi := 0
-		for _, list := range byTeam {
-			clear(teamAcc)
-			for _, rp := range list[1:] {
-				g := rp.gs[0]
-				simDeals = simDeals[:0]
-				// One slab holds every deal's conditional probabilities
-				// (at most H each), reused from rep to rep.
-				if need := len(g.deals) * H; cap(condSlab) < need {
-					condSlab = make([]uint64, need)
-				}
-				used := 0
-				for _, d := range g.deals {
-					first, last := -1, -1
-					for k, qk := range d.q {
-						if qk > 0 {
-							if first < 0 {
-								first = k
-							}
-							last = k
-						}
-					}
-					probs = probs[:0]
-					for k := first; k <= last; k++ {
-						probs = append(probs, d.p*d.q[k])
-					}
-					L := last - first + 1
-					simDeals = append(simDeals, pipeNewSimDeal(d.value, first, probs, condSlab[used:used:used+L]))
-					used += L
-				}
-				if err := pipeSimGroup(ctx, simDeals, repAcc, H, N, opts.Seed, gi, cfg.workers); err != nil {
+			for i := teamStart[t]; i < teamStart[t+1]; i++ {
+				if err := buildRep(i); err != nil {
 					return err
 				}
-				gi++
-				pipeFinish(cfg, rp, repAcc, scratch)
-				pipeAddInto(teamAcc, repAcc)
 			}
-			pipeFinish(cfg, list[0], teamAcc, scratch)
-			pipeAddInto(totAcc, teamAcc)
+		}
+	}
+	// Simulate rep by rep; team and total draws are sums of their reps',
+	// added in a fixed order. Reps are finished (summarised and added to
+	// their team) while later reps are being simulated.
+	var teamAcc, totAcc, scratch []float64
+	if needMC {
+		teamAcc, totAcc = make([]float64, H*N), make([]float64, H*N)
+		scratch = make([]float64, N)
+		// Reps in flight: while one is summarised, the next ones are
+		// simulated. Above 2 million period-draws one buffer is kept, as
+		// before, to bound memory (the window does not change results).
+		window := 3
+		if H*N > 2_000_000 {
+			window = 1
+		}
+		bufs := make([][]float64, window)
+		for i := range bufs {
+			bufs[i] = make([]float64, H*N)
+		}
+		type slab struct {
+			deals, sorted []pipeSimDeal
+		}
+		slabs := make([]slab, window)
+		// The split of a won draw over periods depends only on the
+		// placement, which deals closing on the same date share: prepared
+		// once per placement (on the one goroutine that calls deals).
+		splits := map[*pipePlaced][]pipeBinomP{}
+		deals := func(g int) []pipeSimDeal {
+			fg := reps[g]
+			sl := &slabs[g%window] // group g−window is done: reuse its slab
+			sim := sl.deals[:0]
+			for _, d := range fg.deals {
+				pl := d.pl
+				split, ok := splits[pl]
+				if !ok {
+					split = pipeSplit(pl.q[pl.first : pl.last+1])
+					splits[pl] = split
+				}
+				won := 0.0
+				for k := pl.first; k <= pl.last; k++ {
+					won += d.p * pl.q[k]
+				}
+				sim = append(sim, pipeSimDeal{value: d.value, first: pl.first, won: pipeNewBinomP(won), split: split})
+			}
+			// Deals that close in the same periods run one after the
+			// other, so the rows they add to stay in the L1 cache: a
+			// stable counting sort by first period.
+			if cap(sl.sorted) < len(sim) {
+				sl.sorted = make([]pipeSimDeal, len(sim))
+			}
+			sorted := sl.sorted[:len(sim)]
+			var start [121]int
+			for i := range sim {
+				start[sim[i].first+1]++
+			}
+			for k := 1; k <= H; k++ {
+				start[k] += start[k-1]
+			}
+			for i := range sim {
+				f := sim[i].first
+				sorted[start[f]] = sim[i]
+				start[f]++
+			}
+			sl.deals, sl.sorted = sim, sorted
+			return sorted
+		}
+		var lazyErr error // (building can fail only for MethodExact, never lazy)
+		done := func(g int, acc []float64) {
+			if err := buildRep(g); err != nil && lazyErr == nil {
+				lazyErr = err
+			}
+			pipeFinish(cfg, repPend[g], acc, scratch)
+			pipeAddInto(teamAcc, acc)
+			if t := teamOf[g]; g == teamStart[t+1]-1 {
+				if err := buildTeam(t); err != nil && lazyErr == nil {
+					lazyErr = err
+				}
+				pipeFinish(cfg, teamPend[t], teamAcc, scratch)
+				pipeAddInto(totAcc, teamAcc)
+				clear(teamAcc)
+			}
+		}
+		if err := pipeSimGroups(ctx, len(reps), H, N, opts.Seed, cfg.workers, window, deals, func(i int) []float64 { return bufs[i] }, done); err != nil {
+			return err
+		}
+		if lazyErr != nil {
+			return lazyErr
 		}
 	}
 	pipeFinish(cfg, total, totAcc, scratch)
-	for _, pd := range all {
-		if !needMC {
-			pipeFinish(cfg, pd, nil, nil)
-		}
-		switch pd.gf.Level {
-		case "team":
-			out.Teams = append(out.Teams, *pd.gf)
-		case "rep":
-			out.Reps = append(out.Reps, *pd.gf)
+	for t := range teamPend {
+		list := append([]*pipePending{teamPend[t]}, repPend[teamStart[t]:teamStart[t+1]]...)
+		for _, pd := range list {
+			if !needMC {
+				pipeFinish(cfg, pd, nil, nil)
+			}
+			switch pd.gf.Level {
+			case "team":
+				out.Teams = append(out.Teams, *pd.gf)
+			case "rep":
+				out.Reps = append(out.Reps, *pd.gf)
+			}
 		}
 	}
 	out.Total = *total.gf
