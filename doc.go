@@ -30,6 +30,12 @@
 // an argument (AsOf) and every random step a seed, so the same input gives the
 // same output.
 //
+// A yielded record belongs to crmkit until the call returns, as it would to
+// slices.Collect: a stream must not change a record's slices or maps after
+// yielding it (reusing one buffer for every record's changes, say). Parallel
+// readers such as funnel.ForecastPipeline with several workers read records
+// ahead in batches and rely on this; strings are immutable and always safe.
+//
 // # Money
 //
 // Amounts are decimal.Decimal in every public type and sums of money stay
