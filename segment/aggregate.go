@@ -3,9 +3,11 @@ package segment
 import (
 	"cmp"
 	"context"
+	"encoding/binary"
 	"hash/maphash"
 	"iter"
 	"math"
+	"math/bits"
 	"runtime"
 	"slices"
 	"sync"
@@ -60,14 +62,53 @@ func (s *moneySum) value() decimal.Decimal {
 	return decimal.New(s.c, s.e)
 }
 
-// custAgg is the per-customer state of RFM and value tiers: O(1) memory per
-// customer, however many orders, kept small (72 bytes) because 10⁶
-// customers are touched in random order. Revenue stays an int64
-// coefficient at one exponent while it can (see moneySum); wide holds it
-// once it cannot. orders > 0 means coef/exp hold the first amount.
+// The per-customer aggregates of RFM and value tiers live directly in an
+// open-addressing hash table, one 64-byte entry (a cache line) each, with
+// the customer ID's first 16 bytes inline: with 10⁶ customers the table is
+// far bigger than the caches and customers come in random order, so what an
+// order costs is the number of distinct cache lines it touches. A hit on a
+// short ID (≤ 16 bytes, the common case) touches one line, the entry it
+// updates; a longer ID also compares the full string kept beside the table.
+//
+// aggEntry is one entry. O(1) memory per customer, however many orders.
+// Revenue stays an int64 coefficient at one exponent while it can (see
+// moneySum); an entry flagged aggWide keeps it in its shard's wide map once
+// it cannot. orders > 0 means coef/exp hold the first amount.
+type aggEntry struct {
+	k0, k1   uint64 // the ID's first 16 bytes, little-endian, zero padded
+	lastSec  int64
+	orders   int64
+	coef     int64
+	hash     uint32 // low half of the ID's hash: the entry's home slot
+	klen     uint32 // the ID's length; 0 marks a free slot (IDs are never empty)
+	lastNsec int32
+	exp      int32
+	ord      int32 // insertion number: index into the shard's ids and qty
+	flags    uint32
+}
+
+const aggWide = 1 // revenue is in the shard's wide map
+
+// idKey is a customer ID's inline form: its first 16 bytes, little-endian,
+// zero padded, and its length. Two IDs of at most 16 bytes are equal if and
+// only if their keys are; longer IDs with equal keys must be compared whole.
+type idKey struct {
+	k0, k1 uint64
+	n      uint32
+}
+
+func keyOf(id string) idKey {
+	var b [16]byte
+	copy(b[:], id)
+	return idKey{binary.LittleEndian.Uint64(b[:8]), binary.LittleEndian.Uint64(b[8:]), uint32(len(id))}
+}
+
+// inlineKey is the longest ID an idKey holds whole.
+const inlineKey = 16
+
+// custAgg is one customer's aggregate as [aggregate] returns it.
 type custAgg struct {
 	id       string
-	h        uint64
 	lastSec  int64
 	lastNsec int32
 	exp      int32
@@ -78,31 +119,6 @@ type custAgg struct {
 }
 
 func (a *custAgg) last() time.Time { return time.Unix(a.lastSec, int64(a.lastNsec)).UTC() }
-
-// addAmount adds v; first says v is the customer's first amount.
-func (a *custAgg) addAmount(v decimal.Decimal, first bool) {
-	if a.wide == nil && v.NumDigits() <= 18 {
-		c, e := v.CoefficientInt64(), v.Exponent()
-		if first {
-			a.coef, a.exp = c, e
-			return
-		}
-		if e == a.exp {
-			if n := a.coef + c; n < maxFast && n > -maxFast {
-				a.coef = n
-				return
-			}
-		}
-	}
-	if a.wide == nil {
-		w := decimal.Zero
-		if !first {
-			w = a.revenue()
-		}
-		a.wide = &w
-	}
-	*a.wide = a.wide.Add(v)
-}
 
 func (a *custAgg) revenue() decimal.Decimal {
 	switch {
@@ -115,118 +131,150 @@ func (a *custAgg) revenue() decimal.Decimal {
 }
 
 // aggRec is what the reader hands a worker: the fields of an order the
-// aggregate needs, with the customer ID's hash computed once.
+// aggregate needs, with the customer ID's key and hash computed once.
 type aggRec struct {
-	id      string
-	orderID string
-	h       uint64
+	key     idKey
+	hash    uint32
+	nsec    int32
 	sec     int64
-	amount  decimal.Decimal
 	qty     float64
 	idx     int
-	nsec    int32
+	amount  decimal.Decimal
+	id      string
+	orderID string
 }
 
-// aggShard holds the aggregates of the customers routed to one worker in an
-// open-addressing table: slots hold the hash's high 32 bits and index+1
-// into aggs (0: empty), so a probe reads 8 bytes and compares IDs only on a
-// tag match. The hash comes from the reader; nothing is hashed twice. last
-// remembers the previous customer: hosts often stream orders grouped by
-// customer, and then most orders need no probe at all.
+// aggShard holds the aggregates of the customers routed to one worker.
+// table has a power-of-two length and is at most 3/4 full; ids holds each
+// customer's ID string by insertion number (for the result, and to compare
+// IDs longer than 16 bytes); qty their quantity sums when quantity is set.
+// last is the table index of the previous order's customer: hosts often
+// stream orders grouped by customer, and then most orders need no probe.
 type aggShard struct {
-	slots    []uint64
-	aggs     []custAgg
-	last     int32
+	table    []aggEntry
+	used     int
+	ids      []string
+	qty      []float64
+	wide     map[int32]decimal.Decimal
+	last     int
 	quantity bool
 	overflow []aggRec // orders whose quantity would make the sum infinite
 }
 
 func newAggShard(quantity bool) aggShard {
-	return aggShard{slots: make([]uint64, 1024), last: -1, quantity: quantity}
+	return aggShard{table: make([]aggEntry, 1024), last: -1, quantity: quantity}
 }
 
-func (sh *aggShard) lookup(id string, h uint64) int32 {
-	if k := sh.last; k >= 0 && sh.aggs[k].h == h && sh.aggs[k].id == id {
+func (sh *aggShard) match(a *aggEntry, r *aggRec) bool {
+	return a.k0 == r.key.k0 && a.k1 == r.key.k1 && a.klen == r.key.n &&
+		(r.key.n <= inlineKey || sh.ids[a.ord] == r.id)
+}
+
+// lookup returns the table index of r's customer, inserting it if new.
+func (sh *aggShard) lookup(r *aggRec) int {
+	if k := sh.last; k >= 0 && sh.match(&sh.table[k], r) {
 		return k
 	}
-	mask := uint64(len(sh.slots) - 1)
-	tag := h >> 32 << 32
-	for i := aggPos(h) & mask; ; i = (i + 1) & mask {
-		s := sh.slots[i]
-		if s == 0 {
-			k := int32(len(sh.aggs))
-			sh.aggs = append(sh.aggs, custAgg{id: id, h: h})
-			sh.slots[i] = tag | uint64(k+1)
-			if len(sh.aggs)*4 >= len(sh.slots)*3 {
+	mask := len(sh.table) - 1
+	for i := int(r.hash) & mask; ; i = (i + 1) & mask {
+		a := &sh.table[i]
+		if a.klen == 0 {
+			if (sh.used+1)*4 > len(sh.table)*3 {
 				sh.grow()
+				return sh.lookup(r)
 			}
-			sh.last = k
-			return k
+			*a = aggEntry{k0: r.key.k0, k1: r.key.k1, klen: r.key.n, hash: r.hash, ord: int32(len(sh.ids))}
+			sh.ids = append(sh.ids, r.id)
+			if sh.quantity {
+				sh.qty = append(sh.qty, 0)
+			}
+			sh.used++
+			sh.last = i
+			return i
 		}
-		if s&^0xffffffff == tag {
-			if k := int32(uint32(s) - 1); sh.aggs[k].id == id {
-				sh.last = k
-				return k
-			}
+		if a.hash == r.hash && sh.match(a, r) {
+			sh.last = i
+			return i
 		}
 	}
 }
 
-// aggPos spreads the hash bits used for the slot position away from those
-// that chose the shard and the tag.
-func aggPos(h uint64) uint64 { return (h >> 8) ^ (h << 24) }
-
 func (sh *aggShard) grow() {
-	slots := make([]uint64, 2*len(sh.slots))
-	mask := uint64(len(slots) - 1)
-	for k := range sh.aggs {
-		h := sh.aggs[k].h
-		i := aggPos(h) & mask
-		for slots[i] != 0 {
+	table := make([]aggEntry, 2*len(sh.table))
+	mask := len(table) - 1
+	for k := range sh.table {
+		a := &sh.table[k]
+		if a.klen == 0 {
+			continue
+		}
+		i := int(a.hash) & mask
+		for table[i].klen != 0 {
 			i = (i + 1) & mask
 		}
-		slots[i] = h>>32<<32 | uint64(k+1)
+		table[i] = *a
 	}
-	sh.slots = slots
+	sh.table = table
+	sh.last = -1
 }
 
 func (sh *aggShard) add(r *aggRec) {
-	k := sh.lookup(r.id, r.h)
-	a := &sh.aggs[k]
+	a := &sh.table[sh.lookup(r)]
 	if sh.quantity {
-		q := a.quantity + r.qty
+		q := sh.qty[a.ord] + r.qty
 		if math.IsInf(q, 0) {
 			sh.overflow = append(sh.overflow, *r)
 			return // the order is not applied: it is skipped or reported
 		}
-		a.quantity = q
+		sh.qty[a.ord] = q
 	}
 	first := a.orders == 0
 	a.orders++
 	if first || r.sec > a.lastSec || (r.sec == a.lastSec && r.nsec > a.lastNsec) {
 		a.lastSec, a.lastNsec = r.sec, r.nsec
 	}
-	a.addAmount(r.amount, first)
+	sh.addAmount(a, r.amount, first)
 }
 
-// addBatch adds a batch of orders in stream order. The table and the
-// aggregates are far bigger than the caches with 10⁶ customers, so each
-// order costs two cache misses (slot, aggregate); two read-only passes
-// first touch every order's slot and then its aggregate, loads the CPU can
-// overlap because they do not depend on each other, so that the third pass,
-// the real one, finds them in cache. The passes only read: the result is
-// the same as adding one order at a time.
+// addAmount adds v to a's revenue; first says v is the customer's first
+// amount.
+func (sh *aggShard) addAmount(a *aggEntry, v decimal.Decimal, first bool) {
+	if a.flags&aggWide == 0 && v.NumDigits() <= 18 {
+		c, e := v.CoefficientInt64(), v.Exponent()
+		if first {
+			a.coef, a.exp = c, e
+			return
+		}
+		if e == a.exp {
+			if n := a.coef + c; n < maxFast && n > -maxFast {
+				a.coef = n
+				return
+			}
+		}
+	}
+	if a.flags&aggWide == 0 {
+		w := decimal.Zero
+		if !first {
+			w = decimal.New(a.coef, a.exp)
+		}
+		if sh.wide == nil {
+			sh.wide = make(map[int32]decimal.Decimal)
+		}
+		sh.wide[a.ord] = w
+		a.flags |= aggWide
+	}
+	sh.wide[a.ord] = sh.wide[a.ord].Add(v)
+}
+
+// addBatch adds a batch of orders in stream order. A read-only pass first
+// touches every order's home entry, loads the CPU can overlap because they
+// do not depend on each other, so that the real pass finds them in cache.
+// The pass only reads: the result is the same as adding one order at a
+// time.
 func (sh *aggShard) addBatch(b []aggRec) {
 	var sink uint64
-	mask := uint64(len(sh.slots) - 1)
+	mask := len(sh.table) - 1
 	for i := range b {
-		sink += sh.slots[aggPos(b[i].h)&mask]
-	}
-	for i := range b {
-		s := sh.slots[aggPos(b[i].h)&mask]
-		if k := int(uint32(s)) - 1; k >= 0 && k < len(sh.aggs) {
-			sink += uint64(sh.aggs[k].lastSec)
-		}
+		sink += sh.table[int(b[i].hash)&mask].k0
 	}
 	for i := range b {
 		sh.add(&b[i])
@@ -314,6 +362,7 @@ func aggregate(ctx context.Context, orders iter.Seq2[customer.Order, error], cfg
 	defer stop()
 	var (
 		currency, prevID string
+		prevKey          idKey
 		prevH            uint64
 		haveCurrency     bool
 		i                = -1
@@ -350,12 +399,14 @@ func aggregate(ctx context.Context, orders iter.Seq2[customer.Order, error], cfg
 		if !o.Time.Before(cfg.asOf) && !cfg.strictAsOf || (!cfg.from.IsZero() && o.Time.Before(cfg.from)) {
 			continue // outside the window [from, asOf)
 		}
+		id := o.CustomerID
+		key := keyOf(id)
 		h := prevH
-		if o.CustomerID != prevID {
-			h = maphash.String(seed, o.CustomerID)
-			prevID, prevH = o.CustomerID, h
+		if key != prevKey || (key.n > inlineKey && id != prevID) {
+			h = maphash.String(seed, id)
+			prevKey, prevID, prevH = key, id, h
 		}
-		r := aggRec{id: o.CustomerID, orderID: o.ID, h: h, sec: o.Time.Unix(), nsec: int32(o.Time.Nanosecond()), amount: o.Amount, qty: o.Quantity, idx: i}
+		r := aggRec{key: key, hash: uint32(h), id: id, orderID: o.ID, sec: o.Time.Unix(), nsec: int32(o.Time.Nanosecond()), amount: o.Amount, qty: o.Quantity, idx: i}
 		w := int((h >> 56) % uint64(workers))
 		if batches[w] == nil {
 			select {
@@ -401,35 +452,60 @@ func aggregate(ctx context.Context, orders iter.Seq2[customer.Order, error], cfg
 	}
 	n := 0
 	for _, sh := range shards {
-		n += len(sh.aggs)
+		n += sh.used
 	}
 	all := make([]custAgg, 0, n)
+	keys := make([]sortKey, 0, n)
 	for _, sh := range shards {
-		for _, a := range sh.aggs {
-			if a.orders > 0 {
-				all = append(all, a)
+		for k := range sh.table {
+			e := &sh.table[k]
+			if e.klen == 0 || e.orders == 0 {
+				continue
 			}
+			a := custAgg{id: sh.ids[e.ord], lastSec: e.lastSec, lastNsec: e.lastNsec, exp: e.exp, orders: int(e.orders), coef: e.coef}
+			if e.flags&aggWide != 0 {
+				w := sh.wide[e.ord]
+				a.wide = &w
+			}
+			if sh.quantity {
+				a.quantity = sh.qty[e.ord]
+			}
+			keys = append(keys, sortKey{bits.ReverseBytes64(e.k0), bits.ReverseBytes64(e.k1), int32(len(all))})
+			all = append(all, a)
 		}
 	}
 	cfg.skip.sort()
-	return sortByID(all), nil
+	return sortAggs(all, keys), nil
 }
 
-// sortByID sorts aggregates by customer ID. It sorts (8-byte ID prefix,
-// index) pairs and compares whole IDs only on equal prefixes, so that most
+// sortKey orders customer IDs: hi and lo are the ID's first 16 bytes
+// big-endian, zero padded, so that they order as the strings do; IDs with
+// equal hi and lo are compared whole. i indexes the aggregates.
+type sortKey struct {
+	hi, lo uint64
+	i      int32
+}
+
+// sortByID sorts aggregates by customer ID.
+func sortByID(aggs []custAgg) []custAgg {
+	keys := make([]sortKey, len(aggs))
+	for i := range aggs {
+		k := keyOf(aggs[i].id)
+		keys[i] = sortKey{bits.ReverseBytes64(k.k0), bits.ReverseBytes64(k.k1), int32(i)}
+	}
+	return sortAggs(aggs, keys)
+}
+
+// sortAggs returns aggs sorted by ID, given their keys. It sorts the keys
+// and compares whole IDs only on equal 16-byte prefixes, so that most
 // comparisons touch no string memory; with 10⁶ customers that is the
 // difference between a cache miss per comparison and none.
-func sortByID(aggs []custAgg) []custAgg {
-	type key struct {
-		pre uint64
-		i   int32
-	}
-	keys := make([]key, len(aggs))
-	for i := range aggs {
-		keys[i] = key{idPrefix(aggs[i].id), int32(i)}
-	}
-	slices.SortFunc(keys, func(a, b key) int {
-		if c := cmp.Compare(a.pre, b.pre); c != 0 {
+func sortAggs(aggs []custAgg, keys []sortKey) []custAgg {
+	slices.SortFunc(keys, func(a, b sortKey) int {
+		if c := cmp.Compare(a.hi, b.hi); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.lo, b.lo); c != 0 {
 			return c
 		}
 		return cmp.Compare(aggs[a.i].id, aggs[b.i].id)
@@ -439,17 +515,4 @@ func sortByID(aggs []custAgg) []custAgg {
 		out[j] = aggs[k.i]
 	}
 	return out
-}
-
-// idPrefix packs the first 8 bytes of s big-endian (zero padded), so that
-// prefixes order as the strings do.
-func idPrefix(s string) uint64 {
-	var p uint64
-	for i := range 8 {
-		p <<= 8
-		if i < len(s) {
-			p |= uint64(s[i])
-		}
-	}
-	return p
 }
