@@ -193,10 +193,10 @@ func (a *custAgg) revenue() decimal.Decimal {
 }
 
 // aggShard holds the aggregates of the customers routed to one worker.
-// table has a power-of-two length and is at most 3/4 full; ids holds the ID
-// of each customer whose ID is longer than inlineKey by insertion number
-// ("" for the others, whose ID is their key); qty their quantity sums when
-// quantity is set. last is the table index of the previous order's
+// table has a power-of-two length and is at most 3/4 full; used counts its
+// customers and numbers them in insertion order (ord). ids holds, by ord,
+// the IDs longer than inlineKey, once there is one (a short ID is its key);
+// qty the quantity sums when quantity is set. last is the table index of the previous order's
 // customer: hosts often stream orders grouped by customer, and then most
 // orders need no probe.
 type aggShard struct {
@@ -235,12 +235,19 @@ func (sh *aggShard) lookup(r *aggRec, ext []aggExt) int {
 				sh.grow()
 				return sh.lookup(r, ext)
 			}
-			*a = aggEntry{k0: r.k0, k1: r.k1, klen: r.klen, hash: r.hash, ord: int32(len(sh.ids))}
-			id := ""
-			if r.klen > inlineKey {
-				id = ext[r.ext].id
+			*a = aggEntry{k0: r.k0, k1: r.k1, klen: r.klen, hash: r.hash, ord: int32(sh.used)}
+			if r.klen > inlineKey || sh.ids != nil {
+				// From the first long ID on, ids has an entry per
+				// customer ("" for short IDs).
+				for len(sh.ids) < sh.used {
+					sh.ids = append(sh.ids, "")
+				}
+				id := ""
+				if r.klen > inlineKey {
+					id = ext[r.ext].id
+				}
+				sh.ids = append(sh.ids, id)
 			}
-			sh.ids = append(sh.ids, id)
 			if sh.quantity {
 				sh.qty = append(sh.qty, 0)
 			}
@@ -354,6 +361,7 @@ type aggConfig struct {
 	asOfName   string
 	quantity   bool
 	skip       *skipper
+	hash       func(id string) uint64 // tests only; nil: maphash with a fresh seed
 }
 
 // aggregate reads orders into per-customer aggregates, sorted by customer
@@ -466,7 +474,11 @@ func aggregate(ctx context.Context, orders iter.Seq2[customer.Order, error], cfg
 		key := keyOf(id)
 		h := prevH
 		if key != prevKey || (key.n > inlineKey && id != prevID) {
-			h = maphash.String(seed, id)
+			if cfg.hash != nil {
+				h = cfg.hash(id)
+			} else {
+				h = maphash.String(seed, id)
+			}
 			prevKey, prevID, prevH = key, id, h
 		}
 		w := int((h >> 56) % uint64(workers))
@@ -567,21 +579,18 @@ func collect(shards []aggShard) []custAgg {
 		}
 		return string(appendKey(nil, e.k0, e.k1, e.klen))
 	})
+	// One pass reads each entry (at random: the cost of this function)
+	// and fills the result; a second, in order, points short IDs into one
+	// string of their bytes.
 	buf := make([]byte, 0, short)
-	for _, k := range keys {
-		if e := entry(k); e.klen <= inlineKey {
-			buf = appendKey(buf, e.k0, e.k1, e.klen)
-		}
-	}
-	all := string(buf)
+	lens := make([]uint8, len(keys))
 	out := make([]custAgg, len(keys))
-	off := 0
 	for j, k := range keys {
 		e, sh := entry(k), &shards[k.i]
 		a := &out[j]
 		if e.klen <= inlineKey {
-			a.id = all[off : off+int(e.klen)]
-			off += int(e.klen)
+			buf = appendKey(buf, e.k0, e.k1, e.klen)
+			lens[j] = uint8(e.klen)
 		} else {
 			a.id = sh.ids[e.ord]
 		}
@@ -593,6 +602,13 @@ func collect(shards []aggShard) []custAgg {
 		}
 		if sh.quantity {
 			a.quantity = sh.qty[e.ord]
+		}
+	}
+	all, off := string(buf), 0
+	for j, l := range lens {
+		if l > 0 {
+			out[j].id = all[off : off+int(l)]
+			off += int(l)
 		}
 	}
 	return out

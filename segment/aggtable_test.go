@@ -1,0 +1,199 @@
+package segment
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"runtime"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/crmkit/crmkit"
+	"github.com/crmkit/crmkit/customer"
+	"github.com/google/go-cmp/cmp"
+	"github.com/shopspring/decimal"
+)
+
+// TestAggregateIDs: the table keeps IDs of up to 16 bytes inline and
+// compares longer ones whole. Against the naive map, for IDs that are
+// short, exactly 16 bytes, 17 bytes, long with a common 16-byte prefix
+// (differing only after byte 16), differing only in trailing NUL bytes,
+// and non-ASCII; with the real hash, with every hash equal (every customer
+// collides: one probe chain, several table growths) and with hashes equal
+// in their slot bits only; on one worker, inline and several.
+func TestAggregateIDs(t *testing.T) {
+	prefix := "customer-0000000" // 16 bytes
+	var ids []string
+	for i := range 2100 {
+		switch i % 7 {
+		case 0:
+			ids = append(ids, fmt.Sprintf("c%d", i))
+		case 1:
+			ids = append(ids, fmt.Sprintf("%016d", i)) // exactly 16 bytes
+		case 2:
+			ids = append(ids, fmt.Sprintf("%017d", i)) // 17 bytes
+		case 3:
+			ids = append(ids, prefix+fmt.Sprint(i)) // differ after byte 16
+		case 4:
+			ids = append(ids, prefix+fmt.Sprint(i)+strings.Repeat("x", i%50))
+		case 5:
+			ids = append(ids, "é"+fmt.Sprint(i)+"\xff")
+		case 6:
+			ids = append(ids, fmt.Sprint(i)+strings.Repeat("\x00", i%3)) // "7" vs "7\x00"
+		}
+	}
+	ids = append(ids, "A", "A\x00", "A\x00\x00", "\x00", strings.Repeat("\x00", 16), strings.Repeat("\x00", 17), prefix, prefix+"\x00")
+	rng := rand.New(rand.NewPCG(8, 9))
+	var orders []customer.Order
+	base := day(2024, 1, 1)
+	for i := range 6000 {
+		orders = append(orders, customer.Order{
+			ID:         fmt.Sprint(i),
+			CustomerID: ids[rng.IntN(len(ids))],
+			Time:       base.Add(time.Duration(rng.IntN(300*86400)) * time.Second),
+			Amount:     decimal.New(int64(rng.IntN(100000)), -2),
+			Currency:   "EUR",
+		})
+	}
+	to := day(2025, 1, 1)
+	want := naiveAggregate(orders, to)
+	hashes := []struct {
+		name string
+		f    func(string) uint64
+	}{
+		{"maphash", nil},
+		{"all equal", func(string) uint64 { return 42 }},
+		{"equal slot bits", func(id string) uint64 { return uint64(len(id)) }},
+	}
+	for _, h := range hashes {
+		for _, procs := range []int{1, 2, 3} {
+			t.Run(fmt.Sprintf("%s/procs=%d", h.name, procs), func(t *testing.T) {
+				old := runtime.GOMAXPROCS(procs)
+				defer runtime.GOMAXPROCS(old)
+				got, err := aggregate(context.Background(), crmkit.Stream(orders), aggConfig{asOf: to, hash: h.f})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(got) != len(want) {
+					t.Fatalf("%d customers, want %d", len(got), len(want))
+				}
+				for i, a := range got {
+					w := want[a.id]
+					if w == nil || !a.revenue().Equal(w.revenue) || a.orders != w.orders || !a.last().Equal(w.last) {
+						t.Fatalf("customer %q: %+v, want %+v", a.id, a, w)
+					}
+					if i > 0 && got[i-1].id >= a.id {
+						t.Fatalf("not sorted at %d: %q then %q", i, got[i-1].id, a.id)
+					}
+				}
+			})
+		}
+	}
+}
+
+// TestAggregateEmptyID: an empty customer ID never reaches the table (it
+// would read as a free slot); it is a missing field, reported or skipped.
+func TestAggregateEmptyID(t *testing.T) {
+	orders := []customer.Order{
+		{ID: "o1", CustomerID: "a", Time: day(2024, 1, 1), Amount: decimal.New(1, 0)},
+		{ID: "o2", CustomerID: "", Time: day(2024, 1, 2), Amount: decimal.New(2, 0)},
+		{ID: "o3", CustomerID: "b", Time: day(2024, 1, 3), Amount: decimal.New(3, 0)},
+	}
+	_, err := CustomerValues(context.Background(), crmkit.Stream(orders), ValuesOptions{To: day(2025, 1, 1)})
+	var re *crmkit.RecordError
+	if !errors.As(err, &re) || !errors.Is(err, crmkit.ErrMissing) || re.Index != 1 || re.Field != "customer_id" {
+		t.Errorf("err %v, want a missing customer_id at order 1", err)
+	}
+	var sk Skipped
+	got, err := CustomerValues(context.Background(), crmkit.Stream(orders), ValuesOptions{To: day(2025, 1, 1), Skipped: &sk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []CustomerValue{{"a", decimal.New(1, 0)}, {"b", decimal.New(3, 0)}}
+	if d := cmp.Diff(want, got, decEq); d != "" || sk.Count != 1 {
+		t.Errorf("skipped %d; (-want +got):\n%s", sk.Count, d)
+	}
+}
+
+// TestRadixSort: the radix sort orders keys as a stable comparison sort
+// does, below and above its small-input cutoff, for keys that vary in
+// every byte, in a few bytes only (skipped passes) and not at all.
+func TestRadixSort(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	gens := []struct {
+		name string
+		f    func() (uint64, uint64)
+	}{
+		{"random", func() (uint64, uint64) { return rng.Uint64(), rng.Uint64() }},
+		{"few bytes", func() (uint64, uint64) { return uint64(rng.IntN(300)) << 40, uint64(rng.IntN(3)) }},
+		{"many ties", func() (uint64, uint64) { return uint64(rng.IntN(4)), 0 }},
+		{"constant", func() (uint64, uint64) { return 7, 7 }},
+	}
+	for _, g := range gens {
+		for _, n := range []int{0, 1, 2, 511, 512, 5000} {
+			keys := make([]sortKey, n)
+			for i := range keys {
+				keys[i].hi, keys[i].lo = g.f()
+				keys[i].i = int32(i)
+			}
+			want := slices.Clone(keys)
+			slices.SortStableFunc(want, cmpSortKey)
+			if d := cmp.Diff(want, radixSort(keys), cmp.AllowUnexported(sortKey{})); d != "" {
+				t.Errorf("%s, n=%d: (-want +got):\n%s", g.name, n, d)
+			}
+		}
+	}
+}
+
+// TestFloatKey: keys order as the floats do, and −0 and +0 share a key
+// (they are equal values, so they must get equal scores).
+func TestFloatKey(t *testing.T) {
+	fs := []float64{math.Inf(-1), -math.MaxFloat64, -1e10, -1, -math.SmallestNonzeroFloat64, 0, math.SmallestNonzeroFloat64, 0.5, 1, 1e300, math.Inf(1)}
+	for i := 1; i < len(fs); i++ {
+		if !(floatKey(fs[i-1]) < floatKey(fs[i])) {
+			t.Errorf("floatKey(%v) = %#x not below floatKey(%v) = %#x", fs[i-1], floatKey(fs[i-1]), fs[i], floatKey(fs[i]))
+		}
+	}
+	if floatKey(math.Copysign(0, -1)) != floatKey(0) {
+		t.Error("−0 and +0 have different keys")
+	}
+}
+
+// TestQuantileScoresNaive: the radix-sorted scores equal the definition,
+// 1 + ⌊q·(number of strictly smaller values)/n⌋, counted directly, for
+// values with ties, negatives and both zeros.
+func TestQuantileScoresNaive(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 3))
+	for _, n := range []int{1, 7, 600, 2000} {
+		v := make([]float64, n)
+		for i := range v {
+			switch rng.IntN(4) {
+			case 0:
+				v[i] = float64(rng.IntN(5) - 2)
+			case 1:
+				v[i] = math.Copysign(0, -1)
+			default:
+				v[i] = rng.NormFloat64() * 100
+			}
+		}
+		for _, q := range []int{2, 5, 100} {
+			want := make([]int, n)
+			for i := range v {
+				below := 0
+				for j := range v {
+					if v[j] < v[i] {
+						below++
+					}
+				}
+				want[i] = 1 + q*below/n
+			}
+			if d := cmp.Diff(want, quantileScores(v, q)); d != "" {
+				t.Errorf("n=%d q=%d: (-want +got):\n%s", n, q, d)
+			}
+		}
+	}
+}
