@@ -377,6 +377,7 @@ func aggregate(ctx context.Context, orders iter.Seq2[customer.Order, error], cfg
 	// The reader is busy full time (the host's decoding runs in it), so
 	// it gets a core of its own: GOMAXPROCS−1 workers, and with one core
 	// the reader aggregates itself.
+	t0 := time.Now()
 	procs := runtime.GOMAXPROCS(0)
 	workers := max(1, procs-envInt("AGGW", 1))
 	inline := procs == 1
@@ -521,6 +522,9 @@ func aggregate(ctx context.Context, orders iter.Seq2[customer.Order, error], cfg
 		}
 	}
 	stop()
+	if os.Getenv("AGGT") != "" {
+		println("aggregate stream done", time.Since(t0).Milliseconds())
+	}
 	// Quantity overflows found by the workers, in stream order, before the
 	// reader's first error (if any).
 	var over []aggExt
@@ -544,7 +548,11 @@ func aggregate(ctx context.Context, orders iter.Seq2[customer.Order, error], cfg
 		return nil, err
 	}
 	cfg.skip.sort()
-	return collect(shards), nil
+	out := collect(shards)
+	if os.Getenv("AGGT") != "" {
+		println("collect done", time.Since(t0).Milliseconds())
+	}
+	return out, nil
 }
 
 // collect returns the shards' customers (those with an order applied)
@@ -552,16 +560,9 @@ func aggregate(ctx context.Context, orders iter.Seq2[customer.Order, error], cfg
 // entry once more to fill the result in order; the IDs of at most
 // inlineKey bytes are rebuilt from their keys into one string.
 func collect(shards []aggShard) []custAgg {
-	n, short := 0, 0
+	n := 0
 	for s := range shards {
-		for k := range shards[s].table {
-			if e := &shards[s].table[k]; e.klen != 0 && e.orders > 0 {
-				n++
-				if e.klen <= inlineKey {
-					short += int(e.klen)
-				}
-			}
-		}
+		n += shards[s].used
 	}
 	keys := make([]sortKey, 0, n)
 	for s := range shards {
@@ -571,22 +572,40 @@ func collect(shards []aggShard) []custAgg {
 			}
 		}
 	}
-	entry := func(k sortKey) *aggEntry { return &shards[k.i].table[k.j] }
 	keys = sortIDKeys(keys, func(k sortKey) string {
-		e := entry(k)
+		e := &shards[k.i].table[k.j]
 		if e.klen > inlineKey {
 			return shards[k.i].ids[e.ord]
 		}
 		return string(appendKey(nil, e.k0, e.k1, e.klen))
 	})
-	// One pass reads each entry (at random: the cost of this function)
-	// and fills the result; a second, in order, points short IDs into one
-	// string of their bytes.
+	// Each part of the result is filled by a pass that reads its entries
+	// (at random: the cost of this function), on all cores, and a second,
+	// in order, that points its short IDs into one string of their bytes.
+	out := make([]custAgg, len(keys))
+	parts := min(runtime.GOMAXPROCS(0), 1+len(keys)/65536)
+	fs := make([]func(), parts)
+	for p := range parts {
+		lo, hi := p*len(keys)/parts, (p+1)*len(keys)/parts
+		fs[p] = func() { fill(shards, keys[lo:hi], out[lo:hi]) }
+	}
+	parallel(fs...)
+	return out
+}
+
+// fill sets out[j] from the entry keys[j] names.
+func fill(shards []aggShard, keys []sortKey, out []custAgg) {
+	short := 0
+	for _, k := range keys {
+		if e := &shards[k.i].table[k.j]; e.klen <= inlineKey {
+			short += int(e.klen)
+		}
+	}
 	buf := make([]byte, 0, short)
 	lens := make([]uint8, len(keys))
-	out := make([]custAgg, len(keys))
 	for j, k := range keys {
-		e, sh := entry(k), &shards[k.i]
+		sh := &shards[k.i]
+		e := &sh.table[k.j]
 		a := &out[j]
 		if e.klen <= inlineKey {
 			buf = appendKey(buf, e.k0, e.k1, e.klen)
@@ -611,7 +630,6 @@ func collect(shards []aggShard) []custAgg {
 			off += int(l)
 		}
 	}
-	return out
 }
 
 // sortKey is a sort key of up to 16 bytes, hi then lo, with two int32s to

@@ -197,3 +197,42 @@ func TestQuantileScoresNaive(t *testing.T) {
 		}
 	}
 }
+
+// TestAggregateManyCustomers: with more than 65536 customers the result is
+// filled in parts on several goroutines, each with its own string of short
+// IDs; short and long IDs, against the naive map, inline and with workers.
+func TestAggregateManyCustomers(t *testing.T) {
+	rng := rand.New(rand.NewPCG(4, 4))
+	var orders []customer.Order
+	base := day(2024, 1, 1)
+	for i := range 160_000 {
+		c := (i*7919 + rng.IntN(2)) % 80_000
+		id := fmt.Sprintf("k%d", c)
+		if c%5 == 0 {
+			id = fmt.Sprintf("a-rather-long-customer-id-%d", c)
+		}
+		orders = append(orders, customer.Order{ID: fmt.Sprint(i), CustomerID: id, Time: base.Add(time.Duration(i) * time.Minute), Amount: decimal.New(int64(c%1000), -2)})
+	}
+	to := day(2025, 1, 1)
+	want := naiveAggregate(orders, to)
+	for _, procs := range []int{1, 2} {
+		old := runtime.GOMAXPROCS(procs)
+		got, err := aggregate(context.Background(), crmkit.Stream(orders), aggConfig{asOf: to})
+		runtime.GOMAXPROCS(old)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != len(want) || len(got) <= 65536 {
+			t.Fatalf("procs %d: %d customers, want %d (> 65536)", procs, len(got), len(want))
+		}
+		for i, a := range got {
+			w := want[a.id]
+			if w == nil || !a.revenue().Equal(w.revenue) || a.orders != w.orders || !a.last().Equal(w.last) {
+				t.Fatalf("procs %d: customer %q: %+v, want %+v", procs, a.id, a, w)
+			}
+			if i > 0 && got[i-1].id >= a.id {
+				t.Fatalf("procs %d: not sorted at %d: %q then %q", procs, i, got[i-1].id, a.id)
+			}
+		}
+	}
+}

@@ -48,3 +48,23 @@ func chunkedSum(n, width int, f func(lo, hi int, out []float64)) []float64 {
 	}
 	return total
 }
+
+// parallel runs the functions, on separate goroutines when GOMAXPROCS > 1,
+// and returns when all have returned.
+func parallel(fs ...func()) {
+	if runtime.GOMAXPROCS(0) == 1 {
+		for _, f := range fs {
+			f()
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	for _, f := range fs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			f()
+		}()
+	}
+	wg.Wait()
+}

@@ -214,13 +214,29 @@ func ScoreRFM(ctx context.Context, orders iter.Seq2[customer.Order, error], opts
 		}
 		money[i] = f
 	}
-	rs, fs, ms := quantileScores(rec, q), quantileScores(freq, q), quantileScores(money, q)
+	var rs, fs, ms []int
+	parallel(
+		func() { rs = quantileScores(rec, q) },
+		func() { fs = quantileScores(freq, q) },
+		func() { ms = quantileScores(money, q) },
+	)
+	perRule := make([]int, len(rules)+1) // last: unsegmented
 	for i := range res.Customers {
 		c := &res.Customers[i]
 		c.R, c.F, c.M = rs[i], fs[i], ms[i]
 		r, f, m := res.lookupScores(c.R, c.F, c.M)
 		c.Segment, c.Rule = SegmentOf(rules, r, f, m)
-		res.Counts[c.Segment]++
+		perRule[(c.Rule+len(perRule))%len(perRule)]++
+	}
+	for k, cnt := range perRule {
+		if cnt == 0 {
+			continue
+		}
+		name := Unsegmented
+		if k < len(rules) {
+			name = rules[k].Segment
+		}
+		res.Counts[name] += cnt
 	}
 	return res, nil
 }
