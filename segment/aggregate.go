@@ -8,10 +8,8 @@ import (
 	"iter"
 	"math"
 	"math/bits"
-	"os"
 	"runtime"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -348,7 +346,7 @@ func (sh *aggShard) addBatch(b *aggBatch) {
 // aggSink keeps the prefetching loads of addBatch from being optimised away.
 var aggSink atomic.Uint64
 
-var aggBatchLen = envInt("AGGB", 1024)
+const aggBatchLen = 1024
 
 // aggConfig says which orders count and what to keep. Orders before from
 // are passed over (from zero: none); orders after asOf are an error when
@@ -377,9 +375,8 @@ func aggregate(ctx context.Context, orders iter.Seq2[customer.Order, error], cfg
 	// The reader is busy full time (the host's decoding runs in it), so
 	// it gets a core of its own: GOMAXPROCS−1 workers, and with one core
 	// the reader aggregates itself.
-	t0 := time.Now()
 	procs := runtime.GOMAXPROCS(0)
-	workers := max(1, procs-envInt("AGGW", 1))
+	workers := max(1, procs-1)
 	inline := procs == 1
 	shards := make([]aggShard, workers)
 	for i := range shards {
@@ -522,9 +519,6 @@ func aggregate(ctx context.Context, orders iter.Seq2[customer.Order, error], cfg
 		}
 	}
 	stop()
-	if os.Getenv("AGGT") != "" {
-		println("aggregate stream done", time.Since(t0).Milliseconds())
-	}
 	// Quantity overflows found by the workers, in stream order, before the
 	// reader's first error (if any).
 	var over []aggExt
@@ -548,11 +542,7 @@ func aggregate(ctx context.Context, orders iter.Seq2[customer.Order, error], cfg
 		return nil, err
 	}
 	cfg.skip.sort()
-	out := collect(shards)
-	if os.Getenv("AGGT") != "" {
-		println("collect done", time.Since(t0).Milliseconds())
-	}
-	return out, nil
+	return collect(shards), nil
 }
 
 // collect returns the shards' customers (those with an order applied)
@@ -734,11 +724,4 @@ func radixSort(keys []sortKey) []sortKey {
 		src, dst = dst, src
 	}
 	return src
-}
-
-func envInt(k string, d int) int {
-	if v, err := strconv.Atoi(os.Getenv(k)); err == nil {
-		return v
-	}
-	return d
 }
