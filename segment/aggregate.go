@@ -154,16 +154,21 @@ type aggExt struct {
 	idx     int
 }
 
-// aggBatch is a batch of records for one worker, in stream order.
+// aggBatch is a batch of records for one worker, in stream order. When
+// ids is set (see [aggregate]), ids[i] is record i's customer ID and its key
+// and hash are yet to be computed (klen 0).
 type aggBatch struct {
 	recs []aggRec
 	ext  []aggExt
+	ids  []string
 }
 
 func (b *aggBatch) reset() {
 	b.recs = b.recs[:0]
 	clear(b.ext) // drop the strings
 	b.ext = b.ext[:0]
+	clear(b.ids)
+	b.ids = b.ids[:0]
 }
 
 // custAgg is one customer's aggregate as [aggregate] returns it.
@@ -332,7 +337,10 @@ func (sh *aggShard) add(r *aggRec, ext []aggExt) {
 // do not depend on each other, so that the real pass finds them in cache.
 // The pass only reads: the result is the same as adding one order at a
 // time.
-func (sh *aggShard) addBatch(b *aggBatch) {
+func (sh *aggShard) addBatch(b *aggBatch, hash func(string) uint64) {
+	if len(b.ids) > 0 {
+		b.keys(hash)
+	}
 	var sink uint64
 	for i := range b.recs {
 		sink += sh.table[b.recs[i].hash>>sh.shift].k0
@@ -341,6 +349,33 @@ func (sh *aggShard) addBatch(b *aggBatch) {
 		sh.add(&b.recs[i], b.ext)
 	}
 	aggSink.Add(sink)
+}
+
+// keys computes the key and hash of each record from its ID in ids. The
+// loop does little else, so that the CPU overlaps the first reads of IDs
+// that are not in cache; an ID equal to the previous one is not hashed
+// again.
+func (b *aggBatch) keys(hash func(string) uint64) {
+	var (
+		prevKey idKey
+		prevID  string
+		prevH   uint64
+	)
+	for i := range b.recs {
+		r, id := &b.recs[i], b.ids[i]
+		key := keyOf(id)
+		if key != prevKey || (key.n > inlineKey && id != prevID) {
+			prevKey, prevID, prevH = key, id, hash(id)
+		}
+		r.k0, r.k1, r.klen, r.hash = key.k0, key.k1, key.n, uint32(prevH)
+		if key.n > inlineKey {
+			if r.ext < 0 {
+				r.ext = int32(len(b.ext))
+				b.ext = append(b.ext, aggExt{})
+			}
+			b.ext[r.ext].id = id
+		}
+	}
 }
 
 // aggSink keeps the prefetching loads of addBatch from being optimised away.
@@ -374,20 +409,29 @@ type aggConfig struct {
 func aggregate(ctx context.Context, orders iter.Seq2[customer.Order, error], cfg aggConfig) ([]custAgg, error) {
 	// The reader is busy full time (the host's decoding runs in it), so
 	// it gets a core of its own: GOMAXPROCS−1 workers, and with one core
-	// the reader aggregates itself.
+	// the reader aggregates itself. With one worker the reader does not
+	// even read the IDs' bytes (deferred): a host may hand over ID
+	// strings that are not in cache, and the worker, on another core,
+	// takes those misses several at a time. With more workers the reader
+	// must hash each ID to route it.
 	procs := runtime.GOMAXPROCS(0)
 	workers := max(1, procs-1)
 	inline := procs == 1
+	deferred := procs == 2
 	shards := make([]aggShard, workers)
 	for i := range shards {
 		shards[i] = newAggShard(cfg.quantity)
+	}
+	seed := maphash.MakeSeed()
+	hash := cfg.hash
+	if hash == nil {
+		hash = func(id string) uint64 { return maphash.String(seed, id) }
 	}
 	var (
 		chans   []chan *aggBatch
 		free    chan *aggBatch
 		batches = make([]*aggBatch, workers)
 		wg      sync.WaitGroup
-		seed    = maphash.MakeSeed()
 	)
 	if !inline {
 		chans = make([]chan *aggBatch, workers)
@@ -398,7 +442,7 @@ func aggregate(ctx context.Context, orders iter.Seq2[customer.Order, error], cfg
 			go func() {
 				defer wg.Done()
 				for b := range chans[w] {
-					shards[w].addBatch(b)
+					shards[w].addBatch(b, hash)
 					b.reset()
 					select {
 					case free <- b:
@@ -416,7 +460,7 @@ func aggregate(ctx context.Context, orders iter.Seq2[customer.Order, error], cfg
 		stopped = true
 		if inline {
 			if b := batches[0]; b != nil {
-				shards[0].addBatch(b)
+				shards[0].addBatch(b, hash)
 			}
 			return
 		}
@@ -469,15 +513,14 @@ func aggregate(ctx context.Context, orders iter.Seq2[customer.Order, error], cfg
 			continue // outside the window [from, asOf)
 		}
 		id := o.CustomerID
-		key := keyOf(id)
+		var key idKey
 		h := prevH
-		if key != prevKey || (key.n > inlineKey && id != prevID) {
-			if cfg.hash != nil {
-				h = cfg.hash(id)
-			} else {
-				h = maphash.String(seed, id)
+		if !deferred {
+			key = keyOf(id)
+			if key != prevKey || (key.n > inlineKey && id != prevID) {
+				h = hash(id)
+				prevKey, prevID, prevH = key, id, h
 			}
-			prevKey, prevID, prevH = key, id, h
 		}
 		w := int((h >> 56) % uint64(workers))
 		b := batches[w]
@@ -489,6 +532,9 @@ func aggregate(ctx context.Context, orders iter.Seq2[customer.Order, error], cfg
 			}
 			batches[w] = b
 		}
+		if deferred {
+			b.ids = append(b.ids, id)
+		}
 		r := aggRec{k0: key.k0, k1: key.k1, klen: key.n, hash: uint32(h), sec: o.Time.Unix(), nsec: int32(o.Time.Nanosecond()), qty: o.Quantity, ext: -1}
 		var ok bool
 		r.coef, r.exp, ok = fastAmount(o.Amount)
@@ -496,7 +542,7 @@ func aggregate(ctx context.Context, orders iter.Seq2[customer.Order, error], cfg
 			r.ext = int32(len(b.ext))
 			x := aggExt{idx: i}
 			if key.n > inlineKey || cfg.quantity {
-				x.id = id
+				x.id = id // (a deferred long ID's is set by keys)
 			}
 			if !ok {
 				r.flags |= recWide
@@ -510,7 +556,7 @@ func aggregate(ctx context.Context, orders iter.Seq2[customer.Order, error], cfg
 		b.recs = append(b.recs, r)
 		if len(b.recs) == aggBatchLen {
 			if inline {
-				shards[0].addBatch(b)
+				shards[0].addBatch(b, hash)
 				b.reset()
 				continue
 			}
