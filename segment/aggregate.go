@@ -351,11 +351,16 @@ func (sh *aggShard) addBatch(b *aggBatch, hash func(string) uint64) {
 	aggSink.Add(sink)
 }
 
-// keys computes the key and hash of each record from its ID in ids. The
-// loop does little else, so that the CPU overlaps the first reads of IDs
-// that are not in cache; an ID equal to the previous one is not hashed
-// again.
+// keys computes the key and hash of each record from its ID in ids; an ID
+// equal to the previous one is not hashed again.
 func (b *aggBatch) keys(hash func(string) uint64) {
+	// Touch every ID first (IDs are never empty), as addBatch does with
+	// table entries.
+	var sink byte
+	for _, id := range b.ids {
+		sink += id[0]
+	}
+	aggSink.Add(uint64(sink))
 	var (
 		prevKey idKey
 		prevID  string
