@@ -204,6 +204,7 @@ func (a *custAgg) revenue() decimal.Decimal {
 // orders need no probe.
 type aggShard struct {
 	table    []aggEntry
+	mapped   bool // table is outside the Go heap: see allocTable, release
 	shift    uint // a hash's home slot is hash >> shift
 	used     int
 	ids      []string
@@ -269,7 +270,7 @@ func (sh *aggShard) lookup(r *aggRec, ext []aggExt) int {
 // entries keep their order: the old table is read and the new one written
 // front to back, not at random.
 func (sh *aggShard) grow() {
-	table := make([]aggEntry, 2*len(sh.table))
+	table, mapped := allocTable(2 * len(sh.table))
 	shift := sh.shift - 1
 	mask := len(table) - 1
 	for k := range sh.table {
@@ -283,8 +284,18 @@ func (sh *aggShard) grow() {
 		}
 		table[i] = *a
 	}
-	sh.table, sh.shift = table, shift
+	sh.release()
+	sh.table, sh.mapped, sh.shift = table, mapped, shift
 	sh.last = -1
+}
+
+// release gives back the table's memory if it is mapped; the shard must not
+// be used after.
+func (sh *aggShard) release() {
+	if sh.mapped {
+		freeTable(sh.table)
+	}
+	sh.table, sh.mapped = nil, false
 }
 
 func (sh *aggShard) add(r *aggRec, ext []aggExt) {
@@ -427,6 +438,13 @@ func aggregate(ctx context.Context, orders iter.Seq2[customer.Order, error], cfg
 	for i := range shards {
 		shards[i] = newAggShard(cfg.quantity)
 	}
+	// Deferred before stop, so it runs after the workers are done: also
+	// when the host's iterator panics.
+	defer func() {
+		for i := range shards {
+			shards[i].release()
+		}
+	}()
 	seed := maphash.MakeSeed()
 	hash := cfg.hash
 	if hash == nil {
