@@ -505,12 +505,27 @@ func aggregate(ctx context.Context, orders iter.Seq2[customer.Order, error], cfg
 		firstErr         error
 		firstErrIdx      = -1
 	)
+	// Times compare as Unix seconds and nanoseconds, computed once per
+	// order; that is what Before and After do unless both times carry a
+	// monotonic clock reading, so bounds that carry one take the methods.
+	var (
+		timeFast         = cfg.asOf == cfg.asOf.Round(0) && cfg.from == cfg.from.Round(0)
+		asOfSec, fromSec = cfg.asOf.Unix(), cfg.from.Unix()
+		asOfNs, fromNs   = int32(cfg.asOf.Nanosecond()), int32(cfg.from.Nanosecond())
+		hasFrom          = !cfg.from.IsZero()
+		minSec, maxSec   = minOrderTime.Unix(), maxOrderTime.Unix()
+	)
 	for o, err := range orders {
 		i++
 		if err == nil && i&4095 == 0 {
 			err = ctx.Err()
 		}
-		if err == nil {
+		sec, nsec := o.Time.Unix(), int32(o.Time.Nanosecond())
+		coef, exp, fast := fastAmount(o.Amount)
+		// checkOrder makes the exact checks and errors; the common order
+		// (a customer, a time well inside years 1..9999, an amount on the
+		// fast path and not negative) passes them all.
+		if err == nil && (o.CustomerID == "" || sec <= minSec || sec >= maxSec || !fast || coef < 0) {
 			err = checkOrder(o, i)
 		}
 		if err == nil && haveCurrency && o.Currency != currency {
@@ -519,8 +534,14 @@ func aggregate(ctx context.Context, orders iter.Seq2[customer.Order, error], cfg
 		if err == nil && badFloat(o.Quantity) {
 			err = crmkit.Errorf("order", i, o.ID, "quantity", crmkit.ErrInvalid, "%v", o.Quantity)
 		}
-		if err == nil && cfg.strictAsOf && o.Time.After(cfg.asOf) {
-			err = crmkit.Errorf("order", i, o.ID, "time", crmkit.ErrFuture, "%v after %s %v", o.Time, cfg.asOfName, cfg.asOf)
+		if err == nil && cfg.strictAsOf {
+			future := sec > asOfSec || sec == asOfSec && nsec > asOfNs
+			if !timeFast {
+				future = o.Time.After(cfg.asOf)
+			}
+			if future {
+				err = crmkit.Errorf("order", i, o.ID, "time", crmkit.ErrFuture, "%v after %s %v", o.Time, cfg.asOfName, cfg.asOf)
+			}
 		}
 		if err != nil {
 			if cfg.skip.take(err) {
@@ -532,7 +553,12 @@ func aggregate(ctx context.Context, orders iter.Seq2[customer.Order, error], cfg
 		if !haveCurrency {
 			currency, haveCurrency = o.Currency, true
 		}
-		if !o.Time.Before(cfg.asOf) && !cfg.strictAsOf || (!cfg.from.IsZero() && o.Time.Before(cfg.from)) {
+		beforeAsOf := sec < asOfSec || sec == asOfSec && nsec < asOfNs
+		beforeFrom := hasFrom && (sec < fromSec || sec == fromSec && nsec < fromNs)
+		if !timeFast {
+			beforeAsOf, beforeFrom = o.Time.Before(cfg.asOf), hasFrom && o.Time.Before(cfg.from)
+		}
+		if !beforeAsOf && !cfg.strictAsOf || beforeFrom {
 			continue // outside the window [from, asOf)
 		}
 		id := o.CustomerID
@@ -545,7 +571,10 @@ func aggregate(ctx context.Context, orders iter.Seq2[customer.Order, error], cfg
 				prevKey, prevID, prevH = key, id, h
 			}
 		}
-		w := int((h >> 56) % uint64(workers))
+		w := 0
+		if workers > 1 {
+			w = int((h >> 32) * uint64(workers) >> 32) // hash bits the slot does not use
+		}
 		b := batches[w]
 		if b == nil {
 			select {
@@ -558,16 +587,14 @@ func aggregate(ctx context.Context, orders iter.Seq2[customer.Order, error], cfg
 		if deferred {
 			b.ids = append(b.ids, id)
 		}
-		r := aggRec{k0: key.k0, k1: key.k1, klen: key.n, hash: uint32(h), sec: o.Time.Unix(), nsec: int32(o.Time.Nanosecond()), qty: o.Quantity, ext: -1}
-		var ok bool
-		r.coef, r.exp, ok = fastAmount(o.Amount)
-		if !ok || key.n > inlineKey || cfg.quantity {
+		r := aggRec{k0: key.k0, k1: key.k1, klen: key.n, hash: uint32(h), sec: sec, nsec: nsec, coef: coef, exp: exp, qty: o.Quantity, ext: -1}
+		if !fast || key.n > inlineKey || cfg.quantity {
 			r.ext = int32(len(b.ext))
 			x := aggExt{idx: i}
 			if key.n > inlineKey || cfg.quantity {
 				x.id = id // (a deferred long ID's is set by keys)
 			}
-			if !ok {
+			if !fast {
 				r.flags |= recWide
 				x.amount = o.Amount
 			}

@@ -236,3 +236,85 @@ func TestAggregateManyCustomers(t *testing.T) {
 		}
 	}
 }
+
+// TestAggregateTimeAndAmountBounds: the reader compares times as Unix
+// seconds and nanoseconds and leaves the exact checks to checkOrder only for
+// orders near the edges; at each edge the result is what the time methods
+// and checkOrder give: window ends to the nanosecond, the first and last
+// valid instants, amounts off the int64 fast path, and bounds that carry a
+// monotonic clock reading (compared by the methods).
+func TestAggregateTimeAndAmountBounds(t *testing.T) {
+	T := time.Date(2025, 1, 1, 12, 0, 0, 500, time.UTC)
+	F := time.Date(2024, 1, 1, 0, 0, 0, 700, time.UTC)
+	first := time.Date(1, 1, 1, 0, 0, 0, 500_000_000, time.UTC) // zero time + 0.5 s
+	last := time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC)
+	end := time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)
+	now := time.Now() // monotonic reading
+	cents := decimal.New(1, -2)
+	wide := decimal.RequireFromString("1000000000000000000000.5")
+	tests := []struct {
+		name     string
+		reason   string
+		from, to time.Time
+		strict   bool // ScoreRFM (AsOf = to) rather than CustomerValues
+		at       time.Time
+		amount   decimal.Decimal
+		want     bool  // the order counts
+		wantErr  error // else
+		errField string
+	}{
+		{"before to", "the window is [From, To)", F, T, false, T.Add(-1), cents, true, nil, ""},
+		{"at to", "To is excluded", F, T, false, T, cents, false, nil, ""},
+		{"after to", "passed over, not an error, for CustomerValues", F, T, false, T.Add(1), cents, false, nil, ""},
+		{"at from", "From is included", F, T, false, F, cents, true, nil, ""},
+		{"before from", "one nanosecond before From is out", F, T, false, F.Add(-1), cents, false, nil, ""},
+		{"at as-of", "ScoreRFM counts an order at AsOf", time.Time{}, T, true, T, cents, true, nil, ""},
+		{"after as-of", "one nanosecond after AsOf is in the future", time.Time{}, T, true, T.Add(1), cents, false, crmkit.ErrFuture, "time"},
+		{"zero time", "a missing time", time.Time{}, T, false, time.Time{}, cents, false, crmkit.ErrMissing, "time"},
+		{"first valid instant", "within year 1, in the zero time's second", time.Time{}, T, false, first, cents, true, nil, ""},
+		{"last valid second", "9999-12-31 23:59:59 is allowed", time.Time{}, end, false, last, cents, true, nil, ""},
+		{"past year 9999", "half a second later is not", time.Time{}, end, false, last.Add(time.Second / 2), cents, false, crmkit.ErrInvalid, "time"},
+		{"negative", "a negative amount on the fast path", time.Time{}, T, false, F, cents.Neg(), false, crmkit.ErrInvalid, "amount"},
+		{"negative wide", "a negative amount off the fast path", time.Time{}, T, false, F, wide.Neg(), false, crmkit.ErrInvalid, "amount"},
+		{"wide", "an amount off the fast path is summed exactly", time.Time{}, T, false, F, wide, true, nil, ""},
+		{"monotonic, before", "bounds with a monotonic reading use the methods", time.Time{}, now.Add(time.Hour), false, now, cents, true, nil, ""},
+		{"monotonic, after", "", time.Time{}, now.Add(time.Hour), true, now.Add(2 * time.Hour), cents, false, crmkit.ErrFuture, "time"},
+		{"monotonic from", "", now.Add(-time.Hour), now.Add(time.Hour), false, now.Add(-2 * time.Hour), cents, false, nil, ""},
+	}
+	for _, tc := range tests {
+		for _, procs := range []int{1, 2} {
+			t.Run(fmt.Sprintf("%s/procs=%d", tc.name, procs), func(t *testing.T) {
+				old := runtime.GOMAXPROCS(procs)
+				defer runtime.GOMAXPROCS(old)
+				base := tc.to.Add(-time.Minute)
+				orders := []customer.Order{
+					{ID: "o0", CustomerID: "base", Time: base, Amount: decimal.New(5, 0)},
+					{ID: "o1", CustomerID: "p", Time: tc.at, Amount: tc.amount},
+				}
+				got, err := aggregate(context.Background(), crmkit.Stream(orders), aggConfig{from: tc.from, asOf: tc.to, strictAsOf: tc.strict, asOfName: "AsOf"})
+				if tc.wantErr != nil {
+					var re *crmkit.RecordError
+					if !errors.Is(err, tc.wantErr) || !errors.As(err, &re) || re.Index != 1 || re.Field != tc.errField {
+						t.Fatalf("err %v, want %v in field %s of order 1 (%s)", err, tc.wantErr, tc.errField, tc.reason)
+					}
+					return
+				}
+				if err != nil {
+					t.Fatalf("%v (%s)", err, tc.reason)
+				}
+				var p *custAgg
+				for i := range got {
+					if got[i].id == "p" {
+						p = &got[i]
+					}
+				}
+				if (p != nil) != tc.want {
+					t.Fatalf("order counted: %v, want %v (%s)", p != nil, tc.want, tc.reason)
+				}
+				if p != nil && (!p.revenue().Equal(tc.amount) || !p.last().Equal(tc.at)) {
+					t.Errorf("revenue %s last %v, want %s %v", p.revenue(), p.last(), tc.amount, tc.at)
+				}
+			})
+		}
+	}
+}
