@@ -318,3 +318,46 @@ func TestAggregateTimeAndAmountBounds(t *testing.T) {
 		}
 	}
 }
+
+// TestSortIDsDeep: IDs sharing 16, 32 or 40 bytes, IDs that are prefixes of
+// others, trailing NULs and non-ASCII bytes sort as strings do, in runs big
+// enough for the chunk radix sort and small enough for comparisons.
+func TestSortIDsDeep(t *testing.T) {
+	rng := rand.New(rand.NewPCG(6, 6))
+	heads := []string{"", "customer-0000000", strings.Repeat("x", 32), strings.Repeat("y", 40), "6ba7b810-9dad-11d1-80b4-"}
+	for _, n := range []int{10, 63, 64, 3000} {
+		var ids []string
+		seen := map[string]bool{}
+		for len(ids) < n {
+			id := heads[rng.IntN(len(heads))]
+			switch rng.IntN(4) {
+			case 0:
+				id += fmt.Sprint(rng.IntN(1000))
+			case 1:
+				id += strings.Repeat("\x00", rng.IntN(3))
+			case 2:
+				id += string([]byte{byte(rng.IntN(256)), byte(rng.IntN(256))})
+			default:
+				id += strings.Repeat("z", rng.IntN(40))
+			}
+			if id == "" || seen[id] {
+				continue
+			}
+			seen[id] = true
+			ids = append(ids, id)
+		}
+		aggs := make([]custAgg, len(ids))
+		for i, id := range ids {
+			aggs[i].id = id
+		}
+		var got []string
+		for _, a := range sortByID(aggs) {
+			got = append(got, a.id)
+		}
+		want := slices.Clone(ids)
+		slices.Sort(want)
+		if d := cmp.Diff(want, got); d != "" {
+			t.Errorf("n=%d: (-want +got):\n%s", n, d)
+		}
+	}
+}

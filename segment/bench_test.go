@@ -28,6 +28,9 @@ import (
 //   - ids=shared (synthOrders), a pessimistic input: IDs are 10⁶ strings
 //     built in advance and handed out at random, so the first read of an
 //     order's ID bytes is a cache miss that a decoding host would not have.
+//   - ids=long (decodedLongOrders): as ids=fresh with 36-byte IDs shaped like
+//     UUIDs, longer than the 16 bytes kept inline in the aggregation table,
+//     so that every order also compares the whole stored ID.
 type orderGen func(n, nc int, seed uint64) iter.Seq2[customer.Order, error]
 
 var orderGens = []struct {
@@ -36,6 +39,7 @@ var orderGens = []struct {
 }{
 	{"ids=fresh", decodedOrders},
 	{"ids=shared", synthOrders},
+	{"ids=long", decodedLongOrders},
 }
 
 func benchPrices() []decimal.Decimal {
@@ -64,6 +68,36 @@ func decodedOrders(n, nc int, seed uint64) iter.Seq2[customer.Order, error] {
 		var buf []byte
 		for range n {
 			buf = appendID(buf[:0], rng.IntN(nc))
+			o := customer.Order{
+				CustomerID: string(buf),
+				Time:       base.Add(time.Duration(rng.IntN(365*86400)) * time.Second),
+				Amount:     prices[rng.IntN(len(prices))],
+				Currency:   "EUR",
+			}
+			if !yield(o, nil) {
+				return
+			}
+		}
+	}
+}
+
+// appendLongID appends a 36-byte ID for customer c in the shape of a UUID.
+func appendLongID(buf []byte, c int) []byte {
+	buf = append(buf, "6ba7b810-9dad-11d1-80b4-"...)
+	for k := 100_000_000_000; k > 1 && c < k; k /= 10 {
+		buf = append(buf, '0')
+	}
+	return strconv.AppendInt(buf, int64(c), 10)
+}
+
+func decodedLongOrders(n, nc int, seed uint64) iter.Seq2[customer.Order, error] {
+	prices := benchPrices()
+	base := day(2024, 1, 1)
+	return func(yield func(customer.Order, error) bool) {
+		rng := rand.New(rand.NewPCG(seed, 7))
+		var buf []byte
+		for range n {
+			buf = appendLongID(buf[:0], rng.IntN(nc))
 			o := customer.Order{
 				CustomerID: string(buf),
 				Time:       base.Add(time.Duration(rng.IntN(365*86400)) * time.Second),
@@ -334,5 +368,10 @@ func TestBenchInputs(t *testing.T) {
 	}
 	if unsafe.StringData(fresh[0]) == unsafe.StringData(fresh[1]) {
 		t.Error("fresh IDs share memory")
+	}
+	for _, c := range []int{0, 123_456_789_012} {
+		if id := appendLongID(nil, c); len(id) != 36 {
+			t.Errorf("appendLongID(%d) = %q, %d bytes, want 36", c, id, len(id))
+		}
 	}
 }
