@@ -356,6 +356,27 @@ func (sh *aggShard) addBatch(b *aggBatch, hash func(string) uint64) {
 	for i := range b.recs {
 		sink += sh.table[b.recs[i].hash>>sh.shift].k0
 	}
+	if sh.ids != nil {
+		// IDs longer than 16 bytes are compared whole: touch the stored
+		// ID's header, then its bytes, for each order whose home entry
+		// has its key (two more passes of loads that overlap).
+		long := func(r *aggRec) *aggEntry {
+			if a := &sh.table[r.hash>>sh.shift]; r.klen > inlineKey && a.klen == r.klen && a.k0 == r.k0 && a.k1 == r.k1 {
+				return a
+			}
+			return nil
+		}
+		for i := range b.recs {
+			if a := long(&b.recs[i]); a != nil {
+				sink += uint64(len(sh.ids[a.ord]))
+			}
+		}
+		for i := range b.recs {
+			if a := long(&b.recs[i]); a != nil {
+				sink += uint64(sh.ids[a.ord][inlineKey])
+			}
+		}
+	}
 	for i := range b.recs {
 		sh.add(&b.recs[i], b.ext)
 	}
