@@ -110,7 +110,8 @@ type idKey struct {
 func keyOf(id string) idKey {
 	var b [16]byte
 	copy(b[:], id)
-	return idKey{binary.LittleEndian.Uint64(b[:8]), binary.LittleEndian.Uint64(b[8:]), uint32(len(id))}
+	// A length past 4 GiB saturates: such an ID is long, compared whole.
+	return idKey{binary.LittleEndian.Uint64(b[:8]), binary.LittleEndian.Uint64(b[8:]), uint32(min(uint64(len(id)), math.MaxUint32))}
 }
 
 // inlineKey is the longest ID an idKey holds whole.
@@ -125,12 +126,12 @@ func appendKey(b []byte, k0, k1 uint64, n uint32) []byte {
 }
 
 // aggRec is what the reader hands a worker for one order: the fields the
-// aggregate needs, with the customer ID's key and hash computed once and
-// the amount as an int64 coefficient. It holds no pointers, so that
-// copying it costs no GC write barriers; what needs a pointer (an ID longer
-// than inlineKey, an amount off the fast path, the order's ID and index in
-// quantity mode, where a worker may have to report the order) goes to the
-// batch's ext, rarely.
+// aggregate needs, with the customer ID's key and hash computed once (by
+// the reader, or by the worker from the batch's ids) and the amount as an
+// int64 coefficient. It holds no pointers, so that copying it costs no GC
+// write barriers; what needs a pointer (an ID longer than inlineKey, an
+// amount off the fast path, the order's ID and index in quantity mode,
+// where a worker may have to report the order) goes to the batch's ext.
 type aggRec struct {
 	k0, k1 uint64
 	klen   uint32
@@ -196,12 +197,12 @@ func (a *custAgg) revenue() decimal.Decimal {
 }
 
 // aggShard holds the aggregates of the customers routed to one worker.
-// table has a power-of-two length and is at most 3/4 full; used counts its
-// customers and numbers them in insertion order (ord). ids holds, by ord,
-// the IDs longer than inlineKey, once there is one (a short ID is its key);
-// qty the quantity sums when quantity is set. last is the table index of the previous order's
-// customer: hosts often stream orders grouped by customer, and then most
-// orders need no probe.
+// table has a power-of-two length and is at most 3/4 full (linear
+// probing); used counts its customers and numbers them in insertion order
+// (ord). ids holds, by ord, the IDs longer than inlineKey, once there is
+// one (a short ID is its key); qty the quantity sums when quantity is set.
+// last is the table index of the previous order's customer: hosts often
+// stream orders grouped by customer, and then most orders need no probe.
 type aggShard struct {
 	table    []aggEntry
 	mapped   bool // table is outside the Go heap: see allocTable, release
@@ -439,7 +440,7 @@ type aggConfig struct {
 //
 // The reading goroutine validates every order in stream order (so the
 // first bad order is the one reported) and routes it by a hash of its
-// customer ID to one of the workers, each owning its customers'
+// customer ID to one of the workers (with one worker, all go to it), each owning its customers'
 // aggregates; a customer's orders reach its worker in stream order, so the
 // result does not depend on scheduling. The only check a worker makes (a
 // quantity sum overflowing) is merged back in stream order at the end.
