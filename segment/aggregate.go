@@ -440,9 +440,9 @@ type aggConfig struct {
 //
 // The reading goroutine validates every order in stream order (so the
 // first bad order is the one reported) and routes it by a hash of its
-// customer ID to one of the workers (with one worker, all go to it), each owning its customers'
-// aggregates; a customer's orders reach its worker in stream order, so the
-// result does not depend on scheduling. The only check a worker makes (a
+// customer ID to one of the workers (with one worker, all go to it), each
+// owning its customers' aggregates; a customer's orders reach its worker in
+// stream order, so the result does not depend on scheduling. The only check a worker makes (a
 // quantity sum overflowing) is merged back in stream order at the end.
 func aggregate(ctx context.Context, orders iter.Seq2[customer.Order, error], cfg aggConfig) ([]custAgg, error) {
 	// The reader is busy full time (the host's decoding runs in it), so
