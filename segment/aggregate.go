@@ -156,12 +156,14 @@ type aggExt struct {
 }
 
 // aggBatch is a batch of records for one worker, in stream order. When
-// ids is set (see [aggregate]), ids[i] is record i's customer ID and its key
-// and hash are yet to be computed (klen 0).
+// ids is set (deferred, see [aggregate]), ids[i] and amts[i] are record i's
+// customer ID and amount, whose key, hash and coefficient are yet to be
+// computed.
 type aggBatch struct {
 	recs []aggRec
 	ext  []aggExt
 	ids  []string
+	amts []decimal.Decimal
 }
 
 func (b *aggBatch) reset() {
@@ -170,6 +172,8 @@ func (b *aggBatch) reset() {
 	b.ext = b.ext[:0]
 	clear(b.ids)
 	b.ids = b.ids[:0]
+	clear(b.amts)
+	b.amts = b.amts[:0]
 }
 
 // custAgg is one customer's aggregate as [aggregate] returns it.
@@ -384,8 +388,9 @@ func (sh *aggShard) addBatch(b *aggBatch, hash func(string) uint64) {
 	aggSink.Add(sink)
 }
 
-// keys computes the key and hash of each record from its ID in ids; an ID
-// equal to the previous one is not hashed again.
+// keys computes the key and hash of each record from its ID in ids (an ID
+// equal to the previous one is not hashed again) and its amount's
+// coefficient from amts.
 func (b *aggBatch) keys(hash func(string) uint64) {
 	// Touch every ID first (IDs are never empty), as addBatch does with
 	// table entries.
@@ -406,12 +411,21 @@ func (b *aggBatch) keys(hash func(string) uint64) {
 			prevKey, prevID, prevH = key, id, hash(id)
 		}
 		r.k0, r.k1, r.klen, r.hash = key.k0, key.k1, key.n, uint32(prevH)
-		if key.n > inlineKey {
+		var ok bool
+		if r.coef, r.exp, ok = fastAmount(b.amts[i]); !ok {
+			r.flags |= recWide
+		}
+		if key.n > inlineKey || !ok {
 			if r.ext < 0 {
 				r.ext = int32(len(b.ext))
 				b.ext = append(b.ext, aggExt{})
 			}
-			b.ext[r.ext].id = id
+			if key.n > inlineKey {
+				b.ext[r.ext].id = id
+			}
+			if !ok {
+				b.ext[r.ext].amount = b.amts[i]
+			}
 		}
 	}
 }
@@ -543,11 +557,23 @@ func aggregate(ctx context.Context, orders iter.Seq2[customer.Order, error], cfg
 			err = ctx.Err()
 		}
 		sec, nsec := o.Time.Unix(), int32(o.Time.Nanosecond())
-		coef, exp, fast := fastAmount(o.Amount)
 		// checkOrder makes the exact checks and errors; the common order
-		// (a customer, a time well inside years 1..9999, an amount on the
-		// fast path and not negative) passes them all.
-		if err == nil && (o.CustomerID == "" || sec <= minSec || sec >= maxSec || !fast || coef < 0) {
+		// (a customer, a time well inside years 1..9999, an amount that is
+		// not negative) passes them all. A deferred amount's coefficient
+		// is taken by the worker.
+		var (
+			coef int64
+			exp  int32
+			fast = true
+			neg  bool
+		)
+		if deferred {
+			neg = o.Amount.IsNegative()
+		} else {
+			coef, exp, fast = fastAmount(o.Amount)
+			neg = !fast && o.Amount.IsNegative() || coef < 0
+		}
+		if err == nil && (o.CustomerID == "" || sec <= minSec || sec >= maxSec || neg) {
 			err = checkOrder(o, i)
 		}
 		if err == nil && haveCurrency && o.Currency != currency {
@@ -608,6 +634,7 @@ func aggregate(ctx context.Context, orders iter.Seq2[customer.Order, error], cfg
 		}
 		if deferred {
 			b.ids = append(b.ids, id)
+			b.amts = append(b.amts, o.Amount)
 		}
 		r := aggRec{k0: key.k0, k1: key.k1, klen: key.n, hash: uint32(h), sec: sec, nsec: nsec, coef: coef, exp: exp, qty: o.Quantity, ext: -1}
 		if !fast || key.n > inlineKey || cfg.quantity {
