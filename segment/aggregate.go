@@ -74,85 +74,96 @@ func fastAmount(v decimal.Decimal) (c int64, e int32, ok bool) {
 
 // The per-customer aggregates of RFM and value tiers live directly in an
 // open-addressing hash table, one 64-byte entry (a cache line) each, with
-// the customer ID's first 16 bytes inline: with 10⁶ customers the table is
+// the customer ID's first 24 bytes inline: with 10⁶ customers the table is
 // far bigger than the caches and customers come in random order, so what an
-// order costs is the number of distinct cache lines it touches. A hit on a
-// short ID (≤ 16 bytes, the common case) touches one line, the entry it
-// updates; a longer ID also compares the full string kept beside the table.
+// order costs is the number of distinct cache lines it touches. A hit on an
+// ID of up to 24 bytes (numeric IDs, 18-character CRM and payment IDs)
+// touches one line, the entry it updates; a longer ID also compares the
+// full string kept beside the table.
 //
 // aggEntry is one entry: O(1) memory per customer, however many orders.
 // Revenue stays an int64 coefficient at one exponent while it can (see
 // moneySum); an entry flagged aggWide keeps it in its shard's wide map once
-// it cannot. orders > 0 means coef/exp hold the first amount.
+// it cannot. orders > 0 means coef/exp hold the first amount. What a shard
+// keeps beside an entry (a long ID, a quantity sum, a wide revenue) is
+// found by the entry's table index and moves with it when the table grows.
 type aggEntry struct {
-	k0, k1   uint64 // the ID's first 16 bytes, little-endian, zero padded
-	lastSec  int64
-	orders   int64
-	coef     int64
-	hash     uint32 // 32 bits of the ID's hash: the top ones are the home slot
-	klen     uint32 // the ID's length; 0 marks a free slot (IDs are never empty)
-	lastNsec int32
-	exp      int32
-	ord      int32 // insertion number: index into the shard's ids and qty
-	flags    uint32
+	k0, k1, k2 uint64 // the ID's first 24 bytes, little-endian, zero padded
+	lastSec    int64
+	orders     int64
+	coef       int64
+	hash       uint32 // 32 bits of the ID's hash: the top ones are the home slot
+	klen       uint32 // the ID's length (see idKey) | aggWide; 0: a free slot
+	lastNsec   int32
+	exp        int32
 }
 
-const aggWide = 1 // entry flag: revenue is in the shard's wide map
+// aggWide is klen's flag for revenue kept in the shard's wide map. IDs are
+// never empty, so an occupied entry's klen is never 0.
+const aggWide = 1 << 31
 
-// idKey is a customer ID's inline form: its first 16 bytes, little-endian,
-// zero padded, and its length. Two IDs of at most 16 bytes are equal if and
-// only if their keys are; longer IDs with equal keys must be compared whole.
+func (a *aggEntry) n() uint32 { return a.klen &^ aggWide }
+
+// idKey is a customer ID's inline form: its first 24 bytes, little-endian,
+// zero padded, and its length (saturated below 2 GiB: such an ID is long,
+// compared whole). Two IDs of at most 24 bytes are equal if and only if
+// their keys are; longer IDs with equal keys must be compared whole.
 type idKey struct {
-	k0, k1 uint64
-	n      uint32
+	k0, k1, k2 uint64
+	n          uint32
 }
 
 func keyOf(id string) idKey {
-	var b [16]byte
+	var b [24]byte
 	copy(b[:], id)
-	// A length past 4 GiB saturates: such an ID is long, compared whole.
-	return idKey{binary.LittleEndian.Uint64(b[:8]), binary.LittleEndian.Uint64(b[8:]), uint32(min(uint64(len(id)), math.MaxUint32))}
+	return idKey{
+		binary.LittleEndian.Uint64(b[:8]), binary.LittleEndian.Uint64(b[8:16]), binary.LittleEndian.Uint64(b[16:]),
+		uint32(min(uint64(len(id)), aggWide-1)),
+	}
 }
 
 // inlineKey is the longest ID an idKey holds whole.
-const inlineKey = 16
+const inlineKey = 24
 
 // appendKey appends the bytes of a key of at most inlineKey bytes.
-func appendKey(b []byte, k0, k1 uint64, n uint32) []byte {
-	var w [16]byte
+func appendKey(b []byte, k0, k1, k2 uint64, n uint32) []byte {
+	var w [24]byte
 	binary.LittleEndian.PutUint64(w[:8], k0)
-	binary.LittleEndian.PutUint64(w[8:], k1)
+	binary.LittleEndian.PutUint64(w[8:16], k1)
+	binary.LittleEndian.PutUint64(w[16:], k2)
 	return append(b, w[:n]...)
 }
 
 // aggRec is what the reader hands a worker for one order: the fields the
 // aggregate needs, with the customer ID's key and hash computed once (by
 // the reader, or by the worker from the batch's ids) and the amount as an
-// int64 coefficient. It holds no pointers, so that copying it costs no GC
-// write barriers; what needs a pointer (an ID longer than inlineKey, an
-// amount off the fast path, the order's ID and index in quantity mode,
-// where a worker may have to report the order) goes to the batch's ext.
+// int64 coefficient, in 64 bytes. It holds no pointers, so that copying it
+// costs no GC write barriers; what needs a pointer (an ID longer than
+// inlineKey, an amount off the fast path, the order's ID, index and
+// quantity in quantity mode, where a worker may have to report the order)
+// goes to the batch's ext.
 type aggRec struct {
-	k0, k1 uint64
-	klen   uint32
-	hash   uint32
-	sec    int64
-	coef   int64
-	qty    float64
-	nsec   int32
-	exp    int32
-	ext    int32 // index into the batch's ext; −1: none
-	flags  uint32
+	k0, k1, k2 uint64
+	klen       uint32
+	hash       uint32
+	sec        int64
+	coef       int64
+	nsec       int32
+	exp        int32
+	ext        int32 // index into the batch's ext; −1: none
+	flags      uint32
 }
 
 const recWide = 1 // record flag: the amount is ext's, off the fast path
 
-// aggExt holds a record's pointer-carrying fields, when it has any.
+// aggExt holds a record's pointer-carrying fields, when it has any, and
+// its quantity in quantity mode.
 type aggExt struct {
 	id      string
 	orderID string
 	amount  decimal.Decimal
 	idx     int
+	qty     float64
 }
 
 // aggBatch is a batch of records for one worker, in stream order. When
@@ -202,11 +213,12 @@ func (a *custAgg) revenue() decimal.Decimal {
 
 // aggShard holds the aggregates of the customers routed to one worker.
 // table has a power-of-two length and is at most 3/4 full (linear
-// probing); used counts its customers and numbers them in insertion order
-// (ord). ids holds, by ord, the IDs longer than inlineKey, once there is
-// one (a short ID is its key); qty the quantity sums when quantity is set.
-// last is the table index of the previous order's customer: hosts often
-// stream orders grouped by customer, and then most orders need no probe.
+// probing); used counts its customers. Beside it, by table index: ids, the
+// IDs longer than inlineKey, once there is one (a shorter ID is its key);
+// qty, the quantity sums when quantity is set; wide, the revenues off the
+// int64 path. last is the table index of the previous order's customer:
+// hosts often stream orders grouped by customer, and then most orders need
+// no probe.
 type aggShard struct {
 	table    []aggEntry
 	mapped   bool // table is outside the Go heap: see allocTable, release
@@ -214,7 +226,7 @@ type aggShard struct {
 	used     int
 	ids      []string
 	qty      []float64
-	wide     map[int32]decimal.Decimal
+	wide     map[int]decimal.Decimal
 	last     int
 	quantity bool
 	overflow []aggExt // orders whose quantity would make the sum infinite
@@ -223,17 +235,23 @@ type aggShard struct {
 const aggMinBits = 10 // log2 of the initial table size
 
 func newAggShard(quantity bool) aggShard {
-	return aggShard{table: make([]aggEntry, 1<<aggMinBits), shift: 32 - aggMinBits, last: -1, quantity: quantity}
+	sh := aggShard{table: make([]aggEntry, 1<<aggMinBits), shift: 32 - aggMinBits, last: -1, quantity: quantity}
+	if quantity {
+		sh.qty = make([]float64, len(sh.table))
+	}
+	return sh
 }
 
-func (sh *aggShard) match(a *aggEntry, r *aggRec, ext []aggExt) bool {
-	return a.k0 == r.k0 && a.k1 == r.k1 && a.klen == r.klen &&
-		(r.klen <= inlineKey || sh.ids[a.ord] == ext[r.ext].id)
+// match says whether entry i holds r's customer.
+func (sh *aggShard) match(i int, r *aggRec, ext []aggExt) bool {
+	a := &sh.table[i]
+	return a.k0 == r.k0 && a.k1 == r.k1 && a.k2 == r.k2 && a.n() == r.klen &&
+		(r.klen <= inlineKey || sh.ids[i] == ext[r.ext].id)
 }
 
 // lookup returns the table index of r's customer, inserting it if new.
 func (sh *aggShard) lookup(r *aggRec, ext []aggExt) int {
-	if k := sh.last; k >= 0 && sh.match(&sh.table[k], r, ext) {
+	if k := sh.last; k >= 0 && sh.match(k, r, ext) {
 		return k
 	}
 	mask := len(sh.table) - 1
@@ -244,27 +262,18 @@ func (sh *aggShard) lookup(r *aggRec, ext []aggExt) int {
 				sh.grow()
 				return sh.lookup(r, ext)
 			}
-			*a = aggEntry{k0: r.k0, k1: r.k1, klen: r.klen, hash: r.hash, ord: int32(sh.used)}
-			if r.klen > inlineKey || sh.ids != nil {
-				// From the first long ID on, ids has an entry per
-				// customer ("" for short IDs).
-				for len(sh.ids) < sh.used {
-					sh.ids = append(sh.ids, "")
+			*a = aggEntry{k0: r.k0, k1: r.k1, k2: r.k2, klen: r.klen, hash: r.hash}
+			if r.klen > inlineKey {
+				if sh.ids == nil {
+					sh.ids = make([]string, len(sh.table))
 				}
-				id := ""
-				if r.klen > inlineKey {
-					id = ext[r.ext].id
-				}
-				sh.ids = append(sh.ids, id)
-			}
-			if sh.quantity {
-				sh.qty = append(sh.qty, 0)
+				sh.ids[i] = ext[r.ext].id
 			}
 			sh.used++
 			sh.last = i
 			return i
 		}
-		if a.hash == r.hash && sh.match(a, r, ext) {
+		if a.hash == r.hash && sh.match(i, r, ext) {
 			sh.last = i
 			return i
 		}
@@ -278,6 +287,20 @@ func (sh *aggShard) grow() {
 	table, mapped := allocTable(2 * len(sh.table))
 	shift := sh.shift - 1
 	mask := len(table) - 1
+	var (
+		ids  []string
+		qty  []float64
+		wide map[int]decimal.Decimal
+	)
+	if sh.ids != nil {
+		ids = make([]string, len(table))
+	}
+	if sh.quantity {
+		qty = make([]float64, len(table))
+	}
+	if sh.wide != nil {
+		wide = make(map[int]decimal.Decimal, len(sh.wide))
+	}
 	for k := range sh.table {
 		a := &sh.table[k]
 		if a.klen == 0 {
@@ -288,9 +311,19 @@ func (sh *aggShard) grow() {
 			i = (i + 1) & mask
 		}
 		table[i] = *a
+		if ids != nil {
+			ids[i] = sh.ids[k]
+		}
+		if qty != nil {
+			qty[i] = sh.qty[k]
+		}
+		if a.klen&aggWide != 0 {
+			wide[i] = sh.wide[k]
+		}
 	}
 	sh.release()
 	sh.table, sh.mapped, sh.shift = table, mapped, shift
+	sh.ids, sh.qty, sh.wide = ids, qty, wide
 	sh.last = -1
 }
 
@@ -304,21 +337,22 @@ func (sh *aggShard) release() {
 }
 
 func (sh *aggShard) add(r *aggRec, ext []aggExt) {
-	a := &sh.table[sh.lookup(r, ext)]
+	i := sh.lookup(r, ext)
+	a := &sh.table[i]
 	if sh.quantity {
-		q := sh.qty[a.ord] + r.qty
+		q := sh.qty[i] + ext[r.ext].qty
 		if math.IsInf(q, 0) {
 			sh.overflow = append(sh.overflow, ext[r.ext])
 			return // the order is not applied: it is skipped or reported
 		}
-		sh.qty[a.ord] = q
+		sh.qty[i] = q
 	}
 	first := a.orders == 0
 	a.orders++
 	if first || r.sec > a.lastSec || (r.sec == a.lastSec && r.nsec > a.lastNsec) {
 		a.lastSec, a.lastNsec = r.sec, r.nsec
 	}
-	if a.flags&aggWide == 0 && r.flags&recWide == 0 {
+	if a.klen&aggWide == 0 && r.flags&recWide == 0 {
 		if first {
 			a.coef, a.exp = r.coef, r.exp
 			return
@@ -334,18 +368,18 @@ func (sh *aggShard) add(r *aggRec, ext []aggExt) {
 	if r.flags&recWide != 0 {
 		v = ext[r.ext].amount
 	}
-	if a.flags&aggWide == 0 {
+	if a.klen&aggWide == 0 {
 		w := decimal.Zero
 		if !first {
 			w = decimal.New(a.coef, a.exp)
 		}
 		if sh.wide == nil {
-			sh.wide = make(map[int32]decimal.Decimal)
+			sh.wide = make(map[int]decimal.Decimal)
 		}
-		sh.wide[a.ord] = w
-		a.flags |= aggWide
+		sh.wide[i] = w
+		a.klen |= aggWide
 	}
-	sh.wide[a.ord] = sh.wide[a.ord].Add(v)
+	sh.wide[i] = sh.wide[i].Add(v)
 }
 
 // addBatch adds a batch of orders in stream order. A read-only pass first
@@ -362,23 +396,24 @@ func (sh *aggShard) addBatch(b *aggBatch, hash func(string) uint64) {
 		sink += sh.table[b.recs[i].hash>>sh.shift].k0
 	}
 	if sh.ids != nil {
-		// IDs longer than 16 bytes are compared whole: touch the stored
+		// IDs longer than inlineKey are compared whole: touch the stored
 		// ID's header, then its bytes, for each order whose home entry
 		// has its key (two more passes of loads that overlap).
-		long := func(r *aggRec) *aggEntry {
-			if a := &sh.table[r.hash>>sh.shift]; r.klen > inlineKey && a.klen == r.klen && a.k0 == r.k0 && a.k1 == r.k1 {
-				return a
+		long := func(r *aggRec) int {
+			h := int(r.hash >> sh.shift)
+			if a := &sh.table[h]; r.klen > inlineKey && a.n() == r.klen && a.k0 == r.k0 && a.k1 == r.k1 && a.k2 == r.k2 {
+				return h
 			}
-			return nil
+			return -1
 		}
 		for i := range b.recs {
-			if a := long(&b.recs[i]); a != nil {
-				sink += uint64(len(sh.ids[a.ord]))
+			if h := long(&b.recs[i]); h >= 0 {
+				sink += uint64(len(sh.ids[h]))
 			}
 		}
 		for i := range b.recs {
-			if a := long(&b.recs[i]); a != nil {
-				sink += uint64(sh.ids[a.ord][inlineKey])
+			if h := long(&b.recs[i]); h >= 0 {
+				sink += uint64(sh.ids[h][inlineKey])
 			}
 		}
 	}
@@ -410,7 +445,7 @@ func (b *aggBatch) keys(hash func(string) uint64) {
 		if key != prevKey || (key.n > inlineKey && id != prevID) {
 			prevKey, prevID, prevH = key, id, hash(id)
 		}
-		r.k0, r.k1, r.klen, r.hash = key.k0, key.k1, key.n, uint32(prevH)
+		r.k0, r.k1, r.k2, r.klen, r.hash = key.k0, key.k1, key.k2, key.n, uint32(prevH)
 		var ok bool
 		if r.coef, r.exp, ok = fastAmount(b.amts[i]); !ok {
 			r.flags |= recWide
@@ -636,7 +671,7 @@ func aggregate(ctx context.Context, orders iter.Seq2[customer.Order, error], cfg
 			b.ids = append(b.ids, id)
 			b.amts = append(b.amts, o.Amount)
 		}
-		r := aggRec{k0: key.k0, k1: key.k1, klen: key.n, hash: uint32(h), sec: sec, nsec: nsec, coef: coef, exp: exp, qty: o.Quantity, ext: -1}
+		r := aggRec{k0: key.k0, k1: key.k1, k2: key.k2, klen: key.n, hash: uint32(h), sec: sec, nsec: nsec, coef: coef, exp: exp, ext: -1}
 		if !fast || key.n > inlineKey || cfg.quantity {
 			r.ext = int32(len(b.ext))
 			x := aggExt{idx: i}
@@ -648,7 +683,7 @@ func aggregate(ctx context.Context, orders iter.Seq2[customer.Order, error], cfg
 				x.amount = o.Amount
 			}
 			if cfg.quantity {
-				x.orderID = o.ID
+				x.orderID, x.qty = o.ID, o.Quantity
 			}
 			b.ext = append(b.ext, x)
 		}
@@ -709,10 +744,10 @@ func collect(shards []aggShard) []custAgg {
 	}
 	keys = sortIDKeys(keys, func(k sortKey) string {
 		e := &shards[k.i].table[k.j]
-		if e.klen > inlineKey {
-			return shards[k.i].ids[e.ord]
+		if e.n() > inlineKey {
+			return shards[k.i].ids[k.j]
 		}
-		return string(appendKey(nil, e.k0, e.k1, e.klen))
+		return string(appendKey(nil, e.k0, e.k1, e.k2, e.n()))
 	})
 	// Each part of the result is filled by a pass that reads its entries
 	// (at random: the cost of this function), on all cores, and a second,
@@ -732,8 +767,8 @@ func collect(shards []aggShard) []custAgg {
 func fill(shards []aggShard, keys []sortKey, out []custAgg) {
 	short := 0
 	for _, k := range keys {
-		if e := &shards[k.i].table[k.j]; e.klen <= inlineKey {
-			short += int(e.klen)
+		if e := &shards[k.i].table[k.j]; e.n() <= inlineKey {
+			short += int(e.n())
 		}
 	}
 	buf := make([]byte, 0, short)
@@ -742,20 +777,20 @@ func fill(shards []aggShard, keys []sortKey, out []custAgg) {
 		sh := &shards[k.i]
 		e := &sh.table[k.j]
 		a := &out[j]
-		if e.klen <= inlineKey {
-			buf = appendKey(buf, e.k0, e.k1, e.klen)
-			lens[j] = uint8(e.klen)
+		if n := e.n(); n <= inlineKey {
+			buf = appendKey(buf, e.k0, e.k1, e.k2, n)
+			lens[j] = uint8(n)
 		} else {
-			a.id = sh.ids[e.ord]
+			a.id = sh.ids[k.j]
 		}
 		a.lastSec, a.lastNsec, a.orders = e.lastSec, e.lastNsec, int(e.orders)
 		a.coef, a.exp = e.coef, e.exp
-		if e.flags&aggWide != 0 {
-			w := sh.wide[e.ord]
+		if e.klen&aggWide != 0 {
+			w := sh.wide[int(k.j)]
 			a.wide = &w
 		}
 		if sh.quantity {
-			a.quantity = sh.qty[e.ord]
+			a.quantity = sh.qty[k.j]
 		}
 	}
 	all, off := string(buf), 0
@@ -783,9 +818,8 @@ func cmpSortKey(a, b sortKey) int {
 }
 
 // sortIDKeys sorts ID keys as the IDs sort. Keys equal in all 16 bytes
-// (IDs longer than 16 bytes with a common prefix, or shorter ones that
-// differ only in trailing NUL bytes) are ordered by their whole IDs, which
-// id returns.
+// (IDs with a common 16-byte prefix, or shorter ones that differ only in
+// trailing NUL bytes) are ordered by their whole IDs, which id returns.
 func sortIDKeys(keys []sortKey, id func(sortKey) string) []sortKey {
 	keys = radixSort(keys)
 	for lo := 0; lo < len(keys); {
@@ -814,6 +848,9 @@ type idItem struct {
 	k  sortKey
 }
 
+// sortChunk is how many bytes of an ID a sortKey holds.
+const sortChunk = 16
+
 // sortIDRun sorts items whose IDs agree in their first 16·depth bytes
 // (zero padded) by ID. Long IDs often share long prefixes (a fixed
 // "customer-0000…" or UUID head), so a big run is radix-sorted on the next
@@ -826,7 +863,7 @@ func sortIDRun(run []idItem, depth int) {
 		slices.SortFunc(run, func(a, b idItem) int { return strings.Compare(a.id, b.id) })
 		return
 	}
-	off := inlineKey * depth
+	off := sortChunk * depth
 	keys := make([]sortKey, len(run))
 	for j := range run {
 		var c idKey
@@ -848,7 +885,7 @@ func sortIDRun(run []idItem, depth int) {
 		}
 		if hi-lo > 1 {
 			g := run[lo:hi]
-			end := off + inlineKey
+			end := off + sortChunk
 			slices.SortStableFunc(g, func(a, b idItem) int {
 				return cmp.Compare(min(len(a.id), end+1), min(len(b.id), end+1))
 			})

@@ -18,35 +18,42 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// TestAggregateIDs: the table keeps IDs of up to 16 bytes inline and
+// TestAggregateIDs: the table keeps IDs of up to 24 bytes inline and
 // compares longer ones whole. Against the naive map, for IDs that are
-// short, exactly 16 bytes, 17 bytes, long with a common 16-byte prefix
-// (differing only after byte 16), differing only in trailing NUL bytes,
+// short, exactly 16, 24 and 25 bytes, inline with a common 16-byte prefix
+// (differing only in bytes 17..24), long with a common 24-byte prefix
+// (differing only after byte 24), differing only in trailing NUL bytes,
 // and non-ASCII; with the real hash, with every hash equal (every customer
 // collides: one probe chain, several table growths) and with hashes equal
 // in their slot bits only; on one worker, inline and several.
 func TestAggregateIDs(t *testing.T) {
-	prefix := "customer-0000000" // 16 bytes
+	prefix := "customer-0000000"           // 16 bytes
+	prefix24 := "customer-000000000000000" // 24 bytes
 	var ids []string
-	for i := range 2100 {
-		switch i % 7 {
+	for i := range 2700 {
+		switch i % 9 {
 		case 0:
 			ids = append(ids, fmt.Sprintf("c%d", i))
 		case 1:
 			ids = append(ids, fmt.Sprintf("%016d", i)) // exactly 16 bytes
 		case 2:
-			ids = append(ids, fmt.Sprintf("%017d", i)) // 17 bytes
+			ids = append(ids, fmt.Sprintf("%024d", i)) // exactly 24 bytes
 		case 3:
-			ids = append(ids, prefix+fmt.Sprint(i)) // differ after byte 16
+			ids = append(ids, fmt.Sprintf("%025d", i)) // 25 bytes
 		case 4:
-			ids = append(ids, prefix+fmt.Sprint(i)+strings.Repeat("x", i%50))
+			ids = append(ids, prefix+fmt.Sprint(i)) // inline, differ after byte 16
 		case 5:
-			ids = append(ids, "é"+fmt.Sprint(i)+"\xff")
+			ids = append(ids, prefix24+fmt.Sprint(i)+strings.Repeat("x", i%50)) // long, differ after byte 24
 		case 6:
+			ids = append(ids, "é"+fmt.Sprint(i)+"\xff")
+		case 7:
 			ids = append(ids, fmt.Sprint(i)+strings.Repeat("\x00", i%3)) // "7" vs "7\x00"
+		case 8:
+			ids = append(ids, prefix24+"\x00"+fmt.Sprint(i%2)) // 26 bytes, differ in the last
 		}
 	}
-	ids = append(ids, "A", "A\x00", "A\x00\x00", "\x00", strings.Repeat("\x00", 16), strings.Repeat("\x00", 17), prefix, prefix+"\x00")
+	ids = append(ids, "A", "A\x00", "A\x00\x00", "\x00", strings.Repeat("\x00", 16), strings.Repeat("\x00", 24), strings.Repeat("\x00", 25),
+		prefix, prefix+"\x00", prefix24, prefix24+"\x00")
 	rng := rand.New(rand.NewPCG(8, 9))
 	var orders []customer.Order
 	base := day(2024, 1, 1)
@@ -319,12 +326,12 @@ func TestAggregateTimeAndAmountBounds(t *testing.T) {
 	}
 }
 
-// TestSortIDsDeep: IDs sharing 16, 32 or 40 bytes, IDs that are prefixes of
+// TestSortIDsDeep: IDs sharing 16, 24, 32 or 40 bytes, IDs that are prefixes of
 // others, trailing NULs and non-ASCII bytes sort as strings do, in runs big
 // enough for the chunk radix sort and small enough for comparisons.
 func TestSortIDsDeep(t *testing.T) {
 	rng := rand.New(rand.NewPCG(6, 6))
-	heads := []string{"", "customer-0000000", strings.Repeat("x", 32), strings.Repeat("y", 40), "6ba7b810-9dad-11d1-80b4-"}
+	heads := []string{"", "customer-0000000", strings.Repeat("x", 32), strings.Repeat("y", 40), "6ba7b810-9dad-11d1-80b4-", "customer-000000000000000"}
 	for _, n := range []int{10, 63, 64, 3000} {
 		var ids []string
 		seen := map[string]bool{}

@@ -28,8 +28,10 @@ import (
 //   - ids=shared (synthOrders), a pessimistic input: IDs are 10⁶ strings
 //     built in advance and handed out at random, so the first read of an
 //     order's ID bytes is a cache miss that a decoding host would not have.
+//   - ids=18 (decoded18Orders): as ids=fresh with 18-byte IDs ("cus_" and
+//     14 digits), the length of many CRM and payment system IDs.
 //   - ids=long (decodedLongOrders): as ids=fresh with 36-byte IDs shaped like
-//     UUIDs, longer than the 16 bytes kept inline in the aggregation table,
+//     UUIDs, longer than the 24 bytes kept inline in the aggregation table,
 //     so that every order also compares the whole stored ID.
 type orderGen func(n, nc int, seed uint64) iter.Seq2[customer.Order, error]
 
@@ -39,6 +41,7 @@ var orderGens = []struct {
 }{
 	{"ids=fresh", decodedOrders},
 	{"ids=shared", synthOrders},
+	{"ids=18", decoded18Orders},
 	{"ids=long", decodedLongOrders},
 }
 
@@ -90,14 +93,32 @@ func appendLongID(buf []byte, c int) []byte {
 	return strconv.AppendInt(buf, int64(c), 10)
 }
 
+// append18ID appends an 18-byte ID for customer c: "cus_" and 14 digits.
+func append18ID(buf []byte, c int) []byte {
+	buf = append(buf, "cus_"...)
+	for k := 10_000_000_000_000; k > 1 && c < k; k /= 10 {
+		buf = append(buf, '0')
+	}
+	return strconv.AppendInt(buf, int64(c), 10)
+}
+
+func decoded18Orders(n, nc int, seed uint64) iter.Seq2[customer.Order, error] {
+	return decodedWith(append18ID, n, nc, seed)
+}
+
 func decodedLongOrders(n, nc int, seed uint64) iter.Seq2[customer.Order, error] {
+	return decodedWith(appendLongID, n, nc, seed)
+}
+
+// decodedWith is decodedOrders with another ID format.
+func decodedWith(appendID func([]byte, int) []byte, n, nc int, seed uint64) iter.Seq2[customer.Order, error] {
 	prices := benchPrices()
 	base := day(2024, 1, 1)
 	return func(yield func(customer.Order, error) bool) {
 		rng := rand.New(rand.NewPCG(seed, 7))
 		var buf []byte
 		for range n {
-			buf = appendLongID(buf[:0], rng.IntN(nc))
+			buf = appendID(buf[:0], rng.IntN(nc))
 			o := customer.Order{
 				CustomerID: string(buf),
 				Time:       base.Add(time.Duration(rng.IntN(365*86400)) * time.Second),
@@ -372,6 +393,9 @@ func TestBenchInputs(t *testing.T) {
 	for _, c := range []int{0, 123_456_789_012} {
 		if id := appendLongID(nil, c); len(id) != 36 {
 			t.Errorf("appendLongID(%d) = %q, %d bytes, want 36", c, id, len(id))
+		}
+		if id := append18ID(nil, c); len(id) != 18 {
+			t.Errorf("append18ID(%d) = %q, %d bytes, want 18", c, id, len(id))
 		}
 	}
 }
