@@ -382,18 +382,28 @@ func (sh *aggShard) add(r *aggRec, ext []aggExt) {
 	sh.wide[i] = sh.wide[i].Add(v)
 }
 
-// addBatch adds a batch of orders in stream order. A read-only pass first
-// touches every order's home entry, loads the CPU can overlap because they
-// do not depend on each other, so that the real pass finds them in cache.
-// The pass only reads: the result is the same as adding one order at a
-// time.
+// addBatch adds a batch of orders in stream order, a chunk at a time. For
+// each chunk a read-only pass first touches every order's home entry, loads
+// the CPU can overlap because they do not depend on each other, so that the
+// real pass finds them in cache. The pass only reads: the result is the
+// same as adding one order at a time.
 func (sh *aggShard) addBatch(b *aggBatch, hash func(string) uint64) {
 	if len(b.ids) > 0 {
 		b.keys(hash)
 	}
+	for lo := 0; lo < len(b.recs); lo += aggChunk {
+		sh.addChunk(b.recs[lo:min(lo+aggChunk, len(b.recs))], b.ext)
+	}
+}
+
+// aggChunk is how many orders addChunk takes: their entries (64 KiB) stay
+// in cache between the passes.
+const aggChunk = 1024
+
+func (sh *aggShard) addChunk(recs []aggRec, ext []aggExt) {
 	var sink uint64
-	for i := range b.recs {
-		sink += sh.table[b.recs[i].hash>>sh.shift].k0
+	for i := range recs {
+		sink += sh.table[recs[i].hash>>sh.shift].k0
 	}
 	if sh.ids != nil {
 		// IDs longer than inlineKey are compared whole: touch the stored
@@ -406,19 +416,19 @@ func (sh *aggShard) addBatch(b *aggBatch, hash func(string) uint64) {
 			}
 			return -1
 		}
-		for i := range b.recs {
-			if h := long(&b.recs[i]); h >= 0 {
+		for i := range recs {
+			if h := long(&recs[i]); h >= 0 {
 				sink += uint64(len(sh.ids[h]))
 			}
 		}
-		for i := range b.recs {
-			if h := long(&b.recs[i]); h >= 0 {
+		for i := range recs {
+			if h := long(&recs[i]); h >= 0 {
 				sink += uint64(sh.ids[h][inlineKey])
 			}
 		}
 	}
-	for i := range b.recs {
-		sh.add(&b.recs[i], b.ext)
+	for i := range recs {
+		sh.add(&recs[i], ext)
 	}
 	aggSink.Add(sink)
 }
@@ -468,7 +478,9 @@ func (b *aggBatch) keys(hash func(string) uint64) {
 // aggSink keeps the prefetching loads of addBatch from being optimised away.
 var aggSink atomic.Uint64
 
-const aggBatchLen = 1024
+// aggBatchLen is how many orders the reader hands a worker at once: enough
+// that the two rarely wait for each other.
+const aggBatchLen = 8192
 
 // aggConfig says which orders count and what to keep. Orders before from
 // are passed over (from zero: none); orders after asOf are an error when
