@@ -232,6 +232,9 @@ func TestAggregateManyCustomers(t *testing.T) {
 		if len(got) != len(want) || len(got) <= 65536 {
 			t.Fatalf("procs %d: %d customers, want %d (> 65536)", procs, len(got), len(want))
 		}
+		if n := mappedTables.Load(); n != 0 {
+			t.Errorf("procs %d: %d tables still mapped", procs, n)
+		}
 		for i, a := range got {
 			w := want[a.id]
 			if w == nil || !a.revenue().Equal(w.revenue) || a.orders != w.orders || !a.last().Equal(w.last) {
@@ -366,5 +369,67 @@ func TestSortIDsDeep(t *testing.T) {
 		if d := cmp.Diff(want, got); d != "" {
 			t.Errorf("n=%d: (-want +got):\n%s", n, d)
 		}
+	}
+}
+
+// TestAggregateIteratorPanics: a host iterator that panics after the table
+// has grown past the size mapped outside the Go heap: the panic reaches the
+// caller, the workers stop and the tables are given back (no hang, no
+// crash in a worker), inline and with a worker.
+func TestAggregateIteratorPanics(t *testing.T) {
+	orders := func(yield func(customer.Order, error) bool) {
+		for i := range 120_000 {
+			o := customer.Order{ID: fmt.Sprint(i), CustomerID: fmt.Sprintf("k%d", i), Time: day(2024, 1, 1), Amount: decimal.New(1, 0)}
+			if !yield(o, nil) {
+				return
+			}
+		}
+		panic("host iterator failed")
+	}
+	for _, procs := range []int{1, 2} {
+		func() {
+			old := runtime.GOMAXPROCS(procs)
+			defer runtime.GOMAXPROCS(old)
+			defer func() {
+				if r := recover(); r != "host iterator failed" {
+					t.Errorf("procs %d: recovered %v, want the iterator's panic", procs, r)
+				}
+			}()
+			_, _ = aggregate(context.Background(), orders, aggConfig{asOf: day(2025, 1, 1)})
+		}()
+		if n := mappedTables.Load(); n != 0 {
+			t.Errorf("procs %d: %d tables still mapped", procs, n)
+		}
+	}
+}
+
+// TestAllocTable: a big table is zeroed and usable; on Linux it is mapped
+// (and counted until freed), a small one comes from the Go heap.
+func TestAllocTable(t *testing.T) {
+	small, mapped := allocTable(1 << aggMinBits)
+	if mapped || len(small) != 1<<aggMinBits {
+		t.Errorf("small table: mapped %v, len %d", mapped, len(small))
+	}
+	big, mapped := allocTable(1 << 17) // 8 MiB
+	if runtime.GOOS == "linux" && !mapped {
+		t.Error("big table not mapped on Linux")
+	}
+	for i := range big {
+		if big[i] != (aggEntry{}) {
+			t.Fatalf("entry %d not zero", i)
+		}
+		big[i].orders = int64(i)
+	}
+	if big[len(big)-1].orders != int64(len(big)-1) {
+		t.Error("write lost")
+	}
+	if mapped {
+		if mappedTables.Load() != 1 {
+			t.Errorf("%d tables counted, want 1", mappedTables.Load())
+		}
+		freeTable(big)
+	}
+	if n := mappedTables.Load(); n != 0 {
+		t.Errorf("%d tables still mapped", n)
 	}
 }

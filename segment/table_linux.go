@@ -1,9 +1,14 @@
 package segment
 
 import (
+	"sync/atomic"
 	"syscall"
 	"unsafe"
 )
+
+// mappedTables counts the tables mapped and not yet unmapped (tests check
+// that every call gives its tables back).
+var mappedTables atomic.Int64
 
 // hugeTableBytes is the size from which a table is mapped outside the Go
 // heap with transparent huge pages (Linux).
@@ -28,6 +33,7 @@ func allocTable(n int) (t []aggEntry, mapped bool) {
 		return make([]aggEntry, n), false
 	}
 	_ = syscall.Madvise(mem, syscall.MADV_HUGEPAGE) // a hint: without it, 4 KiB pages
+	mappedTables.Add(1)
 	return unsafe.Slice((*aggEntry)(unsafe.Pointer(unsafe.SliceData(mem))), n), true
 }
 
@@ -35,5 +41,7 @@ func allocTable(n int) (t []aggEntry, mapped bool) {
 // after. (syscall.Munmap refuses memory that syscall.Mmap did not map.)
 func freeTable(t []aggEntry) {
 	mem := unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(t))), len(t)*int(unsafe.Sizeof(aggEntry{})))
-	_ = syscall.Munmap(mem)
+	if syscall.Munmap(mem) == nil {
+		mappedTables.Add(-1)
+	}
 }
