@@ -82,9 +82,9 @@
 // the [Skipped] report counts and lists them. Orders may arrive in any
 // order; streams grouped by customer are cheapest. Memory grows with the
 // number of customers, not orders. Numeric edge cases get typed errors:
-// [ErrNoData], [ErrDegenerate] (all values zero, fewer distinct points than clusters),
-// [ErrNotConverged] (a likelihood without interior maximum, as when every
-// customer is identical), [ErrOptions].
+// [ErrNoData], [ErrDegenerate] (all values zero, fewer distinct points than
+// clusters), [ErrNotConverged] (a likelihood without interior maximum, as
+// when every customer is identical), [ErrOptions].
 //
 // # Money and precision
 //
