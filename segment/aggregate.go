@@ -78,17 +78,20 @@ func fastAmount(v decimal.Decimal) (c int64, e int32, ok bool) {
 // far bigger than the caches and customers come in random order, so what an
 // order costs is the number of distinct cache lines it touches. A hit on an
 // ID of up to 24 bytes (numeric IDs, 18-character CRM and payment IDs)
-// touches one line, the entry it updates; a longer ID also compares the
-// full string kept beside the table.
+// touches one line, the entry it updates; a longer ID keeps its first 16
+// bytes inline and the rest in the shard's tails, one more line to compare.
 //
 // aggEntry is one entry: O(1) memory per customer, however many orders.
 // Revenue stays an int64 coefficient at one exponent while it can (see
 // moneySum); an entry flagged aggWide keeps it in its shard's wide map once
 // it cannot. orders > 0 means coef/exp hold the first amount. What a shard
-// keeps beside an entry (a long ID, a quantity sum, a wide revenue) is
-// found by the entry's table index and moves with it when the table grows.
+// keeps beside an entry (a quantity sum, a wide revenue) is found by the
+// entry's table index and moves with it when the table grows.
 type aggEntry struct {
-	k0, k1, k2 uint64 // the ID's first 24 bytes, little-endian, zero padded
+	// The ID's first 24 bytes, little-endian, zero padded; for an ID
+	// longer than inlineKey, k2 is instead the offset in the shard's tails
+	// of the rest of the ID after its first 16 bytes.
+	k0, k1, k2 uint64
 	lastSec    int64
 	orders     int64
 	coef       int64
@@ -213,10 +216,10 @@ func (a *custAgg) revenue() decimal.Decimal {
 
 // aggShard holds the aggregates of the customers routed to one worker.
 // table has a power-of-two length and is at most 3/4 full (linear
-// probing); used counts its customers. Beside it, by table index: ids, the
-// IDs longer than inlineKey, once there is one (a shorter ID is its key);
-// qty, the quantity sums when quantity is set; wide, the revenues off the
-// int64 path. last is the table index of the previous order's customer:
+// probing); used counts its customers. tails holds, for each ID longer
+// than inlineKey, its length less 16 (uvarint) and its bytes from the 17th
+// on. Beside the table, by table index: qty, the quantity sums when
+// quantity is set; wide, the revenues off the int64 path. last is the table index of the previous order's customer:
 // hosts often stream orders grouped by customer, and then most orders need
 // no probe.
 type aggShard struct {
@@ -224,7 +227,7 @@ type aggShard struct {
 	mapped   bool // table is outside the Go heap: see allocTable, release
 	shift    uint // a hash's home slot is hash >> shift
 	used     int
-	ids      []string
+	tails    []byte
 	qty      []float64
 	wide     map[int]decimal.Decimal
 	last     int
@@ -245,8 +248,25 @@ func newAggShard(quantity bool) aggShard {
 // match says whether entry i holds r's customer.
 func (sh *aggShard) match(i int, r *aggRec, ext []aggExt) bool {
 	a := &sh.table[i]
-	return a.k0 == r.k0 && a.k1 == r.k1 && a.k2 == r.k2 && a.n() == r.klen &&
-		(r.klen <= inlineKey || sh.ids[i] == ext[r.ext].id)
+	if a.k0 != r.k0 || a.k1 != r.k1 || a.n() != r.klen {
+		return false
+	}
+	if r.klen <= inlineKey {
+		return a.k2 == r.k2
+	}
+	return string(sh.tail(a)) == ext[r.ext].id[16:]
+}
+
+// tail returns the bytes after the first 16 of a long ID's entry.
+func (sh *aggShard) tail(a *aggEntry) []byte {
+	n, w := binary.Uvarint(sh.tails[a.k2:])
+	start := a.k2 + uint64(w)
+	return sh.tails[start : start+n]
+}
+
+// longID returns the ID of an entry whose ID is longer than inlineKey.
+func (sh *aggShard) longID(a *aggEntry) string {
+	return string(append(appendKey(nil, a.k0, a.k1, 0, 16), sh.tail(a)...))
 }
 
 // lookup returns the table index of r's customer, inserting it if new.
@@ -264,10 +284,10 @@ func (sh *aggShard) lookup(r *aggRec, ext []aggExt) int {
 			}
 			*a = aggEntry{k0: r.k0, k1: r.k1, k2: r.k2, klen: r.klen, hash: r.hash}
 			if r.klen > inlineKey {
-				if sh.ids == nil {
-					sh.ids = make([]string, len(sh.table))
-				}
-				sh.ids[i] = ext[r.ext].id
+				rest := ext[r.ext].id[16:]
+				a.k2 = uint64(len(sh.tails))
+				sh.tails = binary.AppendUvarint(sh.tails, uint64(len(rest)))
+				sh.tails = append(sh.tails, rest...)
 			}
 			sh.used++
 			sh.last = i
@@ -288,13 +308,9 @@ func (sh *aggShard) grow() {
 	shift := sh.shift - 1
 	mask := len(table) - 1
 	var (
-		ids  []string
 		qty  []float64
 		wide map[int]decimal.Decimal
 	)
-	if sh.ids != nil {
-		ids = make([]string, len(table))
-	}
 	if sh.quantity {
 		qty = make([]float64, len(table))
 	}
@@ -311,9 +327,6 @@ func (sh *aggShard) grow() {
 			i = (i + 1) & mask
 		}
 		table[i] = *a
-		if ids != nil {
-			ids[i] = sh.ids[k]
-		}
 		if qty != nil {
 			qty[i] = sh.qty[k]
 		}
@@ -323,7 +336,7 @@ func (sh *aggShard) grow() {
 	}
 	sh.release()
 	sh.table, sh.mapped, sh.shift = table, mapped, shift
-	sh.ids, sh.qty, sh.wide = ids, qty, wide
+	sh.qty, sh.wide = qty, wide
 	sh.last = -1
 }
 
@@ -405,25 +418,14 @@ func (sh *aggShard) addChunk(recs []aggRec, ext []aggExt) {
 	for i := range recs {
 		sink += sh.table[recs[i].hash>>sh.shift].k0
 	}
-	if sh.ids != nil {
+	if sh.tails != nil {
 		// IDs longer than inlineKey are compared whole: touch the stored
-		// ID's header, then its bytes, for each order whose home entry
-		// has its key (two more passes of loads that overlap).
-		long := func(r *aggRec) int {
-			h := int(r.hash >> sh.shift)
-			if a := &sh.table[h]; r.klen > inlineKey && a.n() == r.klen && a.k0 == r.k0 && a.k1 == r.k1 && a.k2 == r.k2 {
-				return h
-			}
-			return -1
-		}
+		// tail of each order whose home entry has its first 16 bytes and
+		// length (a second pass of loads that overlap).
 		for i := range recs {
-			if h := long(&recs[i]); h >= 0 {
-				sink += uint64(len(sh.ids[h]))
-			}
-		}
-		for i := range recs {
-			if h := long(&recs[i]); h >= 0 {
-				sink += uint64(sh.ids[h][inlineKey])
+			r := &recs[i]
+			if a := &sh.table[r.hash>>sh.shift]; r.klen > inlineKey && a.n() == r.klen && a.k0 == r.k0 && a.k1 == r.k1 {
+				sink += uint64(sh.tails[a.k2])
 			}
 		}
 	}
@@ -757,13 +759,13 @@ func collect(shards []aggShard) []custAgg {
 	keys = sortIDKeys(keys, func(k sortKey) string {
 		e := &shards[k.i].table[k.j]
 		if e.n() > inlineKey {
-			return shards[k.i].ids[k.j]
+			return shards[k.i].longID(e)
 		}
 		return string(appendKey(nil, e.k0, e.k1, e.k2, e.n()))
 	})
 	// Each part of the result is filled by a pass that reads its entries
 	// (at random: the cost of this function), on all cores, and a second,
-	// in order, that points its short IDs into one string of their bytes.
+	// in order, that points its IDs into one string of their bytes.
 	out := make([]custAgg, len(keys))
 	parts := min(runtime.GOMAXPROCS(0), 1+len(keys)/65536)
 	fs := make([]func(), parts)
@@ -777,24 +779,22 @@ func collect(shards []aggShard) []custAgg {
 
 // fill sets out[j] from the entry keys[j] names.
 func fill(shards []aggShard, keys []sortKey, out []custAgg) {
-	short := 0
+	size := 0
 	for _, k := range keys {
-		if e := &shards[k.i].table[k.j]; e.n() <= inlineKey {
-			short += int(e.n())
-		}
+		size += int(shards[k.i].table[k.j].n()) // (long IDs: at least)
 	}
-	buf := make([]byte, 0, short)
-	lens := make([]uint8, len(keys))
+	buf := make([]byte, 0, size)
+	ends := make([]int, len(keys))
 	for j, k := range keys {
 		sh := &shards[k.i]
 		e := &sh.table[k.j]
 		a := &out[j]
 		if n := e.n(); n <= inlineKey {
 			buf = appendKey(buf, e.k0, e.k1, e.k2, n)
-			lens[j] = uint8(n)
 		} else {
-			a.id = sh.ids[k.j]
+			buf = append(appendKey(buf, e.k0, e.k1, 0, 16), sh.tail(e)...)
 		}
+		ends[j] = len(buf)
 		a.lastSec, a.lastNsec, a.orders = e.lastSec, e.lastNsec, int(e.orders)
 		a.coef, a.exp = e.coef, e.exp
 		if e.klen&aggWide != 0 {
@@ -805,12 +805,10 @@ func fill(shards []aggShard, keys []sortKey, out []custAgg) {
 			a.quantity = sh.qty[k.j]
 		}
 	}
-	all, off := string(buf), 0
-	for j, l := range lens {
-		if l > 0 {
-			out[j].id = all[off : off+int(l)]
-			off += int(l)
-		}
+	all, start := string(buf), 0
+	for j, end := range ends {
+		out[j].id = all[start:end]
+		start = end
 	}
 }
 
