@@ -219,9 +219,9 @@ func (a *custAgg) revenue() decimal.Decimal {
 // probing); used counts its customers. tails holds, for each ID longer
 // than inlineKey, its length less 16 (uvarint) and its bytes from the 17th
 // on. Beside the table, by table index: qty, the quantity sums when
-// quantity is set; wide, the revenues off the int64 path. last is the table index of the previous order's customer:
-// hosts often stream orders grouped by customer, and then most orders need
-// no probe.
+// quantity is set; wide, the revenues off the int64 path. last is the
+// table index of the previous order's customer: hosts often stream orders
+// grouped by customer, and then most orders need no probe.
 type aggShard struct {
 	table    []aggEntry
 	mapped   bool // table is outside the Go heap: see allocTable, release
