@@ -677,7 +677,7 @@ func aggregate(ctx context.Context, orders iter.Seq2[customer.Order, error], cfg
 			select {
 			case b = <-free:
 			default:
-				b = &aggBatch{recs: make([]aggRec, 0, aggBatchLen)}
+				b = &aggBatch{recs: make([]aggRec, 0, 256)} // grows to aggBatchLen; reused
 			}
 			batches[w] = b
 		}
