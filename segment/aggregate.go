@@ -767,13 +767,7 @@ func collect(shards []aggShard) []custAgg {
 	// (at random: the cost of this function), on all cores, and a second,
 	// in order, that points its IDs into one string of their bytes.
 	out := make([]custAgg, len(keys))
-	parts := min(runtime.GOMAXPROCS(0), 1+len(keys)/65536)
-	fs := make([]func(), parts)
-	for p := range parts {
-		lo, hi := p*len(keys)/parts, (p+1)*len(keys)/parts
-		fs[p] = func() { fill(shards, keys[lo:hi], out[lo:hi]) }
-	}
-	parallel(fs...)
+	forParts(len(keys), numParts(len(keys)), func(_, lo, hi int) { fill(shards, keys[lo:hi], out[lo:hi]) })
 	return out
 }
 

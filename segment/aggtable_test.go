@@ -433,3 +433,43 @@ func TestAllocTable(t *testing.T) {
 		t.Errorf("%d tables still mapped", n)
 	}
 }
+
+// TestScoreRFMParts: with more than 65536 customers ScoreRFM scores them in
+// parts on several goroutines; the result equals the one-goroutine result,
+// and of two customers whose monetary value overflows float64, in
+// different parts, the first (in ID order) is reported.
+func TestScoreRFMParts(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 7))
+	var orders []customer.Order
+	base := day(2024, 1, 1)
+	for i := range 150_000 {
+		c := i % 140_000
+		orders = append(orders, customer.Order{ID: fmt.Sprint(i), CustomerID: fmt.Sprintf("c%06d", c), Time: base.Add(time.Duration(rng.IntN(300*86400)) * time.Second), Amount: decimal.New(int64(rng.IntN(100000)), -2)})
+	}
+	asOf := day(2025, 1, 1)
+	run := func(procs int, orders []customer.Order) (*RFMResult, error) {
+		old := runtime.GOMAXPROCS(procs)
+		defer runtime.GOMAXPROCS(old)
+		return ScoreRFM(context.Background(), crmkit.Stream(orders), RFMOptions{AsOf: asOf})
+	}
+	one, err := run(1, orders)
+	if err != nil {
+		t.Fatal(err)
+	}
+	two, err := run(2, orders)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(one, two, decEq); d != "" {
+		t.Errorf("(-1 goroutine +2):\n%s", d)
+	}
+	huge := decimal.New(1, 400)
+	bad := append(slices.Clone(orders),
+		customer.Order{ID: "x1", CustomerID: "c139000", Time: base, Amount: huge},
+		customer.Order{ID: "x2", CustomerID: "c000100", Time: base, Amount: huge})
+	_, err = run(2, bad)
+	var re *crmkit.RecordError
+	if !errors.As(err, &re) || re.ID != "c000100" || re.Field != "monetary" {
+		t.Errorf("err %v, want the monetary error of c000100", err)
+	}
+}

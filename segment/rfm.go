@@ -197,22 +197,33 @@ func ScoreRFM(ctx context.Context, orders iter.Seq2[customer.Order, error], opts
 	rec := make([]float64, n)
 	freq := make([]float64, n)
 	money := make([]float64, n)
-	for i, a := range aggs {
-		c := &res.Customers[i]
-		c.CustomerID = a.id
-		c.Recency = float64(opts.AsOf.Sub(a.last())) / float64(24*time.Hour)
-		c.Frequency = a.orders
-		c.Monetary = a.revenue()
-		if mon == MonetaryMean {
-			c.Monetary = c.Monetary.DivRound(decimal.NewFromInt(int64(a.orders)), crmkit.MoneyPlaces+12).RoundBank(crmkit.MoneyPlaces)
+	parts := numParts(n)
+	errs := make([]error, parts)
+	forParts(n, parts, func(p, lo, hi int) {
+		for i := lo; i < hi; i++ {
+			a := &aggs[i]
+			c := &res.Customers[i]
+			c.CustomerID = a.id
+			c.Recency = float64(opts.AsOf.Sub(a.last())) / float64(24*time.Hour)
+			c.Frequency = a.orders
+			c.Monetary = a.revenue()
+			if mon == MonetaryMean {
+				c.Monetary = c.Monetary.DivRound(decimal.NewFromInt(int64(a.orders)), crmkit.MoneyPlaces+12).RoundBank(crmkit.MoneyPlaces)
+			}
+			rec[i] = -c.Recency // higher is better
+			freq[i] = float64(a.orders)
+			f, err := crmkit.ToFloat(c.Monetary)
+			if err != nil {
+				errs[p] = crmkit.Errorf("customer", i, a.id, "monetary", crmkit.ErrInvalid, "%v", err)
+				return
+			}
+			money[i] = f
 		}
-		rec[i] = -c.Recency // higher is better
-		freq[i] = float64(a.orders)
-		f, err := crmkit.ToFloat(c.Monetary)
+	})
+	for _, err := range errs { // parts in order: the first customer's error
 		if err != nil {
-			return nil, crmkit.Errorf("customer", i, a.id, "monetary", crmkit.ErrInvalid, "%v", err)
+			return nil, err
 		}
-		money[i] = f
 	}
 	var rs, fs, ms []int
 	parallel(
@@ -221,12 +232,22 @@ func ScoreRFM(ctx context.Context, orders iter.Seq2[customer.Order, error], opts
 		func() { ms = quantileScores(money, q) },
 	)
 	perRule := make([]int, len(rules)+1) // last: unsegmented
-	for i := range res.Customers {
-		c := &res.Customers[i]
-		c.R, c.F, c.M = rs[i], fs[i], ms[i]
-		r, f, m := res.lookupScores(c.R, c.F, c.M)
-		c.Segment, c.Rule = SegmentOf(rules, r, f, m)
-		perRule[(c.Rule+len(perRule))%len(perRule)]++
+	partRule := make([][]int, parts)
+	forParts(n, parts, func(p, lo, hi int) {
+		counts := make([]int, len(perRule))
+		for i := lo; i < hi; i++ {
+			c := &res.Customers[i]
+			c.R, c.F, c.M = rs[i], fs[i], ms[i]
+			r, f, m := res.lookupScores(c.R, c.F, c.M)
+			c.Segment, c.Rule = SegmentOf(rules, r, f, m)
+			counts[(c.Rule+len(counts))%len(counts)]++
+		}
+		partRule[p] = counts
+	})
+	for _, counts := range partRule {
+		for k, c := range counts {
+			perRule[k] += c
+		}
 	}
 	for k, cnt := range perRule {
 		if cnt == 0 {
