@@ -72,17 +72,20 @@ func CustomerValues(ctx context.Context, orders iter.Seq2[customer.Order, error]
 		return nil, err
 	}
 	out := make([]CustomerValue, len(aggs))
-	for i, a := range aggs {
-		out[i].CustomerID = a.id
-		switch m {
-		case MeasureRevenue:
-			out[i].Value = a.revenue()
-		case MeasureOrders:
-			out[i].Value = decimal.NewFromInt(int64(a.orders))
-		case MeasureQuantity:
-			out[i].Value = decimal.NewFromFloat(a.quantity)
+	forParts(len(aggs), numParts(len(aggs)), func(_, lo, hi int) {
+		for i := lo; i < hi; i++ {
+			a := &aggs[i]
+			out[i].CustomerID = a.id
+			switch m {
+			case MeasureRevenue:
+				out[i].Value = a.revenue()
+			case MeasureOrders:
+				out[i].Value = decimal.NewFromInt(int64(a.orders))
+			case MeasureQuantity:
+				out[i].Value = decimal.NewFromFloat(a.quantity)
+			}
 		}
-	}
+	})
 	return out, nil
 }
 
