@@ -435,7 +435,8 @@ func TestAllocTable(t *testing.T) {
 }
 
 // TestScoreRFMParts: with more than 65536 customers ScoreRFM scores them in
-// parts on several goroutines; the result equals the one-goroutine result,
+// parts on several goroutines (and CustomerValues builds its values so);
+// the result equals the one-goroutine result,
 // and of two customers whose monetary value overflows float64, in
 // different parts, the first (in ID order) is reported.
 func TestScoreRFMParts(t *testing.T) {
@@ -462,6 +463,18 @@ func TestScoreRFMParts(t *testing.T) {
 	}
 	if d := cmp.Diff(one, two, decEq); d != "" {
 		t.Errorf("(-1 goroutine +2):\n%s", d)
+	}
+	values := func(procs int) []CustomerValue {
+		old := runtime.GOMAXPROCS(procs)
+		defer runtime.GOMAXPROCS(old)
+		v, err := CustomerValues(context.Background(), crmkit.Stream(orders), ValuesOptions{To: asOf})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	if d := cmp.Diff(values(1), values(2), decEq); d != "" {
+		t.Errorf("CustomerValues (-1 goroutine +2):\n%s", d)
 	}
 	huge := decimal.New(1, 400)
 	bad := append(slices.Clone(orders),
