@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/crmkit/crmkit"
 	"github.com/crmkit/crmkit/customer"
@@ -484,5 +485,16 @@ func TestScoreRFMParts(t *testing.T) {
 	var re *crmkit.RecordError
 	if !errors.As(err, &re) || re.ID != "c000100" || re.Field != "monetary" {
 		t.Errorf("err %v, want the monetary error of c000100", err)
+	}
+}
+
+// TestLayout: a table entry is one 64-byte cache line and a record as big;
+// the comments and the table's cost model count on it.
+func TestLayout(t *testing.T) {
+	if s := unsafe.Sizeof(aggEntry{}); s != 64 {
+		t.Errorf("aggEntry is %d bytes, want 64", s)
+	}
+	if s := unsafe.Sizeof(aggRec{}); s != 64 {
+		t.Errorf("aggRec is %d bytes, want 64", s)
 	}
 }
