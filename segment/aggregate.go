@@ -401,9 +401,7 @@ func (sh *aggShard) add(r *aggRec, ext []aggExt) {
 // real pass finds them in cache. The pass only reads: the result is the
 // same as adding one order at a time.
 func (sh *aggShard) addBatch(b *aggBatch, hash func(string) uint64) {
-	if len(b.ids) > 0 {
-		b.keys(hash)
-	}
+	b.keys(hash)
 	for lo := 0; lo < len(b.recs); lo += aggChunk {
 		sh.addChunk(b.recs[lo:min(lo+aggChunk, len(b.recs))], b.ext)
 	}
@@ -437,8 +435,12 @@ func (sh *aggShard) addChunk(recs []aggRec, ext []aggExt) {
 
 // keys computes the key and hash of each record from its ID in ids (an ID
 // equal to the previous one is not hashed again) and its amount's
-// coefficient from amts.
+// coefficient from amts, and empties ids and amts. The worker calls it,
+// or the reader when the worker is behind.
 func (b *aggBatch) keys(hash func(string) uint64) {
+	if len(b.ids) == 0 {
+		return // not deferred, or done
+	}
 	// Touch every ID first (IDs are never empty), as addBatch does with
 	// table entries.
 	var sink byte
@@ -475,6 +477,10 @@ func (b *aggBatch) keys(hash func(string) uint64) {
 			}
 		}
 	}
+	clear(b.ids) // done: what is still needed is in ext
+	b.ids = b.ids[:0]
+	clear(b.amts)
+	b.amts = b.amts[:0]
 }
 
 // aggSink keeps the prefetching loads of addBatch from being optimised away.
@@ -496,6 +502,7 @@ type aggConfig struct {
 	quantity   bool
 	skip       *skipper
 	hash       func(id string) uint64 // tests only; nil: maphash with a fresh seed
+	readerKeys bool                   // tests only: the reader always does keys
 }
 
 // aggregate reads orders into per-customer aggregates, sorted by customer
@@ -708,7 +715,19 @@ func aggregate(ctx context.Context, orders iter.Seq2[customer.Order, error], cfg
 				b.reset()
 				continue
 			}
-			chans[w] <- b
+			if cfg.readerKeys && deferred {
+				b.keys(hash)
+			}
+			select {
+			case chans[w] <- b:
+			default:
+				// The worker is behind: do its first step here
+				// rather than wait.
+				if deferred {
+					b.keys(hash)
+				}
+				chans[w] <- b
+			}
 			batches[w] = nil
 		}
 	}

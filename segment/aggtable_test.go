@@ -58,7 +58,7 @@ func TestAggregateIDs(t *testing.T) {
 	rng := rand.New(rand.NewPCG(8, 9))
 	var orders []customer.Order
 	base := day(2024, 1, 1)
-	for i := range 6000 {
+	for i := range 20000 { // more than one batch (aggBatchLen)
 		orders = append(orders, customer.Order{
 			ID:         fmt.Sprint(i),
 			CustomerID: ids[rng.IntN(len(ids))],
@@ -78,11 +78,11 @@ func TestAggregateIDs(t *testing.T) {
 		{"equal slot bits", func(id string) uint64 { return uint64(len(id)) }},
 	}
 	for _, h := range hashes {
-		for _, procs := range []int{1, 2, 3} {
+		for _, procs := range []int{1, 2, 3, -2} { // −2: 2, the reader doing the worker's first step
 			t.Run(fmt.Sprintf("%s/procs=%d", h.name, procs), func(t *testing.T) {
-				old := runtime.GOMAXPROCS(procs)
+				old := runtime.GOMAXPROCS(max(procs, -procs))
 				defer runtime.GOMAXPROCS(old)
-				got, err := aggregate(context.Background(), crmkit.Stream(orders), aggConfig{asOf: to, hash: h.f})
+				got, err := aggregate(context.Background(), crmkit.Stream(orders), aggConfig{asOf: to, hash: h.f, readerKeys: procs < 0})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -223,9 +223,9 @@ func TestAggregateManyCustomers(t *testing.T) {
 	}
 	to := day(2025, 1, 1)
 	want := naiveAggregate(orders, to)
-	for _, procs := range []int{1, 2} {
-		old := runtime.GOMAXPROCS(procs)
-		got, err := aggregate(context.Background(), crmkit.Stream(orders), aggConfig{asOf: to})
+	for _, procs := range []int{1, 2, -2} { // −2: 2, the reader doing the worker's first step
+		old := runtime.GOMAXPROCS(max(procs, -procs))
+		got, err := aggregate(context.Background(), crmkit.Stream(orders), aggConfig{asOf: to, readerKeys: procs < 0})
 		runtime.GOMAXPROCS(old)
 		if err != nil {
 			t.Fatal(err)
