@@ -80,11 +80,11 @@
 // time, negative amount, mixed currencies, a time after the as-of time).
 // Their options have a Skipped field: set, bad orders are passed over and
 // the [Skipped] report counts and lists them. Orders may arrive in any
-// order; streams grouped by customer are cheapest. Memory grows with the number of customers,
-// not orders. Numeric edge cases get typed errors: [ErrNoData],
-// [ErrDegenerate] (all values zero, fewer distinct points than clusters),
-// [ErrNotConverged] (a likelihood without interior maximum, as when every
-// customer is identical), [ErrOptions].
+// order; streams grouped by customer are cheapest. Memory grows with the
+// number of customers, not orders. Numeric edge cases get typed errors:
+// [ErrNoData], [ErrDegenerate] (all values zero, fewer distinct points than
+// clusters), [ErrNotConverged] (a likelihood without interior maximum, as
+// when every customer is identical), [ErrOptions].
 //
 // # Money and precision
 //
@@ -93,6 +93,16 @@
 // float64 and convert once through crmkit.ToFloat and crmkit.FromFloat
 // (4 places, banker's rounding). Probabilities, rates and scores are
 // float64.
+//
+// # Scale
+//
+// [ScoreRFM] and [CustomerValues] read the stream on the calling goroutine
+// and aggregate on GOMAXPROCS−1 others (on the caller's alone when
+// GOMAXPROCS is 1); 10⁷ orders of 10⁶ customers take a few seconds on two
+// cores. Customer IDs of at most 24 bytes are cheapest. On Linux a big
+// per-customer table (64 bytes a slot, 85–170 bytes a customer) is mapped
+// outside the Go heap with transparent huge pages and given back before
+// the call returns; GOMEMLIMIT does not see it.
 //
 // # Concurrency
 //

@@ -48,3 +48,41 @@ func chunkedSum(n, width int, f func(lo, hi int, out []float64)) []float64 {
 	}
 	return total
 }
+
+// parallel runs the functions, on separate goroutines when GOMAXPROCS > 1,
+// and returns when all have returned.
+func parallel(fs ...func()) {
+	if runtime.GOMAXPROCS(0) == 1 {
+		for _, f := range fs {
+			f()
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	for _, f := range fs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			f()
+		}()
+	}
+	wg.Wait()
+}
+
+// minPart is the least work a part of forParts gets.
+const minPart = 65536
+
+// numParts is how many parts forParts makes of n items: at most
+// GOMAXPROCS, each at least minPart long, and at least one.
+func numParts(n int) int { return max(1, min(runtime.GOMAXPROCS(0), n/minPart)) }
+
+// forParts splits [0, n) into parts consecutive parts and runs f on each,
+// concurrently; p numbers the parts in order.
+func forParts(n, parts int, f func(p, lo, hi int)) {
+	fs := make([]func(), parts)
+	for p := range parts {
+		lo, hi := p*n/parts, (p+1)*n/parts
+		fs[p] = func() { f(p, lo, hi) }
+	}
+	parallel(fs...)
+}

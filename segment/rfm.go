@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 	"iter"
-	"slices"
+	"math"
 	"strings"
 	"time"
 
@@ -197,30 +197,67 @@ func ScoreRFM(ctx context.Context, orders iter.Seq2[customer.Order, error], opts
 	rec := make([]float64, n)
 	freq := make([]float64, n)
 	money := make([]float64, n)
-	for i, a := range aggs {
-		c := &res.Customers[i]
-		c.CustomerID = a.id
-		c.Recency = float64(opts.AsOf.Sub(a.last())) / float64(24*time.Hour)
-		c.Frequency = a.orders
-		c.Monetary = a.revenue()
-		if mon == MonetaryMean {
-			c.Monetary = c.Monetary.DivRound(decimal.NewFromInt(int64(a.orders)), crmkit.MoneyPlaces+12).RoundBank(crmkit.MoneyPlaces)
+	parts := numParts(n)
+	errs := make([]error, parts)
+	forParts(n, parts, func(p, lo, hi int) {
+		for i := lo; i < hi; i++ {
+			a := &aggs[i]
+			c := &res.Customers[i]
+			c.CustomerID = a.id
+			c.Recency = float64(opts.AsOf.Sub(a.last())) / float64(24*time.Hour)
+			c.Frequency = a.orders
+			c.Monetary = a.revenue()
+			if mon == MonetaryMean {
+				c.Monetary = c.Monetary.DivRound(decimal.NewFromInt(int64(a.orders)), crmkit.MoneyPlaces+12).RoundBank(crmkit.MoneyPlaces)
+			}
+			rec[i] = -c.Recency // higher is better
+			freq[i] = float64(a.orders)
+			f, err := crmkit.ToFloat(c.Monetary)
+			if err != nil {
+				errs[p] = crmkit.Errorf("customer", i, a.id, "monetary", crmkit.ErrInvalid, "%v", err)
+				return
+			}
+			money[i] = f
 		}
-		rec[i] = -c.Recency // higher is better
-		freq[i] = float64(a.orders)
-		f, err := crmkit.ToFloat(c.Monetary)
+	})
+	for _, err := range errs { // parts in order: the first customer's error
 		if err != nil {
-			return nil, crmkit.Errorf("customer", i, a.id, "monetary", crmkit.ErrInvalid, "%v", err)
+			return nil, err
 		}
-		money[i] = f
 	}
-	rs, fs, ms := quantileScores(rec, q), quantileScores(freq, q), quantileScores(money, q)
-	for i := range res.Customers {
-		c := &res.Customers[i]
-		c.R, c.F, c.M = rs[i], fs[i], ms[i]
-		r, f, m := res.lookupScores(c.R, c.F, c.M)
-		c.Segment, c.Rule = SegmentOf(rules, r, f, m)
-		res.Counts[c.Segment]++
+	var rs, fs, ms []int
+	parallel(
+		func() { rs = quantileScores(rec, q) },
+		func() { fs = quantileScores(freq, q) },
+		func() { ms = quantileScores(money, q) },
+	)
+	perRule := make([]int, len(rules)+1) // last: unsegmented
+	partRule := make([][]int, parts)
+	forParts(n, parts, func(p, lo, hi int) {
+		counts := make([]int, len(perRule))
+		for i := lo; i < hi; i++ {
+			c := &res.Customers[i]
+			c.R, c.F, c.M = rs[i], fs[i], ms[i]
+			r, f, m := res.lookupScores(c.R, c.F, c.M)
+			c.Segment, c.Rule = SegmentOf(rules, r, f, m)
+			counts[(c.Rule+len(counts))%len(counts)]++
+		}
+		partRule[p] = counts
+	})
+	for _, counts := range partRule {
+		for k, c := range counts {
+			perRule[k] += c
+		}
+	}
+	for k, cnt := range perRule {
+		if cnt == 0 {
+			continue
+		}
+		name := Unsegmented
+		if k < len(rules) {
+			name = rules[k].Segment
+		}
+		res.Counts[name] += cnt
 	}
 	return res, nil
 }
@@ -247,36 +284,38 @@ func (res *RFMResult) lookupScores(r, f, m int) (int, int, int) {
 }
 
 // quantileScores returns 1 + ⌊q·(number of strictly smaller values)/n⌋.
+// The values must not be NaN.
 func quantileScores(v []float64, q int) []int {
 	n := len(v)
-	// Sort (value, index) pairs rather than indices compared through v:
-	// with 10⁶ customers every indirect comparison is a cache miss.
-	type pair struct {
-		v float64
-		i int32
-	}
-	ps := make([]pair, n)
+	// Radix-sort (value, index) keys rather than compare indices through
+	// v: with 10⁶ customers every indirect comparison is a cache miss.
+	keys := make([]sortKey, n)
 	for i, x := range v {
-		ps[i] = pair{x, int32(i)}
+		keys[i] = sortKey{hi: floatKey(x), i: int32(i)}
 	}
-	slices.SortFunc(ps, func(a, b pair) int {
-		switch {
-		case a.v < b.v:
-			return -1
-		case a.v > b.v:
-			return 1
-		}
-		return 0
-	})
+	keys = radixSort(keys)
 	out := make([]int, n)
 	below := 0
-	for k, p := range ps {
-		if k > 0 && p.v != ps[k-1].v {
+	for k, p := range keys {
+		if k > 0 && p.hi != keys[k-1].hi {
 			below = k
 		}
 		out[p.i] = 1 + int(int64(q)*int64(below)/int64(n))
 	}
 	return out
+}
+
+// floatKey maps a float64 that is not NaN to a uint64 that orders as the
+// floats do, −0 and +0 to the same key.
+func floatKey(x float64) uint64 {
+	if x == 0 {
+		x = 0 // −0 → +0
+	}
+	b := math.Float64bits(x)
+	if b>>63 != 0 {
+		return ^b
+	}
+	return b | 1<<63
 }
 
 // Explain says in words why customer i (an index into Customers) has its
