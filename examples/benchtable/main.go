@@ -29,22 +29,26 @@ type target struct {
 	name, claim string
 	pkg, bench  string // package directory (relative to the root) and -bench pattern
 	times       string // -benchtime; "" means 1x
+	cpu         string // -cpu (GOMAXPROCS); "" means the machine's
 }
 
 var targets = []target{
-	{"customer: Validate", "1M customers + 10M orders streamed; memory bounded by customers", "./customer", "^BenchmarkValidate$/customers=1000000/", ""},
-	{"customer: Classify", "1M customers + 10M orders streamed; memory bounded by customers", "./customer", "^BenchmarkClassify$/customers=1000000/", ""},
-	{"customer: FindDuplicates", "1M customers in seconds, not n²", "./customer", "^BenchmarkFindDuplicates$/default/customers=1000000$", ""},
-	{"customer: PlanHandover", "1M-customer book", "./customer", "^BenchmarkPlanHandover$/least_loaded/customers=1000000$", ""},
-	{"funnel: Run", "1M deals, 10M stage changes, full report: < 2 s on one core, ≤ ~100 B state/deal", "./funnel", "^BenchmarkRun$/deals=1000000$", ""},
-	{"funnel: ForecastPipeline", "100k open deals, 10k draws, 12 periods: < 1 s on 2 cores", "./funnel", "^BenchmarkPipeSim100k$", ""},
-	{"forecast: ETS", "fit + forecast one monthly series", "./forecast", "^BenchmarkETSFitForecastMonthly$", "20x"},
-	{"forecast: ARIMA", "fit + forecast a 144-point monthly series", "./forecast", "^BenchmarkFitForecastARIMA144$", "20x"},
-	{"forecast: Aggregate", "10M timestamped amounts streamed into periods", "./forecast", "^BenchmarkAggregate$/n=10000000/", ""},
-	{"segment: RFM", "10M orders of 1M customers streamed: < 5 s", "./segment", "^BenchmarkScoreRFM$/orders=10000000$", ""},
-	{"segment: tiers", "10M orders of 1M customers streamed: < 5 s", "./segment", "^BenchmarkTiers$/orders=10000000$", ""},
-	{"segment: BG/NBD fit", "1M customers: < 2 s", "./segment", "^BenchmarkFitBGNBD$/customers=1000000$", ""},
-	{"segment: k-means", "1M points × 3 dimensions, k = 8: < 2 s", "./segment", "^BenchmarkKMeans$/points=1000000$", ""},
+	{"customer: Validate", "1M customers + 10M orders streamed; memory bounded by customers", "./customer", "^BenchmarkValidate$/customers=1000000/", "", ""},
+	{"customer: Classify", "1M customers + 10M orders streamed; memory bounded by customers", "./customer", "^BenchmarkClassify$/customers=1000000/", "", ""},
+	{"customer: FindDuplicates", "1M customers in seconds, not n²", "./customer", "^BenchmarkFindDuplicates$/default/customers=1000000$", "", ""},
+	{"customer: PlanHandover", "1M-customer book", "./customer", "^BenchmarkPlanHandover$/least_loaded/customers=1000000$", "", ""},
+	{"funnel: Run", "1M deals, 10M stage changes, full report: < 2 s on one core, ≤ ~100 B state/deal", "./funnel", "^BenchmarkRun$/deals=1000000$", "", "1"},
+	{"funnel: stream generator", "the share of funnel: Run that is the benchmark's own input", "./funnel", "^BenchmarkGenerate$/deals=1000000$", "", "1"},
+	{"funnel: ForecastPipeline", "100k open deals, 10k draws, 12 periods, with slippage: < 1 s on 2 cores", "./funnel", "^BenchmarkForecast$/deals=100000/^slip$", "", ""},
+	{"forecast: ETS", "fit + forecast one monthly series", "./forecast", "^BenchmarkETSFitForecastMonthly$", "20x", ""},
+	{"forecast: ARIMA", "fit + forecast a 144-point monthly series", "./forecast", "^BenchmarkFitForecastARIMA144$", "20x", ""},
+	{"forecast: Aggregate", "10M timestamped amounts streamed into periods", "./forecast", "^BenchmarkAggregate$/n=10000000/", "", ""},
+	{"segment: RFM", "10M orders of 1M customers streamed, fresh IDs as a decoder makes them: < 5 s", "./segment", "^BenchmarkScoreRFM$/ids=fresh/orders=10000000$", "", ""},
+	{"segment: RFM, shared IDs", "same, IDs pre-built and shared (the input's own cache misses included)", "./segment", "^BenchmarkScoreRFM$/ids=shared/orders=10000000$", "", ""},
+	{"segment: tiers", "10M orders of 1M customers streamed, fresh IDs: < 5 s", "./segment", "^BenchmarkTiers$/ids=fresh/orders=10000000$", "", ""},
+	{"segment: tiers, shared IDs", "same, IDs pre-built and shared", "./segment", "^BenchmarkTiers$/ids=shared/orders=10000000$", "", ""},
+	{"segment: BG/NBD fit", "1M customers: < 2 s", "./segment", "^BenchmarkFitBGNBD$/customers=1000000$", "", ""},
+	{"segment: k-means", "1M points × 3 dimensions, k = 8: < 2 s", "./segment", "^BenchmarkKMeans$/points=1000000$", "", ""},
 }
 
 func main() {
@@ -79,7 +83,11 @@ func run(ctx context.Context, w io.Writer, root, only string) error {
 		if times == "" {
 			times = "1x"
 		}
-		cmd := exec.CommandContext(ctx, "go", "test", "-run", "^$", "-bench", t.bench, "-benchtime", times, "-count", "1", t.pkg)
+		args := []string{"test", "-run", "^$", "-bench", t.bench, "-benchtime", times, "-count", "1"}
+		if t.cpu != "" {
+			args = append(args, "-cpu", t.cpu)
+		}
+		cmd := exec.CommandContext(ctx, "go", append(args, t.pkg)...)
 		cmd.Dir = root
 		var out bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &out, &out
