@@ -64,24 +64,7 @@ func appendID(buf []byte, c int) []byte {
 }
 
 func decodedOrders(n, nc int, seed uint64) iter.Seq2[customer.Order, error] {
-	prices := benchPrices()
-	base := day(2024, 1, 1)
-	return func(yield func(customer.Order, error) bool) {
-		rng := rand.New(rand.NewPCG(seed, 7))
-		var buf []byte
-		for range n {
-			buf = appendID(buf[:0], rng.IntN(nc))
-			o := customer.Order{
-				CustomerID: string(buf),
-				Time:       base.Add(time.Duration(rng.IntN(365*86400)) * time.Second),
-				Amount:     prices[rng.IntN(len(prices))],
-				Currency:   "EUR",
-			}
-			if !yield(o, nil) {
-				return
-			}
-		}
-	}
+	return decodedWith(appendID, n, nc, seed)
 }
 
 // appendLongID appends a 36-byte ID for customer c in the shape of a UUID.
