@@ -88,9 +88,10 @@ func fastAmount(v decimal.Decimal) (c int64, e int32, ok bool) {
 // keeps beside an entry (a quantity sum, a wide revenue) is found by the
 // entry's table index and moves with it when the table grows.
 type aggEntry struct {
-	// The ID's first 24 bytes, little-endian, zero padded; for an ID
-	// longer than inlineKey, k2 is instead the offset in the shard's tails
-	// of the rest of the ID after its first 16 bytes.
+	// The ID's table key (tableKeyOf): its first 24 bytes, little-endian,
+	// zero padded; for an ID longer than inlineKey, k2 is instead the
+	// offset in the shard's tails of the rest of the ID after its first 16
+	// bytes; a canonical UUID is packed into k0, k1 (klen uuidKey).
 	k0, k1, k2 uint64
 	lastSec    int64
 	orders     int64
@@ -119,10 +120,84 @@ type idKey struct {
 func keyOf(id string) idKey {
 	var b [24]byte
 	copy(b[:], id)
+	n := uint32(min(uint64(len(id)), aggWide-1))
+	if n == uuidKey {
+		n = aggWide - 1 // the value is uuidKey's
+	}
 	return idKey{
 		binary.LittleEndian.Uint64(b[:8]), binary.LittleEndian.Uint64(b[8:16]), binary.LittleEndian.Uint64(b[16:]),
-		uint32(min(uint64(len(id)), aggWide-1)),
+		n,
 	}
+}
+
+// uuidKey is the length field of a table key holding a canonical UUID packed
+// into 16 bytes (see tableKeyOf); keyOf gives no real ID this value.
+const uuidKey = aggWide - 2
+
+// longKey says whether a table key of length field n keeps the ID's bytes
+// after the 16th outside the entry.
+func longKey(n uint32) bool { return n > inlineKey && n != uuidKey }
+
+// tableKeyOf is a customer ID's key in the aggregation table: keyOf's,
+// except that an ID in the canonical 36-character UUID form (8-4-4-4-12
+// hexadecimal digits, letters all lower or all upper case) is packed into
+// its 16 bytes (k0, k1) with its letter case in k2 and length field
+// uuidKey, so that a hit on it reads one table entry, as for a short ID.
+// Packing is one-to-one, so equal keys still mean equal IDs. Table keys do
+// not order as the IDs do: sorting uses keyOf.
+func tableKeyOf(id string) idKey {
+	if len(id) != 36 || id[8] != '-' || id[13] != '-' || id[18] != '-' || id[23] != '-' {
+		return keyOf(id)
+	}
+	var b [16]byte
+	var lower, upper bool
+	n := 0
+	for i := 0; i < 36; i++ {
+		if i == 8 || i == 13 || i == 18 || i == 23 {
+			continue
+		}
+		c := id[i]
+		var v byte
+		switch {
+		case '0' <= c && c <= '9':
+			v = c - '0'
+		case 'a' <= c && c <= 'f':
+			v, lower = c-'a'+10, true
+		case 'A' <= c && c <= 'F':
+			v, upper = c-'A'+10, true
+		default:
+			return keyOf(id)
+		}
+		b[n/2] |= v << (4 * uint(1-n%2))
+		n++
+	}
+	if lower && upper {
+		return keyOf(id)
+	}
+	k := idKey{k0: binary.LittleEndian.Uint64(b[:8]), k1: binary.LittleEndian.Uint64(b[8:]), n: uuidKey}
+	if upper {
+		k.k2 = 1
+	}
+	return k
+}
+
+// appendUUID appends the canonical UUID packed in k0, k1 (upper case
+// letters when k2 is 1).
+func appendUUID(buf []byte, k0, k1, k2 uint64) []byte {
+	var b [16]byte
+	binary.LittleEndian.PutUint64(b[:8], k0)
+	binary.LittleEndian.PutUint64(b[8:], k1)
+	digits := "0123456789abcdef"
+	if k2 == 1 {
+		digits = "0123456789ABCDEF"
+	}
+	for i, x := range b {
+		if i == 4 || i == 6 || i == 8 || i == 10 {
+			buf = append(buf, '-')
+		}
+		buf = append(buf, digits[x>>4], digits[x&15])
+	}
+	return buf
 }
 
 // inlineKey is the longest ID an idKey holds whole.
@@ -251,7 +326,7 @@ func (sh *aggShard) match(i int, r *aggRec, ext []aggExt) bool {
 	if a.k0 != r.k0 || a.k1 != r.k1 || a.n() != r.klen {
 		return false
 	}
-	if r.klen <= inlineKey {
+	if !longKey(r.klen) {
 		return a.k2 == r.k2
 	}
 	return string(sh.tail(a)) == ext[r.ext].id[16:]
@@ -264,9 +339,24 @@ func (sh *aggShard) tail(a *aggEntry) []byte {
 	return sh.tails[start : start+n]
 }
 
-// longID returns the ID of an entry whose ID is longer than inlineKey.
-func (sh *aggShard) longID(a *aggEntry) string {
-	return string(append(appendKey(nil, a.k0, a.k1, 0, 16), sh.tail(a)...))
+// appendID appends the ID of entry a.
+func (sh *aggShard) appendID(buf []byte, a *aggEntry) []byte {
+	switch n := a.n(); {
+	case n == uuidKey:
+		return appendUUID(buf, a.k0, a.k1, a.k2)
+	case n > inlineKey:
+		return append(appendKey(buf, a.k0, a.k1, 0, 16), sh.tail(a)...)
+	default:
+		return appendKey(buf, a.k0, a.k1, a.k2, n)
+	}
+}
+
+// idLen is the length of entry a's ID (at least, for one past 2 GiB).
+func idLen(a *aggEntry) int {
+	if n := a.n(); n != uuidKey {
+		return int(n)
+	}
+	return 36
 }
 
 // lookup returns the table index of r's customer, inserting it if new.
@@ -283,7 +373,7 @@ func (sh *aggShard) lookup(r *aggRec, ext []aggExt) int {
 				return sh.lookup(r, ext)
 			}
 			*a = aggEntry{k0: r.k0, k1: r.k1, k2: r.k2, klen: r.klen, hash: r.hash}
-			if r.klen > inlineKey {
+			if longKey(r.klen) {
 				rest := ext[r.ext].id[16:]
 				a.k2 = uint64(len(sh.tails))
 				sh.tails = binary.AppendUvarint(sh.tails, uint64(len(rest)))
@@ -422,7 +512,7 @@ func (sh *aggShard) addChunk(recs []aggRec, ext []aggExt) {
 		// length (a second pass of loads that overlap).
 		for i := range recs {
 			r := &recs[i]
-			if a := &sh.table[r.hash>>sh.shift]; r.klen > inlineKey && a.n() == r.klen && a.k0 == r.k0 && a.k1 == r.k1 {
+			if a := &sh.table[r.hash>>sh.shift]; longKey(r.klen) && a.n() == r.klen && a.k0 == r.k0 && a.k1 == r.k1 {
 				sink += uint64(sh.tails[a.k2])
 			}
 		}
@@ -455,8 +545,8 @@ func (b *aggBatch) keys(hash func(string) uint64) {
 	)
 	for i := range b.recs {
 		r, id := &b.recs[i], b.ids[i]
-		key := keyOf(id)
-		if key != prevKey || (key.n > inlineKey && id != prevID) {
+		key := tableKeyOf(id)
+		if key != prevKey || (longKey(key.n) && id != prevID) {
 			prevKey, prevID, prevH = key, id, hash(id)
 		}
 		r.k0, r.k1, r.k2, r.klen, r.hash = key.k0, key.k1, key.k2, key.n, uint32(prevH)
@@ -464,12 +554,12 @@ func (b *aggBatch) keys(hash func(string) uint64) {
 		if r.coef, r.exp, ok = fastAmount(b.amts[i]); !ok {
 			r.flags |= recWide
 		}
-		if key.n > inlineKey || !ok {
+		if longKey(key.n) || !ok {
 			if r.ext < 0 {
 				r.ext = int32(len(b.ext))
 				b.ext = append(b.ext, aggExt{})
 			}
-			if key.n > inlineKey {
+			if longKey(key.n) {
 				b.ext[r.ext].id = id
 			}
 			if !ok {
@@ -669,8 +759,8 @@ func aggregate(ctx context.Context, orders iter.Seq2[customer.Order, error], cfg
 		var key idKey
 		h := prevH
 		if !deferred {
-			key = keyOf(id)
-			if key != prevKey || (key.n > inlineKey && id != prevID) {
+			key = tableKeyOf(id)
+			if key != prevKey || (longKey(key.n) && id != prevID) {
 				h = hash(id)
 				prevKey, prevID, prevH = key, id, h
 			}
@@ -693,10 +783,10 @@ func aggregate(ctx context.Context, orders iter.Seq2[customer.Order, error], cfg
 			b.amts = append(b.amts, o.Amount)
 		}
 		r := aggRec{k0: key.k0, k1: key.k1, k2: key.k2, klen: key.n, hash: uint32(h), sec: sec, nsec: nsec, coef: coef, exp: exp, ext: -1}
-		if !fast || key.n > inlineKey || cfg.quantity {
+		if !fast || longKey(key.n) || cfg.quantity {
 			r.ext = int32(len(b.ext))
 			x := aggExt{idx: i}
-			if key.n > inlineKey || cfg.quantity {
+			if longKey(key.n) || cfg.quantity {
 				x.id = id // (a deferred long ID's is set by keys)
 			}
 			if !fast {
@@ -771,16 +861,18 @@ func collect(shards []aggShard) []custAgg {
 	for s := range shards {
 		for k := range shards[s].table {
 			if e := &shards[s].table[k]; e.klen != 0 && e.orders > 0 {
-				keys = append(keys, sortKey{bits.ReverseBytes64(e.k0), bits.ReverseBytes64(e.k1), int32(s), int32(k)})
+				hi, lo := e.k0, e.k1
+				if e.n() == uuidKey { // the key is packed: sort on the ID's bytes
+					var b [36]byte
+					id := appendUUID(b[:0], e.k0, e.k1, e.k2)
+					hi, lo = binary.LittleEndian.Uint64(id[:8]), binary.LittleEndian.Uint64(id[8:16])
+				}
+				keys = append(keys, sortKey{bits.ReverseBytes64(hi), bits.ReverseBytes64(lo), int32(s), int32(k)})
 			}
 		}
 	}
 	keys = sortIDKeys(keys, func(k sortKey) string {
-		e := &shards[k.i].table[k.j]
-		if e.n() > inlineKey {
-			return shards[k.i].longID(e)
-		}
-		return string(appendKey(nil, e.k0, e.k1, e.k2, e.n()))
+		return string(shards[k.i].appendID(nil, &shards[k.i].table[k.j]))
 	})
 	// Each part of the result is filled by a pass that reads its entries
 	// (at random: the cost of this function), on all cores, and a second,
@@ -794,7 +886,7 @@ func collect(shards []aggShard) []custAgg {
 func fill(shards []aggShard, keys []sortKey, out []custAgg) {
 	size := 0
 	for _, k := range keys {
-		size += int(shards[k.i].table[k.j].n()) // (long IDs: at least)
+		size += idLen(&shards[k.i].table[k.j])
 	}
 	buf := make([]byte, 0, size)
 	ends := make([]int, len(keys))
@@ -802,11 +894,7 @@ func fill(shards []aggShard, keys []sortKey, out []custAgg) {
 		sh := &shards[k.i]
 		e := &sh.table[k.j]
 		a := &out[j]
-		if n := e.n(); n <= inlineKey {
-			buf = appendKey(buf, e.k0, e.k1, e.k2, n)
-		} else {
-			buf = append(appendKey(buf, e.k0, e.k1, 0, 16), sh.tail(e)...)
-		}
+		buf = sh.appendID(buf, e)
 		ends[j] = len(buf)
 		a.lastSec, a.lastNsec, a.orders = e.lastSec, e.lastNsec, int(e.orders)
 		a.coef, a.exp = e.coef, e.exp

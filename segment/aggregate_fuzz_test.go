@@ -13,9 +13,10 @@ import (
 )
 
 // fuzzIDPrefixes put customer IDs on both sides of the lengths the
-// aggregation treats differently: 16 bytes kept inline for long IDs, 24
-// bytes inline in all, longer ones with a tail.
-var fuzzIDPrefixes = []string{"", "c", "0123456789abcdef", "0123456789abcdefghijklm", "0123456789abcdefghijklmn", "6ba7b810-9dad-11d1-80b4-00c04fd4"}
+// aggregation treats differently (16 bytes kept inline for long IDs, 24
+// bytes inline in all, longer ones with a tail) and make canonical UUIDs in
+// lower and upper case (packed into 16 bytes), mixed case and near misses.
+var fuzzIDPrefixes = []string{"", "c", "0123456789abcdef", "0123456789abcdefghijklm", "0123456789abcdefghijklmn", "6ba7b810-9dad-11d1-80b4-00c04fd4", "6BA7B810-9DAD-11D1-80B4-00C04FD4", "6ba7b810-9dad-11d1-80b4-00c04fd430c", "6BA7B810-9DAD-11D1-80B4-00C04FD430C", "6BA7B810-9dad-11d1-80b4-00c04fd430c"}
 
 // FuzzAggregateMatchesNaive is a differential fuzz target: CustomerValues
 // and ScoreRFM must agree with a plain map and decimal.Add on every
@@ -33,7 +34,10 @@ func FuzzAggregateMatchesNaive(f *testing.F) {
 		for i := 0; len(data) >= 6; i++ {
 			prefix := fuzzIDPrefixes[int(data[0])%len(fuzzIDPrefixes)]
 			id := prefix + strings.Repeat("x", int(data[1]%3)) + string([]byte{data[2] % 4})
-			if data[1]%5 == 4 {
+			switch data[1] % 5 {
+			case 3:
+				id = prefix + string(rune('A'+data[2]%3)) // with a 35-byte prefix: a UUID, upper case
+			case 4:
 				id = prefix + string(rune('a'+data[2]%3)) // no NUL byte, same prefix
 			}
 			amt := decimal.New(int64(data[3]), -int32(data[4]%4)) // negative amounts are an error, tested elsewhere
@@ -74,4 +78,43 @@ func FuzzAggregateMatchesNaive(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestTableKeyUUID: canonical UUIDs, and only they, are packed, one-to-one,
+// and unpack to the same string.
+func TestTableKeyUUID(t *testing.T) {
+	for _, tc := range []struct {
+		id     string
+		packed bool
+	}{
+		{"6ba7b810-9dad-11d1-80b4-00c04fd430c8", true},
+		{"6BA7B810-9DAD-11D1-80B4-00C04FD430C8", true},
+		{"00000000-0000-0000-0000-000000000000", true},
+		{"ffffffff-ffff-ffff-ffff-ffffffffffff", true},
+		{"6BA7B810-9dad-11d1-80b4-00c04fd430c8", false}, // mixed case
+		{"6ba7b810-9dad-11d1-80b4-00c04fd430cg", false}, // not hex
+		{"6ba7b8109-dad-11d1-80b4-00c04fd430c8", false}, // dash misplaced
+		{"6ba7b810-9dad-11d1-80b4-00c04fd430c", false},  // 35 bytes
+		{"6ba7b810-9dad-11d1-80b4-00c04fd430c8 ", false},
+		{"{ba7b810-9dad-11d1-80b4-00c04fd430c8", false},
+	} {
+		k := tableKeyOf(tc.id)
+		if got := k.n == uuidKey; got != tc.packed {
+			t.Errorf("%q: packed %v, want %v", tc.id, got, tc.packed)
+			continue
+		}
+		if !tc.packed {
+			if k != keyOf(tc.id) {
+				t.Errorf("%q: table key %+v, want keyOf's %+v", tc.id, k, keyOf(tc.id))
+			}
+			continue
+		}
+		if got := string(appendUUID(nil, k.k0, k.k1, k.k2)); got != tc.id {
+			t.Errorf("%q unpacks to %q", tc.id, got)
+		}
+	}
+	// Upper and lower case of one UUID are different IDs with different keys.
+	if tableKeyOf("6ba7b810-9dad-11d1-80b4-00c04fd430c8") == tableKeyOf("6BA7B810-9DAD-11D1-80B4-00C04FD430C8") {
+		t.Error("upper and lower case UUIDs share a key")
+	}
 }

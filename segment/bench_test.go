@@ -30,9 +30,11 @@ import (
 //     order's ID bytes is a cache miss that a decoding host would not have.
 //   - ids=18 (decoded18Orders): as ids=fresh with 18-byte IDs ("cus_" and
 //     14 digits), the length of many CRM and payment system IDs.
-//   - ids=long (decodedLongOrders): as ids=fresh with 36-byte IDs shaped like
-//     UUIDs, longer than the 24 bytes kept inline in the aggregation table,
-//     so that every order also compares the whole stored ID.
+//   - ids=long (decodedLongOrders): as ids=fresh with 36-byte canonical
+//     UUIDs, which the aggregation table packs into 16 bytes.
+//   - ids=text36 (decodedText36Orders): as ids=fresh with 36-byte IDs that
+//     are not UUIDs, longer than the 24 bytes kept inline in the table, so
+//     that every order also compares the stored rest of its ID.
 type orderGen func(n, nc int, seed uint64) iter.Seq2[customer.Order, error]
 
 var orderGens = []struct {
@@ -43,6 +45,7 @@ var orderGens = []struct {
 	{"ids=shared", synthOrders},
 	{"ids=18", decoded18Orders},
 	{"ids=long", decodedLongOrders},
+	{"ids=text36", decodedText36Orders},
 }
 
 func benchPrices() []decimal.Decimal {
@@ -91,6 +94,19 @@ func decoded18Orders(n, nc int, seed uint64) iter.Seq2[customer.Order, error] {
 
 func decodedLongOrders(n, nc int, seed uint64) iter.Seq2[customer.Order, error] {
 	return decodedWith(appendLongID, n, nc, seed)
+}
+
+// appendText36ID appends a 36-byte ID for customer c that is not a UUID.
+func appendText36ID(buf []byte, c int) []byte {
+	buf = append(buf, "org-emea-wholesale-customer-"...)
+	for k := 10_000_000; k > 1 && c < k; k /= 10 {
+		buf = append(buf, '0')
+	}
+	return strconv.AppendInt(buf, int64(c), 10)
+}
+
+func decodedText36Orders(n, nc int, seed uint64) iter.Seq2[customer.Order, error] {
+	return decodedWith(appendText36ID, n, nc, seed)
 }
 
 // decodedWith is decodedOrders with another ID format.
