@@ -216,46 +216,37 @@ func groupedOrders(n, nc int, seed uint64) iter.Seq2[customer.Order, error] {
 func BenchmarkScoreRFMGrouped(b *testing.B) {
 	for _, n := range benchSizes {
 		b.Run(fmt.Sprintf("orders=%d", n), func(b *testing.B) {
-			orders := groupedOrders(n, max(1, n/10), 1)
-			b.ReportAllocs()
-			var segs int
-			cpu0 := processCPU()
-			for b.Loop() {
-				res, err := ScoreRFM(context.Background(), orders, RFMOptions{AsOf: day(2025, 1, 1)})
-				if err != nil {
-					b.Fatal(err)
-				}
-				segs = len(res.Counts)
-			}
-			reportCPU(b, cpu0)
-			b.ReportMetric(float64(segs), "segments")
+			benchRFM(b, groupedOrders(n, max(1, n/10), 1))
 		})
 	}
 }
 
-// BenchmarkScoreRFM and BenchmarkTiers run on both inputs (see orderGen);
+// BenchmarkScoreRFM and BenchmarkTiers run on every input (see orderGens);
 // ids=fresh is the figure for a host decoding rows.
 func BenchmarkScoreRFM(b *testing.B) {
 	for _, g := range orderGens {
 		for _, n := range benchSizes {
 			b.Run(fmt.Sprintf("%s/orders=%d", g.name, n), func(b *testing.B) {
-				orders := g.gen(n, max(1, n/10), 1)
-				asOf := day(2025, 1, 1)
-				b.ReportAllocs()
-				var segs int
-				cpu0 := processCPU()
-				for b.Loop() {
-					res, err := ScoreRFM(context.Background(), orders, RFMOptions{AsOf: asOf})
-					if err != nil {
-						b.Fatal(err)
-					}
-					segs = len(res.Counts)
-				}
-				reportCPU(b, cpu0)
-				b.ReportMetric(float64(segs), "segments")
+				benchRFM(b, g.gen(n, max(1, n/10), 1))
 			})
 		}
 	}
+}
+
+// benchRFM times ScoreRFM over orders, reporting process CPU too.
+func benchRFM(b *testing.B, orders iter.Seq2[customer.Order, error]) {
+	b.ReportAllocs()
+	var segs int
+	cpu0 := processCPU()
+	for b.Loop() {
+		res, err := ScoreRFM(context.Background(), orders, RFMOptions{AsOf: day(2025, 1, 1)})
+		if err != nil {
+			b.Fatal(err)
+		}
+		segs = len(res.Counts)
+	}
+	reportCPU(b, cpu0)
+	b.ReportMetric(float64(segs), "segments")
 }
 
 func BenchmarkTiers(b *testing.B) {
