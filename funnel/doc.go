@@ -75,6 +75,11 @@
 // deal, [Accumulator.Merge] the partial results in any grouping, and
 // [Accumulator.Report] equals the one-pass report. [Accumulator.MarshalBinary]
 // and [Accumulator.UnmarshalBinary] ship partial results between workers.
+// One million deals with ten million stage changes take about 1.3 s on one
+// core. [ForecastPipeline]'s simulation is exact in distribution (exact
+// outcome counts per deal and chunk of draws, placed on random draws) and
+// runs 100 000 open deals × 10 000 draws × 12 periods in about 0.6 s on two
+// cores (docs/benchmarks.md).
 //
 // # Money and precision
 //
