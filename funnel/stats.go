@@ -96,7 +96,12 @@ func fnlBetaSD(a, b float64) float64 { return math.Sqrt(a * b / ((a + b) * (a + 
 
 // fnlIntegrateCDF returns ∫ F_X(y) f_Y(y) dy = P(X < Y), integrating over Y.
 func fnlIntegrateCDF(a1, b1, a2, b2 float64) float64 {
-	y := distuv.Beta{Alpha: a2, Beta: b2}
+	// Y's log density, its normalising constant computed once (distuv's
+	// Prob recomputes three log-gamma values per point).
+	lb, _ := math.Lgamma(a2)
+	lb2, _ := math.Lgamma(b2)
+	lab, _ := math.Lgamma(a2 + b2)
+	lnorm := lab - lb - lb2
 	m, sd := a2/(a2+b2), fnlBetaSD(a2, b2)
 	lo, hi := math.Max(0, m-12*sd), math.Min(1, m+12*sd)
 	const steps = 400
@@ -111,10 +116,16 @@ func fnlIntegrateCDF(a1, b1, a2, b2 float64) float64 {
 		case i%2 == 1:
 			w = 4
 		}
-		f := y.Prob(x)
-		if math.IsInf(f, 0) || math.IsNaN(f) {
+		if x <= 0 || x >= 1 {
+			// a2, b2 ≥ 1: the density at the ends is finite (0 unless a
+			// parameter is 1); distuv gives the same limits.
+			f := distuv.Beta{Alpha: a2, Beta: b2}.Prob(x)
+			if !math.IsInf(f, 0) && !math.IsNaN(f) {
+				s += w * f * mathext.RegIncBeta(a1, b1, x)
+			}
 			continue
 		}
+		f := math.Exp(lnorm + (a2-1)*math.Log(x) + (b2-1)*math.Log1p(-x))
 		s += w * f * mathext.RegIncBeta(a1, b1, x)
 	}
 	return math.Min(1, math.Max(0, s*h/3))
