@@ -86,21 +86,29 @@ func TestAggregateMatchesNaive(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(vals) != len(want) || len(res.Customers) != len(want) {
-				t.Fatalf("%d values, %d RFM customers, want %d", len(vals), len(res.Customers), len(want))
-			}
-			for i, v := range vals {
-				w := want[v.CustomerID]
-				c := res.Customers[i]
-				if w == nil || !v.Value.Equal(w.revenue) || c.CustomerID != v.CustomerID || !c.Monetary.Equal(w.revenue) || c.Frequency != w.orders ||
-					c.Recency != float64(to.Sub(w.last))/float64(24*time.Hour) {
-					t.Fatalf("customer %q: value %s, RFM %+v; want %+v", v.CustomerID, v.Value, c, w)
-				}
-				if i > 0 && vals[i-1].CustomerID >= v.CustomerID {
-					t.Fatalf("not sorted at %d", i)
-				}
-			}
+			checkNaive(t, want, vals, res, to)
 		})
+	}
+}
+
+// checkNaive compares CustomerValues' and ScoreRFM's results (as of to)
+// with the naive aggregates: every customer once, in ID order, with its
+// revenue, order count and last order.
+func checkNaive(t *testing.T, want map[string]*naiveAgg, vals []CustomerValue, res *RFMResult, to time.Time) {
+	t.Helper()
+	if len(vals) != len(want) || len(res.Customers) != len(want) {
+		t.Fatalf("%d values, %d RFM customers, want %d", len(vals), len(res.Customers), len(want))
+	}
+	for i, v := range vals {
+		w := want[v.CustomerID]
+		c := res.Customers[i]
+		if w == nil || !v.Value.Equal(w.revenue) || c.CustomerID != v.CustomerID || !c.Monetary.Equal(w.revenue) || c.Frequency != w.orders ||
+			c.Recency != float64(to.Sub(w.last))/float64(24*time.Hour) {
+			t.Fatalf("customer %q: value %s, RFM %+v; want %+v", v.CustomerID, v.Value, c, w)
+		}
+		if i > 0 && vals[i-1].CustomerID >= v.CustomerID {
+			t.Fatalf("not sorted at %d: %q then %q", i, vals[i-1].CustomerID, v.CustomerID)
+		}
 	}
 }
 

@@ -56,36 +56,29 @@ func benchPrices() []decimal.Decimal {
 	return prices
 }
 
-// appendID appends the ID of customer c, "C" and c zero-padded to 7 digits
-// (fmt's %07d), the same IDs in both inputs.
-func appendID(buf []byte, c int) []byte {
-	buf = append(buf, 'C')
-	for k := 1000000; k > 1 && c < k; k /= 10 {
-		buf = append(buf, '0')
+// paddedID returns an ID maker for customer c: prefix and c zero-padded to
+// digits digits (fmt's %0*d).
+func paddedID(prefix string, digits int) func([]byte, int) []byte {
+	return func(buf []byte, c int) []byte {
+		buf = append(buf, prefix...)
+		var d [20]byte
+		num := strconv.AppendInt(d[:0], int64(c), 10)
+		for n := len(num); n < digits; n++ {
+			buf = append(buf, '0')
+		}
+		return append(buf, num...)
 	}
-	return strconv.AppendInt(buf, int64(c), 10)
 }
+
+var (
+	appendID       = paddedID("C", 7)                            // 8 bytes, the same IDs in every input
+	append18ID     = paddedID("cus_", 14)                        // 18 bytes, as many CRM and payment IDs
+	appendLongID   = paddedID("6ba7b810-9dad-11d1-80b4-", 12)    // 36 bytes, a canonical UUID
+	appendText36ID = paddedID("org-emea-wholesale-customer-", 8) // 36 bytes, not a UUID
+)
 
 func decodedOrders(n, nc int, seed uint64) iter.Seq2[customer.Order, error] {
 	return decodedWith(appendID, n, nc, seed)
-}
-
-// appendLongID appends a 36-byte ID for customer c in the shape of a UUID.
-func appendLongID(buf []byte, c int) []byte {
-	buf = append(buf, "6ba7b810-9dad-11d1-80b4-"...)
-	for k := 100_000_000_000; k > 1 && c < k; k /= 10 {
-		buf = append(buf, '0')
-	}
-	return strconv.AppendInt(buf, int64(c), 10)
-}
-
-// append18ID appends an 18-byte ID for customer c: "cus_" and 14 digits.
-func append18ID(buf []byte, c int) []byte {
-	buf = append(buf, "cus_"...)
-	for k := 10_000_000_000_000; k > 1 && c < k; k /= 10 {
-		buf = append(buf, '0')
-	}
-	return strconv.AppendInt(buf, int64(c), 10)
 }
 
 func decoded18Orders(n, nc int, seed uint64) iter.Seq2[customer.Order, error] {
@@ -94,15 +87,6 @@ func decoded18Orders(n, nc int, seed uint64) iter.Seq2[customer.Order, error] {
 
 func decodedLongOrders(n, nc int, seed uint64) iter.Seq2[customer.Order, error] {
 	return decodedWith(appendLongID, n, nc, seed)
-}
-
-// appendText36ID appends a 36-byte ID for customer c that is not a UUID.
-func appendText36ID(buf []byte, c int) []byte {
-	buf = append(buf, "org-emea-wholesale-customer-"...)
-	for k := 10_000_000; k > 1 && c < k; k /= 10 {
-		buf = append(buf, '0')
-	}
-	return strconv.AppendInt(buf, int64(c), 10)
 }
 
 func decodedText36Orders(n, nc int, seed uint64) iter.Seq2[customer.Order, error] {
@@ -363,8 +347,19 @@ func BenchmarkMachineCalibration(b *testing.B) {
 // and the fresh one gives every order its own string.
 func TestBenchInputs(t *testing.T) {
 	for _, c := range []int{0, 7, 42, 999_999, 1_234_567, 12_345_678} {
-		if got, want := string(appendID(nil, c)), fmt.Sprintf("C%07d", c); got != want {
-			t.Errorf("appendID(%d) = %q, want %q", c, got, want)
+		for _, f := range []struct {
+			name   string
+			append func([]byte, int) []byte
+			format string
+		}{
+			{"appendID", appendID, "C%07d"},
+			{"append18ID", append18ID, "cus_%014d"},
+			{"appendLongID", appendLongID, "6ba7b810-9dad-11d1-80b4-%012d"},
+			{"appendText36ID", appendText36ID, "org-emea-wholesale-customer-%08d"},
+		} {
+			if got, want := string(f.append([]byte("x"), c)), "x"+fmt.Sprintf(f.format, c); got != want {
+				t.Errorf("%s(%d) = %q, want %q", f.name, c, got, want)
+			}
 		}
 	}
 	var fresh, shared []string
