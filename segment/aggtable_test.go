@@ -357,17 +357,7 @@ func TestSortIDsDeep(t *testing.T) {
 			seen[id] = true
 			ids = append(ids, id)
 		}
-		aggs := make([]custAgg, len(ids))
-		for i, id := range ids {
-			aggs[i].id = id
-		}
-		var got []string
-		for _, a := range sortByID(aggs) {
-			got = append(got, a.id)
-		}
-		want := slices.Clone(ids)
-		slices.Sort(want)
-		if d := cmp.Diff(want, got); d != "" {
+		if d := checkSortByID(ids); d != "" {
 			t.Errorf("n=%d: (-want +got):\n%s", n, d)
 		}
 	}

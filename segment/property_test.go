@@ -166,6 +166,14 @@ func TestAggregateParallelEqualsSerial(t *testing.T) {
 // does, including IDs sharing 8-byte prefixes, shorter IDs and NUL bytes.
 func TestSortByID(t *testing.T) {
 	ids := []string{"C0000002", "C00000010", "C0000001", "C000000", "B", "C0000001\x00", "C00000011", "", "\x00", "ZZZ"}
+	if d := checkSortByID(ids); d != "" {
+		t.Errorf("(-want +got):\n%s", d)
+	}
+}
+
+// checkSortByID sorts aggregates with the given IDs by sortByID and returns
+// the difference from slices.Sort's order ("" when equal).
+func checkSortByID(ids []string) string {
 	aggs := make([]custAgg, len(ids))
 	for i, id := range ids {
 		aggs[i].id = id
@@ -174,9 +182,7 @@ func TestSortByID(t *testing.T) {
 	for _, a := range sortByID(aggs) {
 		got = append(got, a.id)
 	}
-	want := append([]string(nil), ids...)
+	want := slices.Clone(ids)
 	slices.Sort(want)
-	if d := cmp.Diff(want, got); d != "" {
-		t.Errorf("(-want +got):\n%s", d)
-	}
+	return cmp.Diff(want, got)
 }
