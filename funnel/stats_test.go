@@ -42,7 +42,7 @@ func TestWilsonMatchesR(t *testing.T) {
 	for _, c := range fnlLoadStatsRef(t).Wilson {
 		lo, hi := fnlWilson(c.K, c.N, c.Conf)
 		// Tolerance 1e-9: both sides are closed forms; R prints 15 digits.
-		if math.Abs(lo-c.Lo) > 1e-9 || math.Abs(hi-c.Hi) > 1e-9 {
+		if !(math.Abs(lo-c.Lo) <= 1e-9 && math.Abs(hi-c.Hi) <= 1e-9) { // NaN fails
 			t.Errorf("Wilson(%d/%d, %.2f) = [%.12f, %.12f], R: [%.12f, %.12f]", c.K, c.N, c.Conf, lo, hi, c.Lo, c.Hi)
 		}
 	}
@@ -55,7 +55,7 @@ func TestProbBelowMatchesR(t *testing.T) {
 	for _, c := range fnlLoadStatsRef(t).ProbBelow {
 		got := fnlProbBelow(c.A1, c.B1, c.A2, c.B2)
 		// Tolerance 1e-6 absolute: Simpson with 400 steps over ±12 sd.
-		if math.Abs(got-c.P) > 1e-6 {
+		if !(math.Abs(got-c.P) <= 1e-6) { // NaN fails
 			t.Errorf("P(Beta(%g,%g) < Beta(%g,%g)) = %.9f, R: %.9f", c.A1, c.B1, c.A2, c.B2, got, c.P)
 		}
 	}
@@ -70,7 +70,7 @@ func TestHistQuantilesMatchR(t *testing.T) {
 		}
 		got := h.quantilesDays(0.5, 0.75, 0.9)
 		for i := range got {
-			if math.Abs(got[i]-c.Q[i]) > 1e-9 {
+			if !(math.Abs(got[i]-c.Q[i]) <= 1e-9) { // NaN fails
 				t.Errorf("quantiles of %d durations: %v, R: %v", len(c.Days), got, c.Q)
 				break
 			}

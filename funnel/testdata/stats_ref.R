@@ -11,7 +11,7 @@ for (i in seq_along(wil)) {
   cat(sprintf("    {\"k\": %d, \"n\": %d, \"conf\": %.2f, \"lo\": %.15g, \"hi\": %.15g}%s\n", k, n, conf[i], ci[1], ci[2], if (i < length(wil)) "," else ""))
 }
 cat("  ],\n  \"prob_below\": [\n")
-pb <- list(c(2, 8, 30, 70), c(5, 5, 5, 5), c(35, 65, 601, 401), c(1, 1, 1, 1), c(3, 40, 500, 500), c(120, 30, 40, 60))
+pb <- list(c(2, 8, 30, 70), c(5, 5, 5, 5), c(35, 65, 601, 401), c(1, 1, 1, 1), c(3, 40, 500, 500), c(120, 30, 40, 60), c(2, 3, 1, 5), c(4, 2, 6, 1), c(1.5, 9, 1, 1))
 for (i in seq_along(pb)) {
   a1 <- pb[[i]][1]; b1 <- pb[[i]][2]; a2 <- pb[[i]][3]; b2 <- pb[[i]][4]
   p <- integrate(function(y) pbeta(y, a1, b1) * dbeta(y, a2, b2), 0, 1, rel.tol = 1e-12, subdivisions = 2000L)$value
